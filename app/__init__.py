@@ -1,0 +1,105 @@
+"""Qibu's web application: create_app() builds it from a config class."""
+
+import logging
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, g, request
+from sqlalchemy.engine import Engine
+
+from app.config import DEFAULT_SECRET_KEY, config_from_environment
+from app.extensions import babel, csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
+
+
+def create_app(config=None, **overrides) -> Flask:
+    """Build the app from a config class (default: chosen by QIBU_ENV) plus overrides."""
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_object(config or config_from_environment())
+    app.config.update(overrides)
+    _refuse_unsafe_production(app)
+    Path(app.config["CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+    _configure_sqlite(app)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=None)
+    login_manager.init_app(app)
+
+    from app import auth, errors, i18n, labels, main
+    from app.admin import routes as admin_routes
+    from app.auth import access
+
+    access.init_app(app)
+    i18n.init_app(app)
+    labels.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(main.bp)
+    app.register_blueprint(admin_routes.bp)
+
+    from app import cli
+
+    cli.init_app(app)
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+            "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        if getattr(g, "personal_data", False):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    logging.getLogger("qibu").setLevel(app.config.get("LOG_LEVEL", "INFO"))
+    return app
+
+
+def _select_locale():
+    from flask import current_app, has_request_context
+
+    from app.i18n import current_locale_code
+
+    # Babel reads 'zh_CN' as zh_Hans_CN, hence the catalog folder's name
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    return current_locale_code(request)
+
+
+def _refuse_unsafe_production(app: Flask) -> None:
+    if app.config.get("PRODUCTION") and app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY):
+        raise RuntimeError(
+            "Refusing to start in production with the default secret key: "
+            "set QIBU_SECRET_KEY to a long random value."
+        )
+
+
+def _configure_sqlite(app: Flask) -> None:
+    """Use WAL and a busy timeout so concurrent writers wait instead of failing."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith("sqlite"):
+        return
+    if uri.startswith("sqlite:///") and uri != "sqlite://":
+        Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options.setdefault("connect_args", {"timeout": 30})
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+@sa.event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """Enforce foreign keys, use WAL and wait on locks for every SQLite connection."""
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,129 @@
+"""Admin pages: overview, staff accounts, roles."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.admin import operations
+from app.admin.forms import ROLE_LABELS, EditRoleForm, ToggleForm, UserForm
+from app.auth.access import allow
+from app.i18n import locale_code
+from models import (
+    Employer,
+    Facility,
+    Fair,
+    Opening,
+    Role,
+    Seeker,
+    StaffUser,
+    StateError,
+    Survey,
+    db,
+)
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _scopes():
+    facilities = db.session.scalars(sa.select(Facility).order_by(Facility.code)).all()
+    fairs = db.session.scalars(sa.select(Fair).order_by(Fair.held_on.desc())).all()
+    return facilities, fairs
+
+
+def _scope_ids(form):
+    role = Role(form.role.data)
+    return role, (form.facility_id.data or None), (form.fair_id.data or None)
+
+
+@bp.get("/")
+@allow(Role.ADMIN)
+def dashboard():
+    counts = {
+        label: db.session.scalar(sa.select(sa.func.count()).select_from(model))
+        for label, model in [
+            ("facilities", Facility),
+            ("seekers", Seeker),
+            ("surveys", Survey),
+            ("employers", Employer),
+            ("openings", Opening),
+            ("fairs", Fair),
+            ("users", StaffUser),
+        ]
+    }
+    return render_template("admin/dashboard.html", counts=counts)
+
+
+@bp.get("/users")
+@allow(Role.ADMIN)
+def users():
+    accounts = db.session.scalars(sa.select(StaffUser).order_by(StaffUser.username)).all()
+    return render_template(
+        "admin/users.html", users=accounts, role_labels=ROLE_LABELS, toggle=ToggleForm()
+    )
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def create_user():
+    form = UserForm()
+    form.set_scopes(*_scopes(), locale_code())
+    if form.validate_on_submit():
+        role, facility_id, fair_id = _scope_ids(form)
+        try:
+            operations.create_user(
+                form.username.data,
+                form.password.data,
+                role,
+                display_name=form.display_name.data,
+                facility_id=facility_id,
+                fair_id=fair_id,
+            )
+        except StateError as error:
+            db.session.rollback()
+            form.username.errors.append(error.user_message())
+        else:
+            db.session.commit()
+            flash(_("Account %(name)s created.", name=form.username.data), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def edit_role(user_id):
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    form = EditRoleForm(
+        data={
+            "role": user.role.value,
+            "facility_id": user.facility_id or 0,
+            "fair_id": user.fair_id or 0,
+        }
+    )
+    form.set_scopes(*_scopes(), locale_code())
+    if form.validate_on_submit():
+        role, facility_id, fair_id = _scope_ids(form)
+        operations.change_role(user, role, facility_id, fair_id)
+        db.session.commit()
+        flash(_("The role of %(name)s was saved.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/role_form.html", form=form, user=user)
+
+
+@bp.post("/users/<int:user_id>/active/<int:active>")
+@allow(Role.ADMIN)
+def set_active(user_id, active):
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    form = ToggleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        operations.set_active(user, bool(active), current_user)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+    else:
+        db.session.commit()
+        message = _("%(name)s can log in again.") if active else _("%(name)s is disabled.")
+        flash(message % {"name": user.username}, "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,75 @@
+"""Deny-by-default access rules: every endpoint declares the roles it allows."""
+
+from flask import abort, current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from models import Role
+
+PUBLIC = frozenset({"public"})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.BUREAU, Role.EMPLOYMENT, Role.ORGANIZER})
+ALL_ROLES = STAFF_ROLES | {Role.KIOSK}
+
+
+def allow(*roles: Role):
+    """Let only the given roles reach this view."""
+    allowed = frozenset(roles)
+    unknown = [r for r in allowed if not isinstance(r, Role)]
+    if unknown or not allowed:
+        raise ValueError(f"allow() needs Role members, got {roles!r}")
+
+    def decorate(view):
+        view.allowed_roles = allowed
+        return view
+
+    return decorate
+
+
+def public(view):
+    """Let anybody reach this view (login page, health check, language switch)."""
+    view.allowed_roles = PUBLIC
+    return view
+
+
+def rule_for(endpoint: str):
+    """Return the allowed roles of an endpoint, PUBLIC, or None when it declares none."""
+    if endpoint == "static":
+        return PUBLIC
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "allowed_roles", None)
+
+
+def _enforce():
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # routing will answer 404 or 405
+    rule = rule_for(endpoint)
+    if rule is None:
+        current_app.logger.error("endpoint %s declares no access rule; denied", endpoint)
+        abort(403)
+    if rule is PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    if current_user.role not in rule:
+        abort(403)
+    if current_user.role is not Role.KIOSK:
+        g.personal_data = True
+    return None
+
+
+def init_app(app):
+    app.before_request(_enforce)
+
+
+def role_required_home(user) -> str:
+    """The endpoint each role lands on after login."""
+    return {
+        Role.ADMIN: "admin.dashboard",
+        Role.BUREAU: "main.bureau_home",
+        Role.EMPLOYMENT: "main.employment_home",
+        Role.ORGANIZER: "main.organizer_home",
+        Role.KIOSK: "main.kiosk_home",
+    }[user.role]
+
+
+__all__ = ["ALL_ROLES", "PUBLIC", "STAFF_ROLES", "allow", "public", "role_required_home"]

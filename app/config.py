@@ -1,0 +1,96 @@
+"""Configuration classes; every setting can be set from the environment (QIBU_*)."""
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = "qibu-development-key-change-me"  # noqa: S105 (refused in production)
+
+
+def _env(name, default=None):
+    return os.environ.get(f"QIBU_{name}", default)
+
+
+def _env_int(name, default):
+    return int(_env(name, default))
+
+
+def _env_bool(name, default):
+    return str(_env(name, default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _sqlite_url(path):
+    return f"sqlite:///{path}"
+
+
+class Config:
+    """Settings shared by every environment. Each line is documented in README.md."""
+
+    SECRET_KEY = _env("SECRET_KEY", DEFAULT_SECRET_KEY)
+    SQLALCHEMY_DATABASE_URI = _env(
+        "DATABASE_URL", _sqlite_url(BASE_DIR / "instance" / "qibu.sqlite3")
+    )
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = _env("TIMEZONE", "Asia/Shanghai")
+    LANGUAGES = ("zh_CN", "en")
+    LANGUAGE_COOKIE = "qibu_lang"
+    SESSION_COOKIE_NAME = "qibu_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", "0")
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
+    IDLE_TIMEOUT = timedelta(minutes=_env_int("IDLE_TIMEOUT_MINUTES", 30))
+    LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
+    LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+    MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
+    WTF_CSRF_TIME_LIMIT = None
+    CACHE_DIR = _env("CACHE_DIR", str(BASE_DIR / "instance" / "cache"))
+    SEED_DIR = _env("SEED_DIR", str(BASE_DIR / "seed_data"))
+    # argon2id cost (OWASP minimum profile: 19 MiB, 2 passes, 1 lane)
+    ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
+    ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 19 * 1024)
+
+
+class DevelopmentConfig(Config):
+    """Local use with `make run`."""
+
+    DEBUG = False
+
+
+class TestingConfig(Config):
+    """The test suite; QIBU_TEST_DATABASE_URL selects PostgreSQL."""
+
+    TESTING = True
+    SECRET_KEY = "qibu-testing-key"  # noqa: S105
+    SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_KIB = 1024
+    WTF_CSRF_ENABLED = False  # tests/app/test_csrf.py turns it back on
+
+
+class ProductionConfig(Config):
+    """Deployment under gunicorn; refuses the default secret key."""
+
+    PRODUCTION = True
+    SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", "1")
+    PREFERRED_URL_SCHEME = "https"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_environment():
+    """Return the config class named by QIBU_ENV (development by default)."""
+    name = _env("ENV", "development")
+    try:
+        return CONFIGS[name]
+    except KeyError:
+        raise RuntimeError(
+            f"QIBU_ENV={name!r} is not one of {', '.join(CONFIGS)}"
+        ) from None

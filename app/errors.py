@@ -1,0 +1,64 @@
+"""Bilingual error pages."""
+
+from flask import render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+
+from models import StateError, db
+
+
+def _page(status: int, title: str, message: str):
+    db.session.rollback()
+    if request.accept_mimetypes.best == "application/json":
+        return {"error": title, "message": message}, status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app):
+    @app.errorhandler(400)
+    def bad_request(error):
+        return _page(400, _("Bad request"), _("The request could not be understood."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error):
+        return _page(
+            400,
+            _("The form has expired"),
+            _("For your safety the form expired or came from another page. "
+              "Go back, reload the page and submit it again."),
+        )
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return _page(403, _("Access denied"), _("Your account is not allowed to open this page."))
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return _page(
+            404, _("Page not found"), _("There is no such page, or it is not yours to see.")
+        )
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return _page(405, _("Not allowed"), _("This page cannot be used that way."))
+
+    @app.errorhandler(413)
+    def too_large(error):
+        limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        return _page(
+            413,
+            _("The file is too large"),
+            _("Upload a file of at most %(n)s MB, or split it into several files.", n=limit),
+        )
+
+    @app.errorhandler(StateError)
+    def state_error(error):
+        return _page(409, _("This cannot be done now"), error.user_message())
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return _page(
+            500,
+            _("Something went wrong"),
+            _("Nothing was saved. Try again; if it happens again, tell the administrator."),
+        )

@@ -1,0 +1,44 @@
+"""Names of reference data and enum values in the user's language, for templates."""
+
+import sqlalchemy as sa
+from flask import g
+from flask_babel import lazy_gettext as _l
+
+from app.i18n import locale_code
+from models import District, FairStatus, JobCategory, db
+
+FAIR_STATUS_LABELS = {
+    FairStatus.PLANNING: _l("in planning"),
+    FairStatus.OPEN: _l("open"),
+    FairStatus.CLOSED: _l("closed"),
+}
+
+
+def _names(model, key) -> dict:
+    cache = g.setdefault("reference_names", {})
+    if model.__name__ not in cache:
+        rows = db.session.scalars(sa.select(model)).all()
+        cache[model.__name__] = {getattr(row, key): row for row in rows}
+    return cache[model.__name__]
+
+
+def category_name(code: str | None) -> str:
+    row = _names(JobCategory, "code").get(code)
+    return row.name(locale_code()) if row else (code or "—")
+
+
+def district_name(adcode: str | None) -> str:
+    row = _names(District, "adcode").get(adcode)
+    return row.name(locale_code()) if row else (adcode or "—")
+
+
+def fair_status_label(status: FairStatus) -> str:
+    return str(FAIR_STATUS_LABELS[status])
+
+
+def init_app(app):
+    app.jinja_env.globals.update(
+        category_name=category_name,
+        district_name=district_name,
+        fair_status_label=fair_status_label,
+    )

@@ -1,0 +1,144 @@
+"""Read-only queries behind the home pages."""
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from models import (
+    Employer,
+    Fair,
+    FairEmployer,
+    FairOpening,
+    FairParticipant,
+    JobCategory,
+    Opening,
+    OpeningStatus,
+    Seeker,
+    db,
+)
+
+PAGE_SIZE = 50
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def _paginate(query, number: int) -> Page:
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    return Page(items=list(items), number=number, total=total)
+
+
+def facility_seekers(facility_id: int, search: str, number: int) -> Page:
+    query = (
+        sa.select(Seeker)
+        .where(Seeker.facility_id == facility_id)
+        .options(selectinload(Seeker.surveys))
+        .order_by(Seeker.expected_release_date.asc().nulls_last(), Seeker.code)
+    )
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(sa.or_(Seeker.code.ilike(pattern), Seeker.name.ilike(pattern)))
+    return _paginate(query, number)
+
+
+def facility_stats(facility_id: int) -> dict:
+    today = date.today()
+    due = sa.and_(
+        Seeker.facility_id == facility_id,
+        Seeker.expected_release_date.between(today, today + timedelta(days=183)),
+    )
+    return {
+        "seekers": db.session.scalar(
+            sa.select(sa.func.count(Seeker.id)).where(Seeker.facility_id == facility_id)
+        ),
+        "due_6_months": db.session.scalar(sa.select(sa.func.count(Seeker.id)).where(due)),
+        "consented": db.session.scalar(
+            sa.select(sa.func.count(Seeker.id)).where(
+                Seeker.facility_id == facility_id, Seeker.consent_share.is_(True)
+            )
+        ),
+    }
+
+
+def openings_page(search: str, number: int) -> Page:
+    query = (
+        sa.select(Opening)
+        .join(Opening.employer)
+        .options(selectinload(Opening.employer))
+        .order_by(Opening.status, Opening.posted_on.desc().nulls_last(), Opening.id.desc())
+    )
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(sa.or_(Opening.title.ilike(pattern), Employer.name.ilike(pattern)))
+    return _paginate(query, number)
+
+
+def employment_stats() -> dict:
+    open_ = Opening.status == OpeningStatus.OPEN
+    return {
+        "employers": db.session.scalar(sa.select(sa.func.count(Employer.id))),
+        "openings": db.session.scalar(sa.select(sa.func.count(Opening.id)).where(open_)),
+        "headcount": db.session.scalar(
+            sa.select(sa.func.coalesce(sa.func.sum(Opening.headcount), 0)).where(open_)
+        ),
+    }
+
+
+def fairs_overview() -> list[dict]:
+    participants = (
+        sa.select(sa.func.count(FairParticipant.id))
+        .where(FairParticipant.fair_id == Fair.id)
+        .scalar_subquery()
+    )
+    booths = (
+        sa.select(sa.func.count(FairEmployer.id))
+        .where(FairEmployer.fair_id == Fair.id)
+        .scalar_subquery()
+    )
+    openings = (
+        sa.select(sa.func.count(FairOpening.id))
+        .where(FairOpening.fair_id == Fair.id)
+        .scalar_subquery()
+    )
+    rows = db.session.execute(
+        sa.select(Fair, participants, booths, openings)
+        .options(selectinload(Fair.facility))
+        .order_by(Fair.held_on.desc())
+    ).all()
+    return [
+        {"fair": fair, "participants": p, "booths": b, "openings": o}
+        for fair, p, b, o in rows
+    ]
+
+
+def kiosk_fair(fair_id: int | None) -> Fair | None:
+    return db.session.get(Fair, fair_id) if fair_id else None
+
+
+def fair_openings_by_category(fair_id: int) -> list[tuple[JobCategory, list]]:
+    """Open openings offered at the fair with their booth, grouped by category."""
+    rows = db.session.execute(
+        sa.select(Opening, FairEmployer.booth, JobCategory)
+        .join(FairOpening, FairOpening.opening_id == Opening.id)
+        .join(FairEmployer, FairEmployer.id == FairOpening.fair_employer_id)
+        .join(JobCategory, JobCategory.code == Opening.category_code)
+        .where(FairOpening.fair_id == fair_id, Opening.status == OpeningStatus.OPEN)
+        .options(selectinload(Opening.employer))
+        .order_by(JobCategory.position, FairEmployer.booth, Opening.title)
+    ).all()
+    groups: dict[str, tuple[JobCategory, list]] = {}
+    for opening, booth, category in rows:
+        groups.setdefault(category.code, (category, []))[1].append((opening, booth))
+    return list(groups.values())

@@ -1,0 +1,83 @@
+"""Home pages per role and /healthz."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.auth.access import ALL_ROLES, allow, public, role_required_home
+from app.main import queries
+from models import Role, db
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(role_required_home(current_user)))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError:
+        db.session.rollback()
+        return {"status": "error", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"}
+
+
+@bp.get("/bureau")
+@allow(Role.BUREAU)
+def bureau_home():
+    search = request.args.get("q", "").strip()
+    page = queries.facility_seekers(current_user.facility_id, search, _page_number())
+    return render_template(
+        "main/bureau_home.html",
+        facility=current_user.facility,
+        page=page,
+        search=search,
+        stats=queries.facility_stats(current_user.facility_id),
+    )
+
+
+@bp.get("/employment")
+@allow(Role.EMPLOYMENT)
+def employment_home():
+    search = request.args.get("q", "").strip()
+    return render_template(
+        "main/employment_home.html",
+        page=queries.openings_page(search, _page_number()),
+        search=search,
+        stats=queries.employment_stats(),
+    )
+
+
+@bp.get("/organizer")
+@allow(Role.ORGANIZER)
+def organizer_home():
+    return render_template("main/organizer_home.html", fairs=queries.fairs_overview())
+
+
+@bp.get("/kiosk")
+@allow(Role.KIOSK)
+def kiosk_home():
+    fair = queries.kiosk_fair(current_user.fair_id)
+    if fair is None:
+        abort(404)
+    return render_template(
+        "main/kiosk_home.html", fair=fair, groups=queries.fair_openings_by_category(fair.id)
+    )
+
+
+def _page_number() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+__all__ = ["ALL_ROLES", "bp"]

@@ -1,0 +1,292 @@
+"""Load reference tables and the demo data set from seed_data/ (idempotent upserts)."""
+
+import csv
+import json
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from app.admin.operations import create_user
+from models import (
+    Certificate,
+    District,
+    Employer,
+    Environment,
+    Facility,
+    Fair,
+    FairEmployer,
+    FairOpening,
+    JobCategory,
+    Opening,
+    Role,
+    Seeker,
+    Shift,
+    StaffUser,
+    Survey,
+    db,
+)
+
+# Demo accounts, one per role; printed by `qibu demo-accounts` and `make run`.
+DEMO_ACCOUNTS = [
+    ("admin", "qibu-admin-demo", Role.ADMIN, None),
+    ("bureau", "qibu-bureau-demo", Role.BUREAU, 0),
+    ("bureau2", "qibu-bureau2-demo", Role.BUREAU, 1),
+    ("employment", "qibu-employment-demo", Role.EMPLOYMENT, None),
+    ("organizer", "qibu-organizer-demo", Role.ORGANIZER, None),
+    ("kiosk", "qibu-kiosk-demo", Role.KIOSK, None),
+]
+
+
+def _rows(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(handle)]
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in (text or "").split(";") if part.strip()]
+
+
+def _int(text: str) -> int | None:
+    return int(float(text)) if text not in ("", None) else None
+
+
+def _bool(text: str) -> bool:
+    return str(text).strip() in {"1", "true", "True", "yes"}
+
+
+@dataclass
+class SeedReport:
+    created: dict = field(default_factory=dict)
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.created[name] = self.created.get(name, 0) + n
+
+    def __str__(self) -> str:
+        if not self.created:
+            return "nothing new"
+        return ", ".join(f"{n} {name}" for name, n in sorted(self.created.items()))
+
+
+def load_reference_data(seed_dir: Path, report: SeedReport | None = None) -> SeedReport:
+    """Upsert districts, job categories, certificates and environments; flush only."""
+    report = report or SeedReport()
+    for position, row in enumerate(_rows(seed_dir / "categories.csv")):
+        _upsert(JobCategory, row["code"], report, "categories",
+                name_zh=row["name_zh"], name_en=row["name_en"],
+                csco_codes=_split(row["csco_codes"]), riasec=row["riasec"], position=position)
+    for row in _rows(seed_dir / "districts.csv"):
+        _upsert(District, row["adcode"], report, "districts",
+                name_zh=row["name_zh"], name_en=row["name_en"], lon=float(row["lon"]),
+                lat=float(row["lat"]), neighbours=_split(row["neighbours"]))
+    for row in _rows(seed_dir / "certificates.csv"):
+        _upsert(Certificate, row["code"], report, "certificates",
+                name_zh=row["name_zh"], name_en=row["name_en"],
+                legally_required_for=_split(row["legally_required_for"]))
+    for row in _rows(seed_dir / "environments.csv"):
+        _upsert(Environment, row["tag"], report, "environments",
+                name_zh=row["name_zh"], name_en=row["name_en"])
+    db.session.flush()
+    return report
+
+
+def _upsert(model, key, report, label, **values):
+    row = db.session.get(model, key)
+    if row is None:
+        pk = sa.inspect(model).primary_key[0].name
+        db.session.add(model(**{pk: key}, **values))
+        report.count(label)
+        return
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _by(model, column, value):
+    return db.session.scalar(sa.select(model).where(column == value))
+
+
+def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
+    """Load the demo facilities, employers, openings, seekers, surveys, fair and accounts.
+
+    Rows already present (by facility code, credit code, opening ref, seeker code, fair
+    code, user name) are left alone, so loading twice changes nothing. Dates in the demo
+    files are offsets from `today`, so the demo stays current.
+    """
+    today = today or date.today()
+    demo = seed_dir / "demo"
+    report = load_reference_data(seed_dir)
+
+    facilities = []
+    for row in _rows(demo / "facilities.csv"):
+        facility = _by(Facility, Facility.code, row["code"])
+        if facility is None:
+            facility = Facility(code=row["code"], name_zh=row["name_zh"], name_en=row["name_en"],
+                                district=row["district"] or None, address=row["address"])
+            db.session.add(facility)
+            report.count("facilities")
+        facilities.append(facility)
+    db.session.flush()
+    facility_by_code = {f.code: f for f in facilities}
+
+    employers = {}
+    for row in _rows(demo / "employers.csv"):
+        employer = _by(Employer, Employer.uscc, row["uscc"])
+        if employer is None:
+            employer = Employer(
+                uscc=row["uscc"], name=row["name"], normalized_name=normalize_name(row["name"]),
+                industry=row["industry"], district=row["district"] or None,
+                address=row["address"], contact_person=row["contact_person"],
+                contact_phone=row["contact_phone"],
+                pledge_date=date.fromisoformat(row["pledge_date"]) if row["pledge_date"] else None,
+                contact_shareable=_bool(row["contact_shareable"]), verified=True,
+            )
+            db.session.add(employer)
+            report.count("employers")
+        employers[row["uscc"]] = employer
+    db.session.flush()
+
+    existing_refs = set(db.session.scalars(sa.select(Opening.ref).where(Opening.ref.isnot(None))))
+    for row in _rows(demo / "openings.csv"):
+        if row["ref"] in existing_refs:
+            continue
+        db.session.add(Opening(
+            ref=row["ref"], employer_id=employers[row["employer_uscc"]].id, title=row["title"],
+            description=row["description"], category_code=row["category"],
+            salary_min=_int(row["salary_min"]), salary_max=_int(row["salary_max"]),
+            salary_text=row["salary_text"], district=row["district"] or None,
+            accommodation=_bool(row["accommodation"]), shift=Shift(row["shift"]),
+            education_min=_int(row["education_min"]) or 0,
+            experience_min=float(row["experience_min"] or 0),
+            certificates_required=_split(row["certificates_required"]),
+            environments=_split(row["environments"]), headcount=_int(row["headcount"]),
+            posted_on=today - timedelta(days=_int(row["posted_days_ago"]) or 0), source="demo",
+        ))
+        report.count("openings")
+    db.session.flush()
+
+    existing_codes = set(db.session.scalars(sa.select(Seeker.code)))
+    new_seekers = {}
+    for row in _rows(demo / "seekers.csv"):
+        if row["code"] in existing_codes:
+            continue
+        riasec = [float(x) for x in _split(row["riasec"])] or None
+        seeker = Seeker(
+            code=row["code"], facility_id=facility_by_code[row["facility"]].id, name=row["name"],
+            gender=row["gender"] or None, birth_year=_int(row["birth_year"]),
+            education=_int(row["education"]) or 0, hukou_shanghai=_bool(row["hukou_shanghai"]),
+            expected_release_date=today + timedelta(days=_int(row["release_in_days"]) or 0),
+            riasec_scores=riasec,
+        )
+        seeker.record_consent("share", _bool(row["consent_share"]), None)
+        seeker.record_consent("contact", _bool(row["consent_contact"]), None)
+        db.session.add(seeker)
+        new_seekers[row["code"]] = seeker
+        report.count("seekers")
+    db.session.flush()
+
+    for row in _rows(demo / "surveys.csv"):
+        seeker = new_seekers.get(row["seeker_code"])
+        if seeker is None:
+            continue
+        survey = Survey(
+            seeker_id=seeker.id,
+            surveyed_on=today - timedelta(days=_int(row["surveyed_days_ago"]) or 0),
+            salary_min=_int(row["salary_min"]), salary_hoped=_int(row["salary_hoped"]),
+            home_district=row["home_district"] or None, districts=_split(row["districts"]),
+            needs_accommodation=_bool(row["needs_accommodation"]), shifts=_split(row["shifts"]),
+            work_pattern=row["work_pattern"] or "full_time", education=_int(row["education"]),
+            work_history=_work_history(row["work_history"]),
+            certificates=_split(row["certificates"]), skills_text=row["skills_text"],
+            health_limits=row["health_limits"], avoid=_split(row["avoid"]),
+            training_interests=_split(row["training_interests"]), source="demo",
+        )
+        survey.set_categories(_split(row["categories"]))
+        survey.answers = _answers_of(survey, seeker)
+        db.session.add(survey)
+        report.count("surveys")
+    db.session.flush()
+
+    fairs = []
+    for row in _rows(demo / "fairs.csv"):
+        fair = _by(Fair, Fair.code, row["code"])
+        if fair is None:
+            fair = Fair(code=row["code"], facility_id=facility_by_code[row["facility"]].id,
+                        name_zh=row["name_zh"], name_en=row["name_en"],
+                        held_on=today + timedelta(days=_int(row["in_days"]) or 0),
+                        venue=row["venue"])
+            db.session.add(fair)
+            db.session.flush()
+            report.count("fairs")
+            for booth_row in _rows(demo / "fair_booths.csv"):
+                if booth_row["fair_code"] != row["code"]:
+                    continue
+                employer = employers[booth_row["employer_uscc"]]
+                booth = FairEmployer(fair_id=fair.id, employer_id=employer.id,
+                                     booth=booth_row["booth"])
+                db.session.add(booth)
+                db.session.flush()
+                for opening in employer.openings:
+                    db.session.add(FairOpening(fair_id=fair.id, fair_employer_id=booth.id,
+                                               opening_id=opening.id))
+                report.count("booths")
+        fairs.append(fair)
+    db.session.flush()
+
+    for username, password, role, facility_index in DEMO_ACCOUNTS:
+        if _by(StaffUser, StaffUser.username, username) is not None:
+            continue
+        facility_id = facilities[facility_index].id if facility_index is not None else None
+        fair_id = fairs[0].id if role is Role.KIOSK and fairs else None
+        user = create_user(username, password, role, display_name=_demo_display_name(username),
+                           facility_id=facility_id, fair_id=fair_id, check_policy=False)
+        if role is Role.ORGANIZER:
+            for fair in fairs:
+                fair.organizers.append(user)
+        report.count("accounts")
+    db.session.flush()
+    return report
+
+
+def _work_history(text: str) -> list[dict]:
+    history = []
+    for part in _split(text):
+        category, _, years = part.partition(":")
+        history.append({"category": category, "years": float(years or 0)})
+    return history
+
+
+def _answers_of(survey: Survey, seeker: Seeker) -> dict:
+    """The canonical answers dict of a survey, as the questionnaire stores it."""
+    return json.loads(json.dumps({
+        "categories": survey.categories, "salary_min": survey.salary_min,
+        "salary_hoped": survey.salary_hoped, "home_district": survey.home_district,
+        "districts": survey.districts, "needs_accommodation": survey.needs_accommodation,
+        "shifts": survey.shifts, "work_pattern": survey.work_pattern,
+        "education": survey.education, "work_history": survey.work_history,
+        "certificates": survey.certificates, "skills_text": survey.skills_text,
+        "health_limits": survey.health_limits, "avoid": survey.avoid,
+        "training_interests": survey.training_interests,
+        "expected_release_date": seeker.expected_release_date.isoformat()
+        if seeker.expected_release_date else None,
+        "consent_share": seeker.consent_share, "consent_contact": seeker.consent_contact,
+    }))
+
+
+def _demo_display_name(username: str) -> str:
+    return {
+        "admin": "系统管理员", "bureau": "戒毒所工作人员（一所）",
+        "bureau2": "戒毒所工作人员（二所）", "employment": "就业促进中心工作人员",
+        "organizer": "招聘会组织者", "kiosk": "自助终端 1号",
+    }.get(username, username)
+
+
+def normalize_name(name: str) -> str:
+    """Normalise an employer name for matching: no spaces, brackets unified, lower case."""
+    table = str.maketrans({"（": "(", "）": ")", " ": "", "\u3000": ""})
+    return name.translate(table).strip().lower()
+
+
+def database_is_empty() -> bool:
+    return db.session.scalar(sa.select(sa.func.count(Facility.id))) == 0

@@ -1,0 +1,17 @@
+// Qibu: small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+  // Confirm before actions marked data-confirm.
+  document.addEventListener("submit", function (event) {
+    var message = event.target.getAttribute("data-confirm");
+    if (message && !window.confirm(message)) {
+      event.preventDefault();
+    }
+  });
+  // Fade out success messages after a while; errors stay.
+  window.setTimeout(function () {
+    document.querySelectorAll(".flash-success").forEach(function (el) {
+      el.classList.add("fade");
+    });
+  }, 6000);
+})();

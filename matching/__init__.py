@@ -1,0 +1,56 @@
+"""Qibu's matcher: DataFrames of seekers and openings in, ranked and planned pairs out.
+
+Pure numpy, pandas, SciPy and scikit-learn: nothing here imports Flask, SQLAlchemy or the
+rest of Qibu. ``app/services/matching.py`` turns database rows into the frames described
+in ``matching/README.md`` (and in :data:`SEEKER_COLUMNS`, :data:`OPENING_COLUMNS`).
+"""
+
+from .categorize import suggest_categories
+from .contract import OPENING_COLUMNS, SEEKER_COLUMNS, validate_openings, validate_seekers
+from .estimator import (
+    DEFAULT_INTERCEPT,
+    DEFAULT_WEIGHTS,
+    OUTCOME_LEVELS,
+    Matcher,
+    default_matcher,
+    fit_matcher,
+    training_pairs,
+)
+from .evaluation import evaluate, evaluate_baselines, split_outcomes
+from .features import FEATURES, PreparedOpenings, encode_seekers, pair_features, prepare_openings
+from .plan import plan_fair, plan_report
+from .ranking import rank_openings, rank_seekers
+from .reasons import REASON_CODES
+from .reference import Geography, Taxonomy, load_geography, load_taxonomy
+
+__all__ = [
+    "DEFAULT_INTERCEPT",
+    "DEFAULT_WEIGHTS",
+    "FEATURES",
+    "OPENING_COLUMNS",
+    "OUTCOME_LEVELS",
+    "REASON_CODES",
+    "SEEKER_COLUMNS",
+    "Geography",
+    "Matcher",
+    "PreparedOpenings",
+    "Taxonomy",
+    "default_matcher",
+    "encode_seekers",
+    "evaluate",
+    "evaluate_baselines",
+    "fit_matcher",
+    "load_geography",
+    "load_taxonomy",
+    "pair_features",
+    "plan_fair",
+    "plan_report",
+    "prepare_openings",
+    "rank_openings",
+    "rank_seekers",
+    "split_outcomes",
+    "suggest_categories",
+    "training_pairs",
+    "validate_openings",
+    "validate_seekers",
+]

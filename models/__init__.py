@@ -1,0 +1,58 @@
+"""Qibu's data model: SQLAlchemy 2.0 models, their state rules, and the db object.
+
+This package imports nothing else of Qibu's.
+"""
+
+from models.audit import AuditEvent
+from models.db import Base, db, utcnow
+from models.employers import Employer, Opening, OpeningStatus, Shift
+from models.errors import StateError
+from models.facilities import Facility
+from models.fairs import (
+    Fair,
+    FairEmployer,
+    FairOpening,
+    FairParticipant,
+    FairStatus,
+    Interest,
+    InterestStage,
+)
+from models.placements import FollowUp, FollowUpReason, Placement
+from models.reference import Certificate, District, Environment, JobCategory
+from models.seekers import Seeker, SeekerStatus, Survey, SurveyIntention
+from models.users import LoginSession, LoginThrottle, Role, StaffUser
+
+__all__ = [
+    "AuditEvent",
+    "Base",
+    "Certificate",
+    "District",
+    "Employer",
+    "Environment",
+    "Facility",
+    "Fair",
+    "FairEmployer",
+    "FairOpening",
+    "FairParticipant",
+    "FairStatus",
+    "FollowUp",
+    "FollowUpReason",
+    "Interest",
+    "InterestStage",
+    "JobCategory",
+    "LoginSession",
+    "LoginThrottle",
+    "Opening",
+    "OpeningStatus",
+    "Placement",
+    "Role",
+    "Seeker",
+    "SeekerStatus",
+    "Shift",
+    "StaffUser",
+    "StateError",
+    "Survey",
+    "SurveyIntention",
+    "db",
+    "utcnow",
+]

@@ -1,0 +1,156 @@
+"""Job seekers (求职者) and their job-intention surveys (就业意向调查)."""
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, enum_column, utcnow
+from models.errors import StateError
+from models.facilities import Facility
+
+
+class SeekerStatus(enum.Enum):
+    IN_FACILITY = "in_facility"
+    RELEASED = "released"
+    PLACED = "placed"
+
+
+class Seeker(Base):
+    """A person in or released from a facility who wants work.
+
+    Employers only ever see `code` and job-relevant facts; name, gender, birth year,
+    hukou and facility stay with bureau staff and are never matching features.
+    """
+
+    __tablename__ = "seekers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(12), unique=True)
+    facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(60))
+    gender: Mapped[str | None] = mapped_column(sa.String(1))
+    birth_year: Mapped[int | None]
+    education: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
+    hukou_shanghai: Mapped[bool] = mapped_column(default=False)
+    expected_release_date: Mapped[date | None] = mapped_column(index=True)
+    status: Mapped[SeekerStatus] = mapped_column(
+        enum_column(SeekerStatus), default=SeekerStatus.IN_FACILITY
+    )
+    consent_share: Mapped[bool] = mapped_column(default=False)
+    consent_share_at: Mapped[datetime | None]
+    consent_share_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    consent_contact: Mapped[bool] = mapped_column(default=False)
+    consent_contact_at: Mapped[datetime | None]
+    consent_contact_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    riasec_scores: Mapped[list[float] | None] = mapped_column(sa.JSON)
+    riasec_code: Mapped[str | None] = mapped_column(sa.String(3))
+    riasec_taken_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    facility: Mapped[Facility] = relationship()
+    surveys: Mapped[list["Survey"]] = relationship(
+        back_populates="seeker",
+        order_by="Survey.surveyed_on.desc(), Survey.id.desc()",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def latest_survey(self) -> "Survey | None":
+        return self.surveys[0] if self.surveys else None
+
+    def record_consent(self, kind: str, given: bool, by_user_id: int | None) -> None:
+        """Record the seeker's share or contact consent with time and recorder."""
+        if kind not in ("share", "contact"):
+            raise ValueError(kind)
+        setattr(self, f"consent_{kind}", given)
+        setattr(self, f"consent_{kind}_at", utcnow())
+        setattr(self, f"consent_{kind}_by_id", by_user_id)
+
+    def release(self, on: date) -> None:
+        """Mark the seeker released; a placed seeker stays placed."""
+        if self.status is SeekerStatus.IN_FACILITY:
+            self.status = SeekerStatus.RELEASED
+        self.expected_release_date = on
+
+    def mark_placed(self) -> None:
+        self.status = SeekerStatus.PLACED
+
+    def __repr__(self) -> str:
+        return f"<Seeker {self.code}>"
+
+
+class Survey(Base):
+    """One filled job-intention questionnaire for a seeker."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (sa.UniqueConstraint("seeker_id", "surveyed_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seeker_id: Mapped[int] = mapped_column(sa.ForeignKey("seekers.id", ondelete="CASCADE"))
+    surveyed_on: Mapped[date]
+    questionnaire_version: Mapped[int] = mapped_column(default=1)
+    salary_min: Mapped[int | None]
+    salary_hoped: Mapped[int | None]
+    home_district: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.adcode"))
+    districts: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    needs_accommodation: Mapped[bool] = mapped_column(default=False)
+    shifts: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    work_pattern: Mapped[str] = mapped_column(sa.String(16), default="full_time")
+    education: Mapped[int | None] = mapped_column(sa.SmallInteger)
+    work_history: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    certificates: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    skills_text: Mapped[str] = mapped_column(sa.Text, default="")
+    health_limits: Mapped[str] = mapped_column(sa.Text, default="")
+    avoid: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    training_interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    source: Mapped[str] = mapped_column(sa.String(16), default="form")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    seeker: Mapped[Seeker] = relationship(back_populates="surveys")
+    intentions: Mapped[list["SurveyIntention"]] = relationship(
+        back_populates="survey",
+        order_by="SurveyIntention.rank",
+        cascade="all, delete-orphan",
+    )
+
+    @property
+    def categories(self) -> list[str]:
+        """Desired category codes, most wanted first."""
+        return [i.category_code for i in self.intentions]
+
+    def set_categories(self, codes: list[str]) -> None:
+        """Replace the ranked intentions (at most 3 distinct categories)."""
+        codes = [c for c in codes if c]
+        if len(codes) > 3:
+            raise StateError(_l("Choose at most three job categories."))
+        if len(set(codes)) != len(codes):
+            raise StateError(_l("Choose a different category for each choice."))
+        self.intentions = [
+            SurveyIntention(rank=rank, category_code=code)
+            for rank, code in enumerate(codes, start=1)
+        ]
+
+    @property
+    def experience_years(self) -> float:
+        """Total years of work history."""
+        return float(sum(float(row.get("years") or 0) for row in self.work_history or []))
+
+
+class SurveyIntention(Base):
+    """A desired job category (岗位意向) in a survey, ranked 1–3."""
+
+    __tablename__ = "survey_intentions"
+    __table_args__ = (sa.UniqueConstraint("survey_id", "rank"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survey_id: Mapped[int] = mapped_column(sa.ForeignKey("surveys.id", ondelete="CASCADE"))
+    rank: Mapped[int] = mapped_column(sa.SmallInteger)
+    category_code: Mapped[str] = mapped_column(sa.ForeignKey("job_categories.code"), index=True)
+
+    survey: Mapped[Survey] = relationship(back_populates="intentions")

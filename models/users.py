@@ -1,0 +1,103 @@
+"""Staff accounts, their roles, server-side login sessions and login throttling."""
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.db import Base, enum_column, utcnow
+from models.errors import StateError
+from models.facilities import Facility
+
+
+class Role(enum.Enum):
+    ADMIN = "admin"
+    BUREAU = "bureau"
+    EMPLOYMENT = "employment"
+    ORGANIZER = "organizer"
+    KIOSK = "kiosk"
+
+
+class StaffUser(Base):
+    """A person or device that logs in. Bureau staff are bound to a facility, kiosks to a fair."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(60), default="")
+    password_hash: Mapped[str] = mapped_column(sa.String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    facility_id: Mapped[int | None] = mapped_column(sa.ForeignKey("facilities.id"))
+    fair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fairs.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime | None]
+
+    facility: Mapped[Facility | None] = relationship()
+
+    def assign_role(self, role: Role, facility_id: int | None = None, fair_id: int | None = None):
+        """Give the account a role with the scope that role needs."""
+        if role is Role.BUREAU and facility_id is None:
+            raise StateError(_l("Bureau staff must belong to a facility."))
+        if role is Role.KIOSK and fair_id is None:
+            raise StateError(_l("A kiosk account must be bound to a fair."))
+        self.role = role
+        self.facility_id = facility_id if role is Role.BUREAU else None
+        self.fair_id = fair_id if role is Role.KIOSK else None
+
+    # the interface Flask-Login expects of a user object
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    def disable(self) -> None:
+        self.active = False
+
+    def enable(self) -> None:
+        self.active = True
+
+    def __repr__(self) -> str:
+        return f"<StaffUser {self.username} {self.role.value}>"
+
+
+class LoginSession(Base):
+    """A server-side login session; the cookie carries only its random token."""
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None]
+    ip: Mapped[str] = mapped_column(sa.String(45), default="")
+
+    user: Mapped[StaffUser] = relationship()
+
+    def revoke(self) -> None:
+        if self.revoked_at is None:
+            self.revoked_at = utcnow()
+
+
+class LoginThrottle(Base):
+    """Failed-login counter for one key (an account name or a client address)."""
+
+    __tablename__ = "login_throttles"
+
+    key: Mapped[str] = mapped_column(sa.String(120), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]

@@ -1,0 +1,1 @@
+"""Job-intention surveys: the questionnaire, survey forms and the career-interest self-test."""

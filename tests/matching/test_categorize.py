@@ -1,0 +1,255 @@
+"""Tests for matching.categorize: the job-title category classifier and its cache."""
+
+import ast
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import matching.categorize as categorize
+from matching.categorize import (
+    evaluate_category_classifier,
+    fit_category_classifier,
+    load_category_classifier,
+    normalize_title,
+    suggest_categories,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TRAINING = ROOT / "seed_data" / "category_training.csv"
+CSCO = ROOT.parent / "shared" / "data" / "occupations" / "csco22.csv"
+needs_training_file = pytest.mark.skipif(
+    not TRAINING.exists(), reason="seed_data/category_training.csv not built yet"
+)
+
+SMALL_TRAINING = pd.DataFrame(
+    [
+        *[(text, "forklift") for text in
+          ["叉车司机", "叉车工", "叉车操作员", "电动叉车司机", "仓库叉车工", "叉车驾驶员"]],
+        *[(text, "security") for text in
+          ["保安", "保安员", "门卫", "安保人员", "小区保安", "巡逻保安"]],
+        *[(text, "delivery") for text in
+          ["快递员", "外卖骑手", "送餐员", "快递派送员", "配送员", "同城配送员"]],
+        *[(text, "phone_service") for text in
+          ["电话客服", "客服专员", "话务员", "在线客服", "呼叫中心客服", "客服代表"]],
+        *[(text, "workshop") for text in
+          ["普工", "操作工", "流水线工人", "装配工", "车间普工", "组装工"]],
+    ],
+    columns=["text", "category"],
+)
+
+
+@pytest.fixture(scope="module")
+def small_model():
+    return fit_category_classifier(SMALL_TRAINING)
+
+
+@pytest.fixture
+def training_csv(tmp_path):
+    path = tmp_path / "category_training.csv"
+    SMALL_TRAINING.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(monkeypatch):
+    monkeypatch.delenv(categorize.CACHE_DIR_ENV, raising=False)
+    categorize._load_cached_classifier.cache_clear()
+    yield
+    categorize._load_cached_classifier.cache_clear()
+
+
+def test_module_imports_nothing_of_ours_nor_the_web_stack():
+    tree = ast.parse(Path(categorize.__file__).read_text(encoding="utf-8"))
+    imported = {
+        (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        for alias in node.names
+    }
+    assert imported.isdisjoint({"flask", "sqlalchemy", "app", "models", "surveys"})
+    assert imported - {"__future__", "functools", "hashlib", "os", "re", "tempfile",
+                       "unicodedata", "collections", "pathlib"} <= {
+        "joblib", "numpy", "pandas", "sklearn"
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("电商运营助理（双休）", "电商运营助理"),
+        ("【急聘】叉车司机", "叉车司机"),
+        ("（急聘）", "(急聘)"),
+        ("ＳＥＯ专员", "seo专员"),
+        (None, ""),
+    ],
+)
+def test_normalize_title(raw, expected):
+    assert normalize_title(raw) == expected
+
+
+def test_suggest_categories_returns_title_category_confidence(small_model):
+    titles = ["叉车司机", "小区门卫", "外卖配送员", "电话客服专员", "车间操作工"]
+    result = suggest_categories(titles, model=small_model)
+    assert list(result.columns) == ["title", "category", "confidence"]
+    assert result["title"].tolist() == titles
+    assert result["category"].tolist() == [
+        "forklift", "security", "delivery", "phone_service", "workshop"
+    ]
+    assert result["confidence"].between(0, 1).all()
+    assert (result["confidence"] > 1 / 5).all()
+
+
+def test_suggest_categories_handles_blank_titles_and_keeps_a_series_index(small_model):
+    titles = pd.Series(["保安", "", None, "  "], index=[10, 11, 12, 13])
+    result = suggest_categories(titles, model=small_model)
+    assert result.index.tolist() == [10, 11, 12, 13]
+    assert result.loc[10, "category"] == "security"
+    assert result.loc[11:, "category"].isna().all()
+    assert result.loc[11:, "confidence"].isna().all()
+
+
+def test_suggest_categories_accepts_one_title(small_model):
+    assert suggest_categories("叉车工", model=small_model)["category"].tolist() == ["forklift"]
+
+
+def test_training_frame_must_have_text_and_category():
+    with pytest.raises(ValueError, match="lacks columns"):
+        fit_category_classifier(pd.DataFrame({"title": ["保安"], "category": ["security"]}))
+
+
+def test_classifier_is_fitted_once_per_process(training_csv, monkeypatch):
+    first = load_category_classifier(training_csv)
+    monkeypatch.setattr(categorize, "fit_category_classifier", _must_not_fit)
+    assert load_category_classifier(training_csv) is first
+
+
+def test_classifier_is_cached_on_disk_and_reused(training_csv, tmp_path, monkeypatch):
+    cache_dir = tmp_path / "cache"
+    load_category_classifier(training_csv, cache_path=cache_dir)
+    (cached,) = cache_dir.glob("category_classifier-*.joblib")
+    digest = categorize.training_file_digest(training_csv)
+    assert digest[:32] in cached.name
+
+    # A new process: memory is empty, the disk cache answers without fitting.
+    categorize._load_cached_classifier.cache_clear()
+    monkeypatch.setattr(categorize, "fit_category_classifier", _must_not_fit)
+    model = load_category_classifier(training_csv, cache_path=cache_dir)
+    assert suggest_categories(["叉车司机"], model=model)["category"].tolist() == ["forklift"]
+
+
+def test_changed_training_file_refits_and_replaces_the_cache(training_csv, tmp_path):
+    cache_dir = tmp_path / "cache"
+    load_category_classifier(training_csv, cache_path=cache_dir)
+    (old,) = cache_dir.glob("category_classifier-*.joblib")
+
+    extra = pd.DataFrame([("保洁员", "cleaning"), ("保洁", "cleaning"), ("清洁工", "cleaning")],
+                         columns=["text", "category"])
+    pd.concat([SMALL_TRAINING, extra]).to_csv(training_csv, index=False)
+    model = load_category_classifier(training_csv, cache_path=cache_dir)
+    (new,) = cache_dir.glob("category_classifier-*.joblib")
+    assert new != old
+    assert "cleaning" in model.classes_
+
+
+def test_cache_directory_from_environment(training_csv, tmp_path, monkeypatch):
+    monkeypatch.setenv(categorize.CACHE_DIR_ENV, str(tmp_path / "env-cache"))
+    load_category_classifier(training_csv)
+    assert len(list((tmp_path / "env-cache").glob("category_classifier-*.joblib"))) == 1
+
+
+def test_damaged_cache_is_refitted(training_csv, tmp_path):
+    cache_dir = tmp_path / "cache"
+    load_category_classifier(training_csv, cache_path=cache_dir)
+    (cached,) = cache_dir.glob("category_classifier-*.joblib")
+    cached.write_bytes(b"not a pickle")
+    categorize._load_cached_classifier.cache_clear()
+    model = load_category_classifier(training_csv, cache_path=cache_dir)
+    assert suggest_categories(["保安"], model=model)["category"].tolist() == ["security"]
+
+
+def test_evaluate_holds_out_aliases_only():
+    frame = SMALL_TRAINING.assign(source="title")
+    frame.loc[frame.groupby("category").head(5).index, "source"] = "alias"
+    result = evaluate_category_classifier(frame, test_size=0.4, random_state=0)
+    assert result["n_test"] == 5 * 2  # 40 % of 5 aliases in each of 5 categories
+    assert result["n_train"] == len(frame) - 10
+    assert 0 <= result["accuracy"] <= 1
+
+
+def test_evaluate_keeps_every_category_in_training():
+    frame = pd.DataFrame({"text": ["保安", "叉车司机", "叉车工"],
+                          "category": ["security", "forklift", "forklift"]})
+    result = evaluate_category_classifier(frame, test_size=0.5)
+    assert (result["n_train"], result["n_test"]) == (2, 1)
+
+
+def _must_not_fit(*args, **kwargs):
+    raise AssertionError("the classifier was fitted again")
+
+
+# --------------------------------------------------------------------------- real data
+
+
+def _csco_names_and_aliases():
+    """Return every CSCO 2022 occupation name and alias, without the L/S markers."""
+    csco = pd.read_csv(CSCO, dtype=str, keep_default_na=False)
+    names = set()
+    for text in [*csco["name"], *csco["alias"]]:
+        for part in re.split(r"[,;，；]", text):
+            part = re.sub(r"(?<=[\u4e00-\u9fff])(L/S|L|S)$", "", part.strip())
+            if part:
+                names.add(part)
+    return names
+
+
+@needs_training_file
+def test_accuracy_on_held_out_csco_aliases():
+    frame = categorize.read_category_training(TRAINING)
+    if CSCO.exists():
+        aliases = _csco_names_and_aliases()
+        frame = frame.assign(source=np.where(frame["text"].isin(aliases), "alias", "other"))
+    accuracies = [
+        evaluate_category_classifier(frame, test_size=0.2, random_state=seed)
+        for seed in range(3)
+    ]
+    mean = float(np.mean([result["accuracy"] for result in accuracies]))
+    print(
+        f"\ncategory classifier, held-out CSCO aliases: accuracy {mean:.3f} "
+        f"(seeds {[round(r['accuracy'], 3) for r in accuracies]}; "
+        f"n_train {accuracies[0]['n_train']}, n_test {accuracies[0]['n_test']}, "
+        f"{frame['category'].nunique()} categories, chance {1 / frame['category'].nunique():.3f})"
+    )
+    assert mean >= 0.65
+
+
+@pytest.fixture(scope="module")
+def real_model():
+    return fit_category_classifier(categorize.read_category_training(TRAINING))
+
+
+@needs_training_file
+@pytest.mark.parametrize(
+    ("title", "category"),
+    [
+        ("叉车司机", "forklift"),
+        ("电话客服专员", "phone_service"),
+        ("普工", "workshop"),
+        ("保安", "security"),
+        ("快递员", "delivery"),
+        ("收银员", "retail"),
+        ("保洁员", "cleaning"),
+        ("厨师", "kitchen"),
+        ("电工", "electrician"),
+        ("焊工", "welder"),
+        ("养老护理员", "care_worker"),
+        ("仓库管理员", "logistics"),
+        ("销售代表", "sales"),
+    ],
+)
+def test_real_classifier_suggests_the_obvious_category(title, category, real_model):
+    suggestion = suggest_categories([title], model=real_model).iloc[0]
+    assert suggestion["category"] == category
+    assert suggestion["confidence"] > 0.5

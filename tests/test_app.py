@@ -1,0 +1,38 @@
+"""The app factory, configuration and the health check."""
+
+import pytest
+
+from app import create_app
+from app.config import DEFAULT_SECRET_KEY, ProductionConfig, TestingConfig
+
+
+def test_production_refuses_the_default_secret_key():
+    with pytest.raises(RuntimeError, match="QIBU_SECRET_KEY"):
+        create_app(ProductionConfig, SECRET_KEY=DEFAULT_SECRET_KEY,
+                   SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
+def test_production_starts_with_a_real_secret_key():
+    app = create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_healthz_checks_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_an_unreachable_database(tmp_path):
+    app = create_app(TestingConfig,
+                     SQLALCHEMY_DATABASE_URI="postgresql+psycopg://nobody@127.0.0.1:9/none")
+    response = app.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.get_json()["database"] == "unreachable"
+
+
+def test_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "object-src 'none'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
