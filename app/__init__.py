@@ -19,6 +19,11 @@ def create_app(config=None, **overrides) -> Flask:
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides)
     _refuse_unsafe_production(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.config["CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
     _configure_sqlite(app)
 

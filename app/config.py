@@ -46,6 +46,7 @@ class Config:
     LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
+    TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     CACHE_DIR = _env("CACHE_DIR", str(BASE_DIR / "instance" / "cache"))
     SEED_DIR = _env("SEED_DIR", str(BASE_DIR / "seed_data"))
     # argon2id cost (OWASP minimum profile: 19 MiB, 2 passes, 1 lane)
