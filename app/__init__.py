@@ -35,6 +35,7 @@ def create_app(config=None, **overrides) -> Flask:
 
     from app import auth, errors, i18n, labels, main
     from app.admin import routes as admin_routes
+    from app.bureau import routes as bureau_routes
     from app.auth import access
 
     access.init_app(app)
@@ -44,6 +45,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin_routes.bp)
+    app.register_blueprint(bureau_routes.bp)
 
     from app import cli
 

@@ -131,10 +131,14 @@ class Survey(Base):
             raise StateError(_l("Choose at most three job categories."))
         if len(set(codes)) != len(codes):
             raise StateError(_l("Choose a different category for each choice."))
-        self.intentions = [
-            SurveyIntention(rank=rank, category_code=code)
-            for rank, code in enumerate(codes, start=1)
-        ]
+        # reuse rows by rank: replacing them would insert before the old rows are deleted
+        by_rank = {i.rank: i for i in self.intentions}
+        intentions = []
+        for rank, code in enumerate(codes, start=1):
+            row = by_rank.get(rank) or SurveyIntention(rank=rank)
+            row.category_code = code
+            intentions.append(row)
+        self.intentions = intentions
 
     @property
     def experience_years(self) -> float:

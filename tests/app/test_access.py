@@ -10,7 +10,9 @@ from app.config import TestingConfig
 from models import Role, db
 
 # Sample values for URL parameters, so every endpoint can be requested.
-SAMPLE_ARGS = {"code": "en", "user_id": "1", "active": "1", "filename": "css/qibu.css"}
+SAMPLE_ARGS = {
+    "code": "en", "user_id": "1", "active": "1", "filename": "css/qibu.css", "survey_id": "1",
+}
 
 
 def _endpoints():

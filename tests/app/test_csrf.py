@@ -1,10 +1,13 @@
 """CSRF protection on every state-changing request."""
 
+import re
+
 import pytest
 
 from app import create_app
 from app.config import TestingConfig
 from models import Role, db
+from tests.app.test_access import SAMPLE_ARGS
 
 
 @pytest.fixture
@@ -40,7 +43,7 @@ def test_every_post_endpoint_refuses_a_missing_token(csrf_client, app, make):
     for rule in _post_endpoints(app):
         if rule.endpoint == "auth.login":
             continue
-        path = rule.rule.replace("<int:user_id>", "1").replace("<int:active>", "0")
+        path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: SAMPLE_ARGS[m.group(1)], rule.rule)
         response = csrf_client.post(path, data={})
         assert response.status_code == 400, rule.endpoint
         assert "表单已过期" in response.get_data(as_text=True)

@@ -1,0 +1,1 @@
+"""Bureau staff: their facility's job seekers, surveys and self-tests."""

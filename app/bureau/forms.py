@@ -1,0 +1,93 @@
+"""Seeker and survey forms; the survey part is built at run time from the questionnaire."""
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from app.i18n import locale_code
+from models import Certificate, District, Environment, JobCategory, db
+from surveys.questionnaire import WholeNumberField, build_survey_form, load_questionnaire
+from surveys.selftest import load_selftest_definition, load_selftest_items
+
+
+class SeekerForm(FlaskForm):
+    """The personal facts only bureau staff see; never used for matching."""
+
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(_l("Enter the person's name.")), Length(max=60)],
+    )
+    gender = SelectField(
+        _l("Gender"),
+        choices=[SelectChoice("", "—"), SelectChoice("M", _l("male")),
+                 SelectChoice("F", _l("female"))],
+        validators=[Optional()],
+    )
+    birth_year = WholeNumberField(
+        _l("Year of birth"),
+        validators=[Optional(), NumberRange(1940, 2010, _l("Enter a year from 1940 to 2010."))],
+    )
+    hukou_shanghai = BooleanField(_l("Shanghai hukou"))
+
+    def personal_data(self) -> dict:
+        return {
+            "name": self.name.data.strip(),
+            "gender": self.gender.data or None,
+            "birth_year": self.birth_year.data,
+            "hukou_shanghai": bool(self.hukou_shanghai.data),
+        }
+
+
+class SurveyBase(FlaskForm):
+    submit = SubmitField(_l("Save survey"))
+
+
+def survey_choices() -> dict:
+    locale = locale_code()
+    return {
+        "categories": [
+            (c.code, c.name(locale))
+            for c in db.session.scalars(sa.select(JobCategory).order_by(JobCategory.position))
+        ],
+        "districts": [
+            (d.adcode, d.name(locale))
+            for d in db.session.scalars(sa.select(District).order_by(District.adcode))
+        ],
+        "certificates": [
+            (c.code, c.name(locale)) for c in db.session.scalars(sa.select(Certificate))
+        ],
+        "environments": [
+            (e.tag, e.name(locale)) for e in db.session.scalars(sa.select(Environment))
+        ],
+    }
+
+
+def survey_form_class(previous: dict | None = None, with_seeker: bool = False):
+    """The survey form of the latest questionnaire, optionally with the personal fields."""
+    base = type("SeekerSurveyBase", (SeekerForm, SurveyBase), {}) if with_seeker else SurveyBase
+    return build_survey_form(
+        load_questionnaire(), survey_choices(), locale=locale_code(), previous=previous,
+        base=base,
+    )
+
+
+def selftest_form_class(previous: dict | None = None):
+    """A form with one 1–5 question per self-test item."""
+    locale = locale_code()
+    definition = load_selftest_definition()
+    scale = [
+        SelectChoice(str(point["value"]), point["label"]["en" if locale == "en" else "zh"])
+        for point in definition["scale"]
+    ]
+    attrs = {}
+    for item in load_selftest_items():
+        attrs[item.item_id] = RadioField(
+            item.text(locale), choices=scale,
+            default=str((previous or {}).get(item.item_id, "")) or None,
+            validators=[DataRequired(_l("Choose an answer for this statement."))],
+        )
+    attrs["submit"] = SubmitField(_l("Score the self-test"))
+    return type("SelfTestForm", (FlaskForm,), attrs)

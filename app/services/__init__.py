@@ -1,0 +1,1 @@
+"""The only place that knows both the ORM and the matcher."""
