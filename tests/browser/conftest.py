@@ -112,8 +112,10 @@ class LiveServer:
         try:
             return contextvars.Context().run(self.app, environ, start_response)
         except Exception as exc:
-            self.errors.append(f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: "
-                               f"{type(exc).__name__}: {exc}")
+            self.errors.append(
+                f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: "
+                f"{type(exc).__name__}: {exc}"
+            )
             raise
 
     def start(self):
@@ -231,8 +233,9 @@ def page(browser, live_server, page_watch, request):
         try:
             if not page.is_closed():
                 SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=SCREENSHOTS / _screenshot_name(request.node.name),
-                                full_page=True)
+                page.screenshot(
+                    path=SCREENSHOTS / _screenshot_name(request.node.name), full_page=True
+                )
         finally:
             context.close()
     problems = page_watch.problems()
