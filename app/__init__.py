@@ -36,6 +36,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app import auth, errors, i18n, labels, main
     from app.admin import routes as admin_routes
     from app.bureau import routes as bureau_routes
+    from app.employment import routes as employment_routes
     from app.auth import access
 
     access.init_app(app)
@@ -46,6 +47,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(bureau_routes.bp)
+    app.register_blueprint(employment_routes.bp)
 
     from app import cli
 

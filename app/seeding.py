@@ -27,6 +27,7 @@ from models import (
     Survey,
     db,
 )
+from models.values import normalize_employer_name
 
 # Demo accounts, one per role; printed by `qibu demo-accounts` and `make run`.
 DEMO_ACCOUNTS = [
@@ -135,7 +136,7 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         employer = _by(Employer, Employer.uscc, row["uscc"])
         if employer is None:
             employer = Employer(
-                uscc=row["uscc"], name=row["name"], normalized_name=normalize_name(row["name"]),
+                uscc=row["uscc"], name=row["name"], normalized_name=normalize_employer_name(row["name"]),
                 industry=row["industry"], district=row["district"] or None,
                 address=row["address"], contact_person=row["contact_person"],
                 contact_phone=row["contact_phone"],
@@ -280,12 +281,6 @@ def _demo_display_name(username: str) -> str:
         "bureau2": "戒毒所工作人员（二所）", "employment": "就业促进中心工作人员",
         "organizer": "招聘会组织者", "kiosk": "自助终端 1号",
     }.get(username, username)
-
-
-def normalize_name(name: str) -> str:
-    """Normalise an employer name for matching: no spaces, brackets unified, lower case."""
-    table = str.maketrans({"（": "(", "）": ")", " ": "", "\u3000": ""})
-    return name.translate(table).strip().lower()
 
 
 def database_is_empty() -> bool:

@@ -24,6 +24,11 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.special import expit
 
+try:  # SciPy's own HiGHS bindings allow warm starts between column-generation rounds.
+    from scipy.optimize._highspy import _core as _highs_core
+except ImportError:  # pragma: no cover - SciPy < 1.15
+    _highs_core = None
+
 from .estimator import Matcher, resolve_model
 from .features import PreparedOpenings, SeekerArrays, encode_seekers, prepare_openings, score_block
 from .ranking import block_bounds, map_blocks, rank_openings, top_k_per_column
@@ -56,27 +61,91 @@ def load_caps(prepared: PreparedOpenings, load_factor: float) -> np.ndarray:
     return np.floor(load_factor * prepared.headcount + 1e-9).astype(np.int64)
 
 
-def _solve(
-    si: np.ndarray, oj: np.ndarray, prob: np.ndarray, per_seeker: int, caps: np.ndarray,
-    n_seekers: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Solve the b-matching LP on the given pairs; return (chosen, seeker duals, opening duals)."""
-    n_edges, n_open = len(prob), len(caps)
-    rows = np.concatenate([si, n_seekers + oj])
-    cols = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
-    A = sp.csr_matrix((np.ones(2 * n_edges), (rows, cols)), shape=(n_seekers + n_open, n_edges))
-    b = np.concatenate([np.full(n_seekers, per_seeker, dtype=float), caps.astype(float)])
-    result = linprog(-prob, A_ub=A, b_ub=b, bounds=(0, 1), method="highs")
-    if result.status != 0:
-        raise RuntimeError(f"plan_fair: the LP solver failed: {result.message}")
-    x = result.x
-    duals = -result.ineqlin.marginals
-    if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:
-        # Not a vertex (cannot happen with a simplex basis, but stay exact regardless).
-        exact = milp(-prob, constraints=LinearConstraint(A, -np.inf, b),
-                     integrality=np.ones(n_edges), bounds=Bounds(0, 1))
+class _LinprogLP:
+    """The b-matching LP, re-solved from scratch by ``linprog`` (HiGHS) in every round."""
+
+    def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray):
+        self.n_seekers = n_seekers
+        self.bounds = np.concatenate([np.full(n_seekers, per_seeker, dtype=float),
+                                      caps.astype(float)])
+        self.si = np.zeros(0, dtype=np.int64)
+        self.oj = np.zeros(0, dtype=np.int64)
+        self.prob = np.zeros(0)
+
+    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray) -> None:
+        self.si = np.concatenate([self.si, si])
+        self.oj = np.concatenate([self.oj, oj])
+        self.prob = np.concatenate([self.prob, prob])
+
+    def _matrix(self) -> sp.csr_matrix:
+        n_edges = len(self.prob)
+        rows = np.concatenate([self.si, self.n_seekers + self.oj])
+        cols = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
+        return sp.csr_matrix((np.ones(2 * n_edges), (rows, cols)),
+                             shape=(len(self.bounds), n_edges))
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        result = linprog(-self.prob, A_ub=self._matrix(), b_ub=self.bounds, bounds=(0, 1),
+                         method="highs")
+        if result.status != 0:
+            raise RuntimeError(f"plan_fair: the LP solver failed: {result.message}")
+        duals = -result.ineqlin.marginals
+        return result.x, duals[: self.n_seekers], duals[self.n_seekers:]
+
+
+class _WarmLP(_LinprogLP):
+    """The same LP kept inside one HiGHS instance, so that each round starts from the
+    previous optimal basis and only pivots in the added pairs.
+
+    Uses SciPy's bundled HiGHS bindings (``scipy.optimize._highspy``, SciPy ≥ 1.15); where
+    they are missing, :class:`_LinprogLP` gives the same plan more slowly.
+    """
+
+    def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray):
+        super().__init__(n_seekers, per_seeker, caps)
+        self.highs = _highs_core._Highs()
+        self.highs.setOptionValue("output_flag", False)
+        n_rows = len(self.bounds)
+        empty_int = np.zeros(0, dtype=np.int32)
+        self.highs.addRows(n_rows, np.full(n_rows, -self.highs.getInfinity()), self.bounds,
+                           0, empty_int, empty_int, np.zeros(0))
+        self.highs.changeObjectiveSense(_highs_core.ObjSense.kMaximize)
+
+    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray) -> None:
+        super().add(si, oj, prob)
+        k = len(prob)
+        index = np.empty(2 * k, dtype=np.int32)
+        index[0::2] = si
+        index[1::2] = self.n_seekers + oj
+        self.highs.addCols(k, prob, np.zeros(k), np.ones(k), 2 * k,
+                           np.arange(0, 2 * k, 2, dtype=np.int32), index, np.ones(2 * k))
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self.highs.run()
+        status = self.highs.getModelStatus()
+        if status != _highs_core.HighsModelStatus.kOptimal:
+            raise RuntimeError(
+                f"plan_fair: the LP solver failed: {self.highs.modelStatusToString(status)}"
+            )
+        solution = self.highs.getSolution()
+        duals = np.asarray(solution.row_dual)
+        return (np.asarray(solution.col_value), duals[: self.n_seekers],
+                duals[self.n_seekers:])
+
+
+def _integral(lp: _LinprogLP, x: np.ndarray) -> np.ndarray:
+    """Return the 0/1 plan of an LP solution (a vertex is integral; stay exact if not)."""
+    if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:  # pragma: no cover - not a vertex
+        exact = milp(-lp.prob, constraints=LinearConstraint(lp._matrix(), -np.inf, lp.bounds),
+                     integrality=np.ones(len(lp.prob)), bounds=Bounds(0, 1))
         x = exact.x
-    return x > 0.5, duals[:n_seekers], duals[n_seekers:]
+    return x > 0.5
+
+
+def _new_lp(n_seekers: int, per_seeker: int, caps: np.ndarray) -> _LinprogLP:
+    if _highs_core is not None:
+        return _WarmLP(n_seekers, per_seeker, caps)
+    return _LinprogLP(n_seekers, per_seeker, caps)  # pragma: no cover - old SciPy
 
 
 def plan_fair(

@@ -137,7 +137,7 @@ class Opening(Base):
         self.filled -= 1
 
     def set_headcount(self, headcount: int | None) -> None:
-        if headcount is not None and headcount < self.filled:
+        if headcount is not None and headcount < (self.filled or 0):
             raise StateError(
                 _l("The headcount cannot be lower than the %(n)s places already filled."),
                 n=self.filled,

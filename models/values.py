@@ -37,6 +37,7 @@ __all__ = [
     "ShanghaiDistrict",
     "ValueParseError",
     "is_blank",
+    "normalize_employer_name",
     "normalize_text",
     "parse_bool",
     "parse_date",
@@ -1085,3 +1086,16 @@ def validate_mobile(text: Any, *, allow_landline: bool = True) -> str:
     raise ValueParseError(
         "phone.unreadable" if allow_landline else "phone.not_mobile", text=original
     )
+
+
+# --------------------------------------------------------------------------- employers
+
+_COMPANY_NOISE = re.compile(r"[\s()（）【】\[\]·.,，、\-]")
+
+
+def normalize_employer_name(name: Any) -> str:
+    """Return an employer name reduced for matching: no spaces, brackets or case.
+
+    '上海 XX 物流（集团）有限公司' and '上海XX物流(集团)有限公司' give the same key.
+    """
+    return _COMPANY_NOISE.sub("", normalize_text(name)).lower()

@@ -1,0 +1,1 @@
+"""Employment centre: employers and their openings."""

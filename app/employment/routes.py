@@ -1,0 +1,181 @@
+"""Employment centre pages: employers, their openings, and the category suggestion."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import selectinload
+
+from app.auth.access import allow
+from app.employment import operations
+from app.employment.forms import (
+    EDUCATION_LABELS,
+    SHIFT_LABELS,
+    ActionForm,
+    EmployerForm,
+    OpeningForm,
+)
+from app.main.queries import PAGE_SIZE, Page
+from app.services.categories import suggest_category
+from app.labels import category_name
+from models import Employer, Opening, Role, StateError, db
+
+bp = Blueprint("employment", __name__, url_prefix="/employment")
+STAFF = (Role.EMPLOYMENT, Role.ADMIN)
+
+
+def _employer(employer_id: int) -> Employer:
+    return db.session.get(Employer, employer_id) or abort(404)
+
+
+def _opening(opening_id: int) -> Opening:
+    return db.session.get(Opening, opening_id) or abort(404)
+
+
+@bp.get("/employers")
+@allow(*STAFF)
+def employers():
+    search = request.args.get("q", "").strip()
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    query = sa.select(Employer).order_by(Employer.name)
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(sa.or_(Employer.name.ilike(pattern), Employer.uscc.ilike(pattern)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    counts = dict(db.session.execute(
+        sa.select(Opening.employer_id, sa.func.count()).group_by(Opening.employer_id)
+    ).all())
+    return render_template("employment/employers.html", search=search, counts=counts,
+                           page=Page(items=list(items), number=number, total=total))
+
+
+@bp.route("/employers/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new_employer():
+    form = EmployerForm()
+    if form.validate_on_submit():
+        employer = operations.save_employer(None, _employer_data(form))
+        db.session.commit()
+        flash(_("Employer %(name)s registered.", name=employer.name), "success")
+        return redirect(url_for("employment.employer", employer_id=employer.id))
+    return render_template("employment/employer_form.html", form=form, employer=None)
+
+
+@bp.get("/employers/<int:employer_id>")
+@allow(*STAFF)
+def employer(employer_id):
+    employer = _employer(employer_id)
+    return render_template("employment/employer.html", employer=employer,
+                           shift_labels=SHIFT_LABELS)
+
+
+@bp.route("/employers/<int:employer_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit_employer(employer_id):
+    employer = _employer(employer_id)
+    form = EmployerForm(obj=employer, employer=employer)
+    if form.validate_on_submit():
+        operations.save_employer(employer, _employer_data(form))
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("employment.employer", employer_id=employer.id))
+    return render_template("employment/employer_form.html", form=form, employer=employer)
+
+
+def _employer_data(form: EmployerForm) -> dict:
+    return {name: form[name].data for name in (
+        "name", "uscc", "industry", "district", "address", "contact_person", "contact_phone",
+        "contact_shareable", "pledge_date", "notes")}
+
+
+@bp.route("/employers/<int:employer_id>/openings/new", methods=["GET", "POST"])
+@allow(*STAFF)
+def new_opening(employer_id):
+    employer = _employer(employer_id)
+    form = OpeningForm()
+    suggestion = None
+    if request.method == "GET" and request.args.get("title"):
+        form.title.data = request.args["title"]
+    if form.title.data:
+        suggestion = _suggestion(form.title.data)
+        if not form.category_code.data and suggestion["category"]:
+            form.category_code.data = suggestion["category"]
+    if form.validate_on_submit():
+        return _save_opening(None, employer, form)
+    return render_template("employment/opening_form.html", form=form, employer=employer,
+                           opening=None, suggestion=suggestion)
+
+
+@bp.get("/openings/<int:opening_id>")
+@allow(Role.EMPLOYMENT, Role.ADMIN, Role.ORGANIZER)
+def opening(opening_id):
+    opening = db.session.scalar(
+        sa.select(Opening).where(Opening.id == opening_id)
+        .options(selectinload(Opening.employer))
+    ) or abort(404)
+    return render_template("employment/opening.html", opening=opening, action=ActionForm(),
+                           shift_labels=SHIFT_LABELS, education=dict(EDUCATION_LABELS))
+
+
+@bp.route("/openings/<int:opening_id>/edit", methods=["GET", "POST"])
+@allow(*STAFF)
+def edit_opening(opening_id):
+    opening = _opening(opening_id)
+    form = OpeningForm(obj=opening, data={"shift": opening.shift.value})
+    if form.validate_on_submit():
+        return _save_opening(opening, opening.employer, form)
+    return render_template("employment/opening_form.html", form=form, employer=opening.employer,
+                           opening=opening, suggestion=None)
+
+
+def _save_opening(opening, employer, form):
+    try:
+        opening = operations.save_opening(opening, employer, form.opening_data())
+    except StateError as error:
+        db.session.rollback()
+        form.headcount.errors.append(error.user_message())
+        return render_template("employment/opening_form.html", form=form, employer=employer,
+                               opening=opening, suggestion=None)
+    db.session.commit()
+    flash(_("Opening %(title)s saved.", title=opening.title), "success")
+    return redirect(url_for("employment.opening", opening_id=opening.id))
+
+
+@bp.post("/openings/<int:opening_id>/close")
+@allow(*STAFF)
+def close_opening(opening_id):
+    return _change_state(opening_id, operations.close_opening, _("The opening is closed."))
+
+
+@bp.post("/openings/<int:opening_id>/reopen")
+@allow(*STAFF)
+def reopen_opening(opening_id):
+    return _change_state(opening_id, operations.reopen_opening, _("The opening is open again."))
+
+
+def _change_state(opening_id, operation, done_message):
+    opening = _opening(opening_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(opening)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return redirect(url_for("employment.opening", opening_id=opening_id))
+
+
+@bp.get("/suggest-category")
+@allow(*STAFF)
+def suggest_category_json():
+    """The category suggested for ?title=, with its confidence, for the opening form."""
+    return _suggestion(request.args.get("title", ""))
+
+
+def _suggestion(title: str) -> dict:
+    code, confidence = suggest_category(title)
+    return {"category": code, "name": category_name(code) if code else "",
+            "confidence": round(confidence, 2)}
