@@ -33,7 +33,7 @@ def create_app(config=None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=None)
     login_manager.init_app(app)
 
-    from app import auth, errors, i18n, labels, main
+    from app import auth, errors, i18n, labels, main, reasons
     from app.admin import routes as admin_routes
     from app.bureau import routes as bureau_routes
     from app.employment import routes as employment_routes
@@ -42,6 +42,7 @@ def create_app(config=None, **overrides) -> Flask:
     access.init_app(app)
     i18n.init_app(app)
     labels.init_app(app)
+    reasons.init_app(app)
     errors.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)

@@ -129,6 +129,8 @@ def i18n_update_command():
 
 
 def init_app(app):
+    from app.match_cli import match_group
+
     for command in (seed_reference_command, seed_demo_command, demo_accounts_command,
-                    create_user_command, i18n_group):
+                    create_user_command, i18n_group, match_group):
         app.cli.add_command(command)

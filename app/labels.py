@@ -5,7 +5,7 @@ from flask import g
 from flask_babel import lazy_gettext as _l
 
 from app.i18n import locale_code
-from models import District, FairStatus, JobCategory, db
+from models import Certificate, District, Environment, FairStatus, JobCategory, db
 
 FAIR_STATUS_LABELS = {
     FairStatus.PLANNING: _l("in planning"),
@@ -32,6 +32,20 @@ def district_name(adcode: str | None) -> str:
     return row.name(locale_code()) if row else (adcode or "—")
 
 
+def certificate_name(code: str | None) -> str:
+    row = _names(Certificate, "code").get(code)
+    return row.name(locale_code()) if row else (code or "—")
+
+
+def certificate_names(codes) -> str:
+    return "、".join(certificate_name(c) for c in codes or []) or "—"
+
+
+def environment_names(tags) -> str:
+    rows = _names(Environment, "tag")
+    return "、".join(rows[t].name(locale_code()) if t in rows else t for t in tags or []) or "—"
+
+
 def fair_status_label(status: FairStatus) -> str:
     return str(FAIR_STATUS_LABELS[status])
 
@@ -40,5 +54,7 @@ def init_app(app):
     app.jinja_env.globals.update(
         category_name=category_name,
         district_name=district_name,
+        certificate_names=certificate_names,
+        environment_names=environment_names,
         fair_status_label=fair_status_label,
     )

@@ -47,8 +47,8 @@ MODEL_FORMAT = "qibu-matcher/1"
 
 #: Expert weights per feature (see matching/README.md, "Default weights and why").
 DEFAULT_WEIGHTS: dict[str, float] = {
-    "category_preference": 2.0,
-    "category_related": 1.0,
+    "category_preference": 3.0,
+    "category_related": 1.5,
     "pay_floor": 1.5,
     "pay_hoped": 1.0,
     "commute": 1.0,
@@ -62,7 +62,7 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "riasec": 0.75,
     "shift": 0.25,
 }
-DEFAULT_INTERCEPT = -6.0
+DEFAULT_INTERCEPT = -7.0
 EXPERT_VERSION = "expert-1"
 
 #: Outcome labels a recorded pair can carry, with their relevance level.

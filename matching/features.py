@@ -1,20 +1,21 @@
 """Pairwise features and hard filters, computed as array operations over seekers × openings.
 
 Every feature is a function of a few seeker attributes and a few opening attributes. The
-opening side is grouped into three *facets* whose attributes the features read together:
+opening side is grouped into *facets* whose attributes the features read together:
 
-* the job facet (category, shift, education and experience required, certificates,
-  environments) carries the category preference, taxonomy closeness, RIASEC congruence,
+* category: category preference, taxonomy closeness and RIASEC congruence;
+* requirements (shift, education and experience required, certificates, environments):
   education, experience, certificate and shift features and all three hard filters;
-* the place facet (district, accommodation) carries commute, nearby, chosen district and
-  housing gap;
-* the pay facet (lowest and highest monthly pay) carries pay against floor and hope.
+* place (district, accommodation): commute, nearby, chosen district and housing gap;
+* pay (lowest and highest monthly pay): pay against floor and hope.
 
 Openings that share a facet value share its feature values, so a block of seekers is
-scored by computing each facet's (distinct values × seekers) table once and gathering it
-for every opening; the skills-text similarity is one sparse product per block. The same
-formulas evaluate single pairs (:func:`pair_features`), which training and the reasons
-use, so a pair scores the same whichever way it is computed.
+scored by computing each facet's small (distinct values × seekers) table once, adding the
+tables of category and requirements (the *job*) and of place and pay (the *spot*) for the
+combinations that occur, and gathering those two tables for every opening; the
+skills-text similarity is one sparse product per block. The same formulas evaluate single
+pairs (:func:`pair_features`), which training and the reasons use, so a pair scores the
+same whichever way it is computed.
 """
 
 from __future__ import annotations
@@ -75,6 +76,10 @@ COMMUTE_UNKNOWN = 0.5
 #: Unigrams are left out: single characters (工, 作, 员) are shared by nearly every
 #: posting, add little evidence and make every seeker × opening product dense.
 TEXT_NGRAMS = (2, 3)
+#: Boilerplate n-grams (五险一金, 包吃包住) found in more than this share of the postings
+#: are dropped, once there are enough postings for shares to mean something.
+TEXT_MAX_SHARE = 0.25
+TEXT_MIN_POSTINGS_FOR_MAX_SHARE = 200
 
 _ONE = np.uint64(1)
 
@@ -158,9 +163,12 @@ class PreparedOpenings:
         Fitted on the openings' title and description; None if they have no text.
     text : csr_matrix of shape (n_openings, n_terms) or None
         L2-normalized TF-IDF rows of the openings.
-    job_idx, place_idx, pay_idx : ndarray of int
-        Facet value of each opening; ``job``, ``place`` and ``pay`` hold the attributes
-        of each distinct facet value.
+    category, requirement_idx, place_idx, pay_idx : ndarray of int
+        Facet value of each opening; ``requirement``, ``place`` and ``pay`` hold the
+        attributes of each distinct facet value.
+    job_idx, spot_idx : ndarray of int
+        Index of each opening's (category, requirement) and (place, pay) combination;
+        ``job`` and ``spot`` hold the facet values of each combination.
     """
 
     frame: pd.DataFrame
@@ -183,12 +191,16 @@ class PreparedOpenings:
     pay_bottom: np.ndarray
     pay_top: np.ndarray
     headcount: np.ndarray
-    job_idx: np.ndarray
-    job: dict[str, np.ndarray]
+    requirement_idx: np.ndarray
+    requirement: dict[str, np.ndarray]
     place_idx: np.ndarray
     place: dict[str, np.ndarray]
     pay_idx: np.ndarray
     pay: dict[str, np.ndarray]
+    job_idx: np.ndarray
+    job: dict[str, np.ndarray]
+    spot_idx: np.ndarray
+    spot: dict[str, np.ndarray]
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -258,12 +270,14 @@ def prepare_openings(
     pay_bottom = np.where(np.isnan(low), high, low)
     pay_top = np.where(np.isnan(high), low, high)
 
-    job_cols = [category, shift, education_min, _money_key(experience_min),
-                required.view(np.int64), legal.view(np.int64), any_licence,
-                environments.view(np.int64)]
-    job_first, job_idx = _unique_rows(job_cols)
+    requirement_first, requirement_idx = _unique_rows([
+        shift, education_min, _money_key(experience_min), required.view(np.int64),
+        legal.view(np.int64), any_licence, environments.view(np.int64),
+    ])
     place_first, place_idx = _unique_rows([district, accommodation])
     pay_first, pay_idx = _unique_rows([_money_key(pay_bottom), _money_key(pay_top)])
+    job_first, job_idx = _unique_rows([category, requirement_idx])
+    spot_first, spot_idx = _unique_rows([place_idx, pay_idx])
 
     texts = [normalize_text(f"{t} {d}") for t, d in zip(frame["title"], frame["description"],
                                                            strict=True)]
@@ -289,30 +303,37 @@ def prepare_openings(
         pay_bottom=pay_bottom,
         pay_top=pay_top,
         headcount=frame["headcount"].to_numpy(dtype=np.int64),
-        job_idx=job_idx,
-        job={
-            "category": category[job_first],
-            "shift": shift[job_first],
-            "education_min": education_min[job_first],
-            "experience_min": experience_min[job_first],
-            "required": required[job_first],
-            "legal": legal[job_first],
-            "any_licence": any_licence[job_first],
-            "environments": environments[job_first],
+        requirement_idx=requirement_idx,
+        requirement={
+            "shift": shift[requirement_first],
+            "education_min": education_min[requirement_first],
+            "experience_min": experience_min[requirement_first],
+            "required": required[requirement_first],
+            "legal": legal[requirement_first],
+            "any_licence": any_licence[requirement_first],
+            "environments": environments[requirement_first],
         },
         place_idx=place_idx,
         place={"district": district[place_first], "accommodation": accommodation[place_first]},
         pay_idx=pay_idx,
         pay={"bottom": pay_bottom[pay_first], "top": pay_top[pay_first]},
+        job_idx=job_idx,
+        job={"category": category[job_first], "requirement": requirement_idx[job_first]},
+        spot_idx=spot_idx,
+        spot={"place": place_idx[spot_first], "pay": pay_idx[spot_first]},
     )
 
 
 def _fit_text(texts: list[str]) -> tuple[TfidfVectorizer | None, sp.csr_matrix | None]:
+    max_df: float | int = 1.0
+    if len(texts) >= TEXT_MIN_POSTINGS_FOR_MAX_SHARE:
+        max_df = int(TEXT_MAX_SHARE * len(texts))
     vectorizer = TfidfVectorizer(
         analyzer="char_wb",
         ngram_range=TEXT_NGRAMS,
         lowercase=False,
         sublinear_tf=True,
+        max_df=max_df,
         dtype=np.float32,
     )
     if not any(len(t.strip()) >= TEXT_NGRAMS[0] for t in texts):
@@ -442,35 +463,40 @@ def encode_seekers(
 # other: (n,) and (n,) for pairs, or (1, B) and (U, 1) for a facet table.
 
 
-def job_values(
-    seekers: SeekerArrays, s: np.ndarray, prepared: PreparedOpenings, j: np.ndarray
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-    """Evaluate the job-facet features and the three hard filters.
-
-    Returns
-    -------
-    features : dict of str to ndarray
-        ``category_preference``, ``category_related``, ``riasec``, ``education``,
-        ``experience``, ``certificates``, ``shift``.
-    passes : dict of str to ndarray of bool
-        ``environment`` (no avoided environment), ``certificate`` (every legally
-        required certificate held), ``shift`` (a shift the seeker can work).
-    """
-    job = prepared.job
-    category = job["category"][j]
-    values: dict[str, np.ndarray] = {
+def category_values(
+    seekers: SeekerArrays, s: np.ndarray, category: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Evaluate category preference, taxonomy closeness and RIASEC congruence."""
+    return {
         "category_preference": seekers.preference[s, category],
         "category_related": seekers.related[s, category],
         "riasec": seekers.riasec[s, category],
     }
-    gap = job["education_min"][j] - seekers.education[s]
+
+
+def requirement_values(
+    seekers: SeekerArrays, s: np.ndarray, prepared: PreparedOpenings, r: np.ndarray
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Evaluate the requirement features and the three hard filters.
+
+    Returns
+    -------
+    features : dict of str to ndarray
+        ``education``, ``experience``, ``certificates``, ``shift``.
+    passes : dict of str to ndarray of bool
+        ``environment`` (no avoided environment), ``certificate`` (every legally
+        required certificate held), ``shift`` (a shift the seeker can work).
+    """
+    req = prepared.requirement
+    values: dict[str, np.ndarray] = {}
+    gap = req["education_min"][r] - seekers.education[s]
     values["education"] = np.where(gap <= 0, 1.0, np.maximum(0.0, 1.0 - 0.5 * gap))
-    needed = job["experience_min"][j]
+    needed = req["experience_min"][r]
     safe = np.where(needed > 0, needed, 1.0)
     values["experience"] = np.where(
         needed > 0, np.minimum(1.0, seekers.experience[s] / safe), 1.0
     )
-    required = job["required"][j]
+    required = req["required"][r]
     held = seekers.held[s]
     n_required = np.bitwise_count(required).astype(np.float32)
     n_held = np.bitwise_count(required & held).astype(np.float32)
@@ -478,14 +504,14 @@ def job_values(
         n_required > 0, n_held / np.maximum(n_required, 1.0), 1.0
     )
     can_work = seekers.shifts[s]
-    listed = (can_work & (_ONE << job["shift"][j].astype(np.uint64))) != 0
+    listed = (can_work & (_ONE << req["shift"][r].astype(np.uint64))) != 0
     values["shift"] = np.where(can_work == 0, 0.5, np.where(listed, 1.0, 0.0))
 
     licence_mask = np.uint64(prepared.taxonomy.licence_mask)
     passes = {
-        "environment": (seekers.avoid[s] & job["environments"][j]) == 0,
-        "certificate": ((job["legal"][j] & ~held) == 0)
-        & (~job["any_licence"][j] | ((held & licence_mask) != 0)),
+        "environment": (seekers.avoid[s] & req["environments"][r]) == 0,
+        "certificate": ((req["legal"][r] & ~held) == 0)
+        & (~req["any_licence"][r] | ((held & licence_mask) != 0)),
         "shift": (can_work == 0) | listed,
     }
     return values, passes
@@ -554,10 +580,12 @@ def skills_values(
 def _pairs_arrays(
     seekers: SeekerArrays, prepared: PreparedOpenings, si: np.ndarray, oj: np.ndarray
 ) -> dict[str, Any]:
-    job, passes = job_values(seekers, si, prepared, prepared.job_idx[oj])
+    category = category_values(seekers, si, prepared.category[oj])
+    requirement, passes = requirement_values(seekers, si, prepared, prepared.requirement_idx[oj])
     place, km = place_values(seekers, si, prepared, prepared.place_idx[oj])
     pay = pay_values(seekers, si, prepared, prepared.pay_idx[oj])
-    values = {**job, **place, **pay, "skills": skills_values(seekers, si, prepared, oj)}
+    values = {**category, **requirement, **place, **pay,
+              "skills": skills_values(seekers, si, prepared, oj)}
     return {"values": values, "passes": passes, "km": km}
 
 
@@ -637,6 +665,16 @@ def _pair_indices(
 # ------------------------------------------------------------------- block scoring
 
 
+def _weighted_table(
+    values: dict[str, np.ndarray], w: dict[str, float], shape: tuple[int, int], start: float
+) -> np.ndarray:
+    table = np.full(shape, start, dtype=np.float32)
+    for name, value in values.items():
+        if w[name]:
+            table += np.float32(w[name]) * value
+    return table
+
+
 def score_block(
     seekers: SeekerArrays,
     prepared: PreparedOpenings,
@@ -654,37 +692,38 @@ def score_block(
         Pairs a hard filter removes are ``-inf``.
     """
     w = {name: float(weights[i]) for i, name in enumerate(FEATURES)}
-    s = np.arange(lo, hi)[None, :]
     n_block = hi - lo
+    s = np.arange(lo, hi)[None, :]
 
-    job_j = np.arange(len(prepared.job["category"]))[:, None]
-    values, passes = job_values(seekers, s, prepared, job_j)
-    job_table = np.full((job_j.shape[0], n_block), intercept, dtype=np.float32)
-    for name, value in values.items():
-        if w[name]:
-            job_table += np.float32(w[name]) * value
+    # Category facet: the seekers' own (n_categories) tables, transposed.
+    category_table = (
+        np.float32(w["category_preference"]) * seekers.preference[lo:hi]
+        + np.float32(w["category_related"]) * seekers.related[lo:hi]
+        + np.float32(w["riasec"]) * seekers.riasec[lo:hi]
+    ).T + np.float32(intercept)
+    category_table = np.ascontiguousarray(category_table)
+
+    r = np.arange(len(prepared.requirement["shift"]))[:, None]
+    values, passes = requirement_values(seekers, s, prepared, r)
+    requirement_table = _weighted_table(values, w, (r.shape[0], n_block), 0.0)
     feasible = passes["environment"] & passes["certificate"] & passes["shift"]
-    job_table[~feasible] = -np.inf
+    requirement_table[~feasible] = -np.inf
 
-    place_p = np.arange(len(prepared.place["district"]))[:, None]
-    values, _ = place_values(seekers, s, prepared, place_p)
-    place_table = np.zeros((place_p.shape[0], n_block), dtype=np.float32)
-    for name, value in values.items():
-        if w[name]:
-            place_table += np.float32(w[name]) * value
+    p = np.arange(len(prepared.place["district"]))[:, None]
+    values, _ = place_values(seekers, s, prepared, p)
+    place_table = _weighted_table(values, w, (p.shape[0], n_block), 0.0)
 
-    pay_q = np.arange(len(prepared.pay["bottom"]))[:, None]
-    values = pay_values(seekers, s, prepared, pay_q)
-    pay_table = np.zeros((pay_q.shape[0], n_block), dtype=np.float32)
-    for name, value in values.items():
-        if w[name]:
-            pay_table += np.float32(w[name]) * value
+    q = np.arange(len(prepared.pay["bottom"]))[:, None]
+    pay_table = _weighted_table(pay_values(seekers, s, prepared, q), w, (q.shape[0], n_block),
+                                0.0)
+
+    job_table = np.take(category_table, prepared.job["category"], axis=0)
+    job_table += np.take(requirement_table, prepared.job["requirement"], axis=0)
+    spot_table = np.take(place_table, prepared.spot["place"], axis=0)
+    spot_table += np.take(pay_table, prepared.spot["pay"], axis=0)
 
     scores = np.take(job_table, prepared.job_idx, axis=0)
-    gathered = np.take(place_table, prepared.place_idx, axis=0)
-    scores += gathered
-    np.take(pay_table, prepared.pay_idx, axis=0, out=gathered)
-    scores += gathered
+    scores += np.take(spot_table, prepared.spot_idx, axis=0)
 
     if w["skills"] and seekers.text is not None and prepared.text is not None:
         product = (prepared.text @ seekers.text[lo:hi].T).tocsr()

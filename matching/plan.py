@@ -214,33 +214,41 @@ def plan_fair(
 
     def first_candidates(lo: int, hi: int) -> tuple[int, np.ndarray, tuple[np.ndarray, ...]]:
         scores = block_logits(lo, hi)
-        cols, rows, _ = top_k_per_column(scores, m)
-        return lo, scores, (cols + lo, rows, scores[rows, cols])
+        cols, rows, rank = top_k_per_column(scores, m)
+        return lo, scores, (cols + lo, rows, scores[rows, cols], rank)
 
-    edge_s, edge_o, edge_logit = [], [], []
-    for lo, scores, (s_idx, o_idx, logit) in map_blocks(first_candidates, bounds, n_jobs):
+    parts = []
+    for lo, scores, part in map_blocks(first_candidates, bounds, n_jobs):
         if keep_all:
             stored[lo] = scores
-        edge_s.append(s_idx)
-        edge_o.append(o_idx)
-        edge_logit.append(logit)
-    si = np.concatenate(edge_s) if edge_s else np.zeros(0, dtype=np.int64)
-    oj = np.concatenate(edge_o) if edge_o else np.zeros(0, dtype=np.int64)
-    logit = np.concatenate(edge_logit).astype(np.float64) if edge_logit else np.zeros(0)
+        parts.append(part)
+    si, oj, logit, rank = (
+        np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+        for i in range(4)
+    )
+    logit = logit.astype(np.float64)
 
-    chosen = np.zeros(0, dtype=bool)
-    if per_seeker > 0 and len(si):
+    chosen = rank < per_seeker
+    loads = np.bincount(oj[chosen], minlength=n_open)
+    # Each seeker's own best per_seeker openings bound any plan from above: if they fit
+    # under every cap, they are the optimal plan and no LP is needed.
+    if (loads > caps).any():
+        lp = _new_lp(n_seekers, per_seeker, caps)
+        lp.add(si, oj, expit(logit))
         for _ in range(MAX_ROUNDS):
-            chosen, u, v = _solve(si, oj, expit(logit), per_seeker, caps, n_seekers)
-            new = _improving_pairs(block_logits, bounds, si, oj, u, v, m, n_jobs)
-            if not len(new[0]):
+            x, u, v = lp.solve()
+            new_s, new_o, new_logit = _improving_pairs(
+                block_logits, bounds, lp.si, lp.oj, u, v, m, n_jobs
+            )
+            if not len(new_s):
                 break
-            si = np.concatenate([si, new[0]])
-            oj = np.concatenate([oj, new[1]])
-            logit = np.concatenate([logit, new[2]])
-        else:  # pragma: no cover - the loop adds pairs every round and the set is finite
+            lp.add(new_s, new_o, expit(new_logit))
+            logit = np.concatenate([logit, new_logit])
+        else:  # pragma: no cover - every round adds pairs and the pairs are finite
             raise RuntimeError("plan_fair: column generation did not converge")
-    si, oj, logit = si[chosen], oj[chosen], logit[chosen] if len(chosen) else logit[:0]
+        chosen = _integral(lp, x)
+        si, oj = lp.si, lp.oj
+    si, oj, logit = si[chosen], oj[chosen], logit[chosen]
     order = np.lexsort((oj, -logit, si))
     si, oj, logit = si[order], oj[order], logit[order]
     frame = pd.DataFrame({
@@ -254,22 +262,26 @@ def plan_fair(
 
 
 def _improving_pairs(block_logits, bounds, si, oj, u, v, m, n_jobs):
-    """Pairs outside the LP whose reduced cost is positive, at most ``m`` per seeker."""
+    """Pairs outside the LP whose reduced cost is positive, at most ``m`` per seeker.
+
+    With seeker duals ``u`` and opening duals ``v`` of the LP optimum, a left-out pair
+    (s, o) can raise the total only if ``score − u[s] − v[o] > 0``; if no pair does, the
+    duals are feasible for the whole problem and the plan is optimal.
+    """
     in_lp = sp.csc_matrix((np.ones(len(si), dtype=bool), (oj, si)), shape=(len(v), len(u)))
 
-    def block(lo: int, hi: int):
+    def block(lo: int, hi: int) -> tuple[np.ndarray, ...]:
         logits = block_logits(lo, hi)
         reduced = expit(logits) - v[:, None] - u[None, lo:hi]
         reduced[~(logits > -np.inf)] = -np.inf
         reduced[in_lp[:, lo:hi].toarray()] = -np.inf
         reduced[reduced <= DUAL_TOLERANCE] = -np.inf
         cols, rows, _ = top_k_per_column(reduced, m)
-        return cols + lo, rows, logits[rows, cols]
+        return cols + lo, rows, logits[rows, cols].astype(np.float64)
 
     parts = list(map_blocks(block, bounds, n_jobs))
-    return tuple(
-        np.concatenate([p[i] for p in parts]) if parts else np.zeros(0) for i in range(3)
-    )
+    empty = np.zeros(0, dtype=np.int64)
+    return tuple(np.concatenate([p[i] for p in parts]) if parts else empty for i in range(3))
 
 
 def _meets_choice_and_floor(

@@ -93,6 +93,7 @@ class Opening(Base):
     posted_on: Mapped[date | None]
     source: Mapped[str] = mapped_column(sa.String(16), default="form")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
 
     employer: Mapped[Employer] = relationship(back_populates="openings")

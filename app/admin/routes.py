@@ -9,6 +9,7 @@ from app.admin import operations
 from app.admin.forms import ROLE_LABELS, EditRoleForm, ToggleForm, UserForm
 from app.auth.access import allow
 from app.i18n import locale_code
+from app.services.matching import active_model_info
 from models import (
     Employer,
     Facility,
@@ -51,7 +52,7 @@ def dashboard():
             ("users", StaffUser),
         ]
     }
-    return render_template("admin/dashboard.html", counts=counts)
+    return render_template("admin/dashboard.html", counts=counts, model=active_model_info())
 
 
 @bp.get("/users")

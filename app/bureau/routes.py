@@ -11,6 +11,7 @@ from app.auth.access import allow
 from app.bureau import operations
 from app.bureau.forms import SeekerForm, selftest_form_class, survey_form_class
 from app.i18n import locale_code
+from app.services.matching import ranked_openings_for
 from models import Role, Seeker, StateError, Survey, db
 from surveys.questionnaire import (
     answers_for_version,
@@ -73,7 +74,9 @@ def seeker(code):
     fits = []
     if seeker.riasec_scores:
         fits = _fitting_categories(seeker)
+    recommendations = ranked_openings_for(seeker, k=10) if seeker.surveys else []
     return render_template("bureau/seeker.html", seeker=seeker, fits=fits,
+                           recommendations=recommendations,
                            questionnaire=load_questionnaire())
 
 

@@ -16,6 +16,7 @@ from app.employment.forms import (
 )
 from app.main.queries import PAGE_SIZE, Page
 from app.services.categories import suggest_category
+from app.services.matching import ranked_seekers_for
 from app.labels import category_name
 from models import Employer, Opening, Role, StateError, db
 
@@ -113,8 +114,10 @@ def opening(opening_id):
         sa.select(Opening).where(Opening.id == opening_id)
         .options(selectinload(Opening.employer))
     ) or abort(404)
+    candidates = ranked_seekers_for(opening, k=20) if opening.is_open else []
     return render_template("employment/opening.html", opening=opening, action=ActionForm(),
-                           shift_labels=SHIFT_LABELS, education=dict(EDUCATION_LABELS))
+                           shift_labels=SHIFT_LABELS, education=dict(EDUCATION_LABELS),
+                           candidates=candidates)
 
 
 @bp.route("/openings/<int:opening_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,113 @@
+"""Plain wording of the matcher's reason codes, in the user's language.
+
+`matching` returns reasons as data ({"code": ..., params}); the kiosk, the printed
+sheets and the staff pages all word them here, so they say the same thing.
+"""
+
+import sqlalchemy as sa
+from flask import g
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from app.i18n import locale_code
+from app.labels import category_name, district_name
+from models import Certificate, db
+
+EDUCATION_NAMES = {
+    0: _l("no schooling"), 1: _l("primary school"), 2: _l("junior middle school"),
+    3: _l("senior high or secondary vocational"), 4: _l("junior college"),
+    5: _l("bachelor"), 6: _l("postgraduate"),
+}
+SHIFT_NAMES = {"day": _l("day shift"), "night": _l("night shift"),
+               "rotating": _l("rotating shifts")}
+RIASEC_NAMES = {"R": _l("hands-on"), "I": _l("investigative"), "A": _l("artistic"),
+                "S": _l("helping people"), "E": _l("enterprising"), "C": _l("orderly")}
+
+TEMPLATES = {
+    "first_choice": _l("Your first choice: %(category)s"),
+    "chosen_category": _l("Your choice no. %(choice)s: %(category)s"),
+    "related_category": _l("%(category)s is close to your choice %(chosen)s"),
+    "pay_meets_floor": _l("Pay %(pay)s meets your lowest acceptable pay of %(floor)s"),
+    "pay_meets_hope": _l("Pay %(pay)s reaches the %(hoped)s you hope for"),
+    "same_district": _l("In your home district, %(district)s"),
+    "near_home": _l("Near home: %(district)s, about %(km)s km away"),
+    "far_with_housing": _l("About %(km)s km away, but housing is provided"),
+    "housing_provided": _l("Housing is provided"),
+    "in_chosen_districts": _l("In a district you chose: %(district)s"),
+    "meets_education": _l("You meet the education required (%(required)s)"),
+    "has_experience": _l("Your %(years)s years of experience meet the %(required)s required"),
+    "has_certificates": _l("You hold the certificate needed: %(certificates)s"),
+    "skills_match": _l("Your skills match what the job asks for"),
+    "interest_fit": _l("Fits your interests (%(holland)s)"),
+    "shift_ok": _l("Works in a shift you accept: %(shift)s"),
+    "missing_certificate": _l("Needs %(certificate)s, which you don't have yet"),
+    "pay_unknown": _l("Pay is to be agreed with the employer"),
+    "pay_partly_below_floor": _l("Pay %(pay)s starts below your lowest acceptable %(floor)s"),
+    "pay_below_floor": _l("Pay %(pay)s is below your lowest acceptable %(floor)s"),
+    "no_housing": _l("No housing provided, and you need it"),
+    "far": _l("Far from home: %(district)s, about %(km)s km away"),
+    "outside_chosen_districts": _l("Not in the districts you chose (%(district)s)"),
+    "education_below": _l("Asks for %(required)s; you have %(has)s"),
+    "experience_below": _l("Asks for %(required)s years of experience; you have %(has)s"),
+}
+
+
+def _certificate_name(code: str) -> str:
+    names = g.setdefault("certificate_names", None)
+    if names is None:
+        names = {c.code: c for c in db.session.scalars(sa.select(Certificate))}
+        g.certificate_names = names
+    row = names.get(code)
+    return row.name(locale_code()) if row else code
+
+
+def _money(value) -> str:
+    return "—" if value is None else f"{value:,.0f}"
+
+
+def _pay(reason: dict) -> str:
+    low, high = reason.get("min"), reason.get("max")
+    if low is not None and high is not None and low != high:
+        return _("%(low)s–%(high)s yuan", low=_money(low), high=_money(high))
+    return _("%(amount)s yuan", amount=_money(low if low is not None else high))
+
+
+def reason_text(reason: dict) -> str:
+    """One reason or caveat as a plain sentence in the current language."""
+    code = reason.get("code")
+    template = TEMPLATES.get(code)
+    if template is None:
+        return str(code)
+    params = {
+        "category": category_name(reason.get("category")),
+        "chosen": category_name(reason.get("chosen")),
+        "choice": reason.get("choice", ""),
+        "pay": _pay(reason),
+        "floor": _("%(amount)s yuan", amount=_money(reason.get("floor"))),
+        "hoped": _("%(amount)s yuan", amount=_money(reason.get("hoped"))),
+        "district": district_name(reason.get("district")),
+        "km": reason.get("km", ""),
+        "required": (str(EDUCATION_NAMES[reason["required"]])
+                     if code in ("meets_education", "education_below")
+                     else reason.get("required", "")),
+        "has": (str(EDUCATION_NAMES[reason["has"]]) if code == "education_below"
+                else reason.get("has", "")),
+        "years": reason.get("years", ""),
+        "certificates": "、".join(_certificate_name(c) for c in reason.get("certificates", [])),
+        "certificate": _certificate_name(reason.get("certificate", "")),
+        "holland": "、".join(str(RIASEC_NAMES[letter])
+                            for letter in reason.get("holland", "") if letter in RIASEC_NAMES),
+        "shift": str(SHIFT_NAMES.get(reason.get("shift"), reason.get("shift", ""))),
+    }
+    return str(template) % params
+
+
+def split_reasons(reasons: list[dict], limit: int = 3) -> tuple[list[str], list[str]]:
+    """The worded positive reasons (at most `limit`) and caveats of one result."""
+    positive = [reason_text(r) for r in reasons if not r.get("caveat")][:limit]
+    caveats = [reason_text(r) for r in reasons if r.get("caveat")]
+    return positive, caveats
+
+
+def init_app(app):
+    app.jinja_env.globals.update(reason_text=reason_text, split_reasons=split_reasons)

@@ -1,0 +1,265 @@
+"""Turn database rows into the matcher's frames, and the matcher's results back into rows.
+
+This module and its siblings in app/services are the only code that knows both the ORM
+and `matching`. Protected attributes (gender, birth year, facility, hukou, rehabilitation
+history, name) are never put into a frame.
+"""
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import selectinload
+
+import matching
+from models import (
+    Employer,
+    Interest,
+    InterestStage,
+    Opening,
+    OpeningStatus,
+    Placement,
+    Seeker,
+    SeekerStatus,
+    Survey,
+    db,
+)
+
+# An opening whose headcount is '若干' (unknown) counts as this many places for load caps.
+UNKNOWN_HEADCOUNT = 3
+_lock = threading.Lock()
+_prepared_cache: dict = {}
+
+
+def _nan(value) -> float:
+    return float(value) if value is not None else math.nan
+
+
+def seeker_row(seeker: Seeker, survey: Survey | None) -> dict:
+    """One seeker as the matcher's contract row (job-relevant facts only)."""
+    survey_education = survey.education if survey is not None else None
+    return {
+        "seeker_id": str(seeker.id),
+        "categories": survey.categories if survey else [],
+        "salary_min": _nan(survey.salary_min if survey else None),
+        "salary_hoped": _nan(survey.salary_hoped if survey else None),
+        "home_district": survey.home_district if survey else None,
+        "districts": list(survey.districts or []) if survey else [],
+        "needs_accommodation": bool(survey.needs_accommodation) if survey else False,
+        "shifts": list(survey.shifts or ["day"]) if survey else ["day"],
+        "education": int(survey_education if survey_education is not None else seeker.education),
+        "experience_years": survey.experience_years if survey else 0.0,
+        "certificates": list(survey.certificates or []) if survey else [],
+        "skills_text": survey.skills_text if survey else "",
+        "riasec": list(seeker.riasec_scores) if seeker.riasec_scores else None,
+        "avoid": list(survey.avoid or []) if survey else [],
+    }
+
+
+def seekers_frame(seekers: list[Seeker]) -> pd.DataFrame:
+    """The seekers frame from each seeker's latest survey."""
+    rows = [seeker_row(s, s.latest_survey) for s in seekers]
+    return pd.DataFrame(rows, columns=list(matching.SEEKER_COLUMNS))
+
+
+def opening_row(opening: Opening) -> dict:
+    return {
+        "opening_id": str(opening.id),
+        "employer_id": str(opening.employer_id),
+        "category": opening.category_code,
+        "title": opening.title,
+        "description": opening.description or "",
+        "salary_min": _nan(opening.salary_min),
+        "salary_max": _nan(opening.salary_max),
+        "district": opening.district,
+        "accommodation": bool(opening.accommodation),
+        "shift": opening.shift.value,
+        "education_min": int(opening.education_min or 0),
+        "experience_min": float(opening.experience_min or 0.0),
+        "certificates_required": list(opening.certificates_required or []),
+        "headcount": int(opening.headcount if opening.headcount is not None
+                         else UNKNOWN_HEADCOUNT),
+        "environments": list(opening.environments or []),
+    }
+
+
+def openings_frame(openings: list[Opening]) -> pd.DataFrame:
+    """The openings frame; openings without a Shanghai district are left out."""
+    rows = [opening_row(o) for o in openings if o.district]
+    return pd.DataFrame(rows, columns=list(matching.OPENING_COLUMNS))
+
+
+def reference():
+    """The taxonomy and geography from seed_data/ (loaded once per process)."""
+    seed = Path(current_app.config["SEED_DIR"])
+    key = ("reference", str(seed))
+    with _lock:
+        if key not in _prepared_cache:
+            _prepared_cache[key] = (matching.load_taxonomy(seed), matching.load_geography(seed))
+        return _prepared_cache[key]
+
+
+def _open_openings_fingerprint() -> tuple:
+    return (str(db.engine.url),) + tuple(db.session.execute(
+        sa.select(sa.func.count(Opening.id), sa.func.max(Opening.id),
+                  sa.func.max(Opening.updated_at))
+        .where(Opening.status == OpeningStatus.OPEN)
+    ).one())
+
+
+@dataclass
+class PreparedPool:
+    """Open openings prepared once for many ranking calls (refitted only when they change)."""
+
+    prepared: object
+    openings: dict[str, Opening]
+
+
+def open_openings_pool() -> PreparedPool:
+    """The open openings, prepared for the matcher; rebuilt only when openings change."""
+    fingerprint = _open_openings_fingerprint()
+    with _lock:
+        cached = _prepared_cache.get("open_openings")
+        if cached is not None and cached[0] == fingerprint:
+            prepared, ids = cached[1], cached[2]
+        else:
+            cached = None
+    openings = db.session.scalars(
+        sa.select(Opening).where(Opening.status == OpeningStatus.OPEN)
+        .options(selectinload(Opening.employer))
+    ).all()
+    by_id = {str(o.id): o for o in openings}
+    if cached is None:
+        taxonomy, geography = reference()
+        frame = openings_frame(openings)
+        prepared = matching.prepare_openings(frame, taxonomy=taxonomy, geography=geography)
+        with _lock:
+            _prepared_cache["open_openings"] = (fingerprint, prepared, set(frame["opening_id"]))
+    return PreparedPool(prepared=prepared, openings=by_id)
+
+
+def active_model() -> matching.Matcher:
+    """The matcher in use: the last one trained with `qibu match train`, else expert weights."""
+    path = active_model_path()
+    if path is None:
+        return matching.default_matcher()
+    key = ("model", str(path), path.stat().st_mtime_ns)
+    with _lock:
+        if key not in _prepared_cache:
+            _prepared_cache[key] = matching.Matcher.load(path)
+        return _prepared_cache[key]
+
+
+def models_dir() -> Path:
+    return Path(current_app.config["CACHE_DIR"]).parent / "models"
+
+
+def active_model_path() -> Path | None:
+    pointer = models_dir() / "active.json"
+    if not pointer.exists():
+        return None
+    path = models_dir() / json.loads(pointer.read_text(encoding="utf-8"))["file"]
+    return path if path.exists() else None
+
+
+def active_model_info() -> dict:
+    """Version and training facts of the model in use, for admins."""
+    model = active_model()
+    return {
+        "version": getattr(model, "version_", "expert"),
+        "trained": active_model_path() is not None,
+        "training": dict(getattr(model, "training_", {}) or {}),
+        "weights": model.weights,
+    }
+
+
+def save_model(model: matching.Matcher, activate: bool = True) -> Path:
+    """Save a fitted matcher under the instance folder and optionally make it active."""
+    folder = models_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"matcher-{model.version_}.json"
+    model.save(path)
+    if activate:
+        (folder / "active.json").write_text(json.dumps({"file": path.name}), encoding="utf-8")
+    return path
+
+
+def ranked_openings_for(seeker: Seeker, k: int = 10) -> list[dict]:
+    """The best open openings for a seeker, each with its opening row, score and reasons."""
+    pool = open_openings_pool()
+    if not pool.openings:
+        return []
+    frame = seekers_frame([seeker])
+    taxonomy, geography = reference()
+    ranking = matching.rank_openings(frame, pool.prepared, k=k, model=active_model(),
+                                     taxonomy=taxonomy, geography=geography)
+    return [
+        {"opening": pool.openings[row.opening_id], "rank": int(row.rank),
+         "score": float(row.score), "reasons": list(row.reasons)}
+        for row in ranking.itertuples() if row.opening_id in pool.openings
+    ]
+
+
+def ranked_seekers_for(opening: Opening, k: int = 20) -> list[dict]:
+    """The best-fitting consenting seekers for an opening, for employer-facing lists.
+
+    Only seekers who consented to share a pseudonymous profile and are not yet placed
+    are considered; callers show their code and job-relevant facts only.
+    """
+    seekers = db.session.scalars(
+        sa.select(Seeker)
+        .where(Seeker.consent_share.is_(True), Seeker.status != SeekerStatus.PLACED,
+               Seeker.surveys.any())
+        .options(selectinload(Seeker.surveys).selectinload(Survey.intentions))
+    ).all()
+    if not seekers or not opening.district:
+        return []
+    taxonomy, geography = reference()
+    ranking = matching.rank_seekers(
+        openings_frame([opening]), seekers_frame(seekers), k=k, model=active_model(),
+        taxonomy=taxonomy, geography=geography,
+    )
+    by_id = {str(s.id): s for s in seekers}
+    return [
+        {"seeker": by_id[row.seeker_id], "rank": int(row.rank), "score": float(row.score),
+         "reasons": list(row.reasons)}
+        for row in ranking.itertuples()
+    ]
+
+
+def recorded_outcomes() -> pd.DataFrame:
+    """Every recorded interest, intent and hire as (seeker_id, opening_id, outcome)."""
+    level = {InterestStage.INTERESTED: "interest", InterestStage.INTERVIEWED: "interest",
+             InterestStage.INTENT: "intent", InterestStage.HIRED: "hire",
+             InterestStage.DECLINED: "none"}
+    rows = {}
+    for seeker_id, opening_id, stage in db.session.execute(
+        sa.select(Interest.seeker_id, Interest.opening_id, Interest.stage)
+    ):
+        rows[(str(seeker_id), str(opening_id))] = level[stage]
+    for seeker_id, opening_id in db.session.execute(
+        sa.select(Placement.seeker_id, Placement.opening_id)
+    ):
+        rows[(str(seeker_id), str(opening_id))] = "hire"
+    return pd.DataFrame(
+        [(s, o, outcome) for (s, o), outcome in rows.items()],
+        columns=["seeker_id", "opening_id", "outcome"],
+    )
+
+
+def all_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every surveyed seeker and every opening (open or not), for training and evaluation."""
+    seekers = db.session.scalars(
+        sa.select(Seeker).where(Seeker.surveys.any())
+        .options(selectinload(Seeker.surveys).selectinload(Survey.intentions))
+    ).all()
+    openings = db.session.scalars(sa.select(Opening)).all()
+    return seekers_frame(seekers), openings_frame(openings)
+
+
+__all__ = ["Employer", "active_model", "ranked_openings_for", "ranked_seekers_for"]
