@@ -35,9 +35,9 @@ def create_app(config=None, **overrides) -> Flask:
 
     from app import auth, errors, i18n, labels, main, reasons
     from app.admin import routes as admin_routes
+    from app.auth import access
     from app.bureau import routes as bureau_routes
     from app.employment import routes as employment_routes
-    from app.auth import access
 
     access.init_app(app)
     i18n.init_app(app)

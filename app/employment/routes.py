@@ -14,10 +14,10 @@ from app.employment.forms import (
     EmployerForm,
     OpeningForm,
 )
+from app.labels import category_name
 from app.main.queries import PAGE_SIZE, Page
 from app.services.categories import suggest_category
 from app.services.matching import ranked_seekers_for
-from app.labels import category_name
 from models import Employer, Opening, Role, StateError, db
 
 bp = Blueprint("employment", __name__, url_prefix="/employment")

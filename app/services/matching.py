@@ -126,7 +126,7 @@ def open_openings_pool() -> PreparedPool:
     with _lock:
         cached = _prepared_cache.get("open_openings")
         if cached is not None and cached[0] == fingerprint:
-            prepared, ids = cached[1], cached[2]
+            prepared = cached[1]
         else:
             cached = None
     openings = db.session.scalars(
@@ -139,7 +139,7 @@ def open_openings_pool() -> PreparedPool:
         frame = openings_frame(openings)
         prepared = matching.prepare_openings(frame, taxonomy=taxonomy, geography=geography)
         with _lock:
-            _prepared_cache["open_openings"] = (fingerprint, prepared, set(frame["opening_id"]))
+            _prepared_cache["open_openings"] = (fingerprint, prepared)
     return PreparedPool(prepared=prepared, openings=by_id)
 
 
