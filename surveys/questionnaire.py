@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from wtforms import (
     BooleanField,
-    DateField,
+    Field,
     FieldList,
     Form,
     FormField,
@@ -30,7 +30,9 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, ListWidget, TextInput
+
+from models.values import ValueParseError, parse_date
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "seed_data" / "questionnaire"
 
@@ -374,8 +376,37 @@ class WholeNumberField(_BlankIsNoneMixin, IntegerField):
     """An integer input where blank means unanswered."""
 
 
-class OptionalDateField(_BlankIsNoneMixin, DateField):
-    """A date input where blank means unanswered."""
+class OptionalDateField(Field):
+    """A date typed as text, read like paper forms write it; blank means unanswered.
+
+    Accepts what models.values.parse_date reads: 2026-07-15, 2026/7/15, 2026.7 (the
+    first of the month), 2026年7月15日 …; a plain text input is faster to fill by
+    keyboard than a browser's date picker.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, format=None,  # noqa: A002
+                 invalid_value_message=None, **kwargs):
+        kwargs.setdefault("render_kw", {"placeholder": "2026-07-15", "inputmode": "numeric",
+                                        "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.invalid_value_message = invalid_value_message
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.isoformat() if isinstance(self.data, date) else ""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_date(str(valuelist[0]))
+        except ValueParseError:
+            self.data = None
+            raise ValueError(self.invalid_value_message or "Invalid date") from None
 
 
 class _Presence:
