@@ -36,8 +36,10 @@ def create_app(config=None, **overrides) -> Flask:
     from app import auth, errors, i18n, labels, main, reasons
     from app.admin import routes as admin_routes
     from app.auth import access
+    from app.bureau import imports as bureau_imports
     from app.bureau import routes as bureau_routes
     from app.employment import routes as employment_routes
+    from app.fairs import routes as fair_routes
 
     access.init_app(app)
     i18n.init_app(app)
@@ -48,7 +50,9 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(bureau_routes.bp)
+    app.register_blueprint(bureau_imports.bp)
     app.register_blueprint(employment_routes.bp)
+    app.register_blueprint(fair_routes.bp)
 
     from app import cli
 

@@ -72,6 +72,13 @@ def facility_stats(facility_id: int) -> dict:
     }
 
 
+def facility_fairs(facility_id: int) -> list[Fair]:
+    """Fairs held at a facility, newest first."""
+    return db.session.scalars(
+        sa.select(Fair).where(Fair.facility_id == facility_id).order_by(Fair.held_on.desc())
+    ).all()
+
+
 def openings_page(search: str, number: int) -> Page:
     query = (
         sa.select(Opening)

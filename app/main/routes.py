@@ -41,6 +41,7 @@ def bureau_home():
         page=page,
         search=search,
         stats=queries.facility_stats(current_user.facility_id),
+        fairs=queries.facility_fairs(current_user.facility_id),
     )
 
 

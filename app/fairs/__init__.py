@@ -1,0 +1,1 @@
+"""Job fairs: lifecycle, booths and openings, participants and badges."""

@@ -1,0 +1,210 @@
+"""Fair planning pages for organizers; badges for the facility's bureau staff."""
+
+import io
+
+import qrcode
+import qrcode.image.svg
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+
+from app.audit import log_event
+from app.auth.access import allow
+from app.fairs import operations
+from app.fairs.forms import ActionForm, FairForm, InviteForm, OfferedOpeningsForm, ParticipantsForm
+from models import (
+    Employer,
+    Fair,
+    FairEmployer,
+    FairOpening,
+    FairParticipant,
+    Opening,
+    OpeningStatus,
+    Role,
+    StateError,
+    db,
+)
+
+bp = Blueprint("fairs", __name__, url_prefix="/fairs")
+PLANNERS = (Role.ORGANIZER, Role.ADMIN)
+
+
+def _fair(fair_id: int) -> Fair:
+    return db.session.scalar(
+        sa.select(Fair).where(Fair.id == fair_id).options(
+            selectinload(Fair.booths).selectinload(FairEmployer.employer),
+            selectinload(Fair.booths).selectinload(FairEmployer.openings)
+            .selectinload(FairOpening.opening),
+        )
+    ) or abort(404)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@allow(*PLANNERS)
+def new_fair():
+    form = FairForm()
+    if form.validate_on_submit():
+        data = {name: form[name].data for name in
+                ("code", "name_zh", "name_en", "facility_id", "held_on", "venue")}
+        data["name_en"] = data["name_en"] or data["name_zh"]
+        try:
+            fair = operations.create_fair(data, current_user)
+        except StateError as error:
+            db.session.rollback()
+            form.code.errors.append(error.user_message())
+        else:
+            db.session.commit()
+            flash(_("Fair created. Invite employers next."), "success")
+            return redirect(url_for("fairs.fair", fair_id=fair.id))
+    return render_template("fairs/fair_form.html", form=form)
+
+
+@bp.get("/<int:fair_id>")
+@allow(*PLANNERS)
+def fair(fair_id):
+    fair = _fair(fair_id)
+    participants = db.session.scalar(
+        sa.select(sa.func.count(FairParticipant.id)).where(FairParticipant.fair_id == fair.id))
+    checked_in = db.session.scalar(
+        sa.select(sa.func.count(FairParticipant.id)).where(
+            FairParticipant.fair_id == fair.id, FairParticipant.checked_in_at.is_not(None)))
+    return render_template(
+        "fairs/fair.html", fair=fair, participants=participants, checked_in=checked_in,
+        invite=InviteForm(fair), people=ParticipantsForm(), action=ActionForm(),
+    )
+
+
+@bp.post("/<int:fair_id>/open")
+@allow(*PLANNERS)
+def open_fair(fair_id):
+    return _transition(fair_id, operations.open_fair, _("The fair is open."))
+
+
+@bp.post("/<int:fair_id>/close")
+@allow(*PLANNERS)
+def close_fair(fair_id):
+    return _transition(fair_id, operations.close_fair, _("The fair is closed."))
+
+
+def _transition(fair_id, operation, done):
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(fair)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+    else:
+        db.session.commit()
+        flash(done, "success")
+    return redirect(url_for("fairs.fair", fair_id=fair_id))
+
+
+@bp.post("/<int:fair_id>/booths")
+@allow(*PLANNERS)
+def invite(fair_id):
+    fair = _fair(fair_id)
+    form = InviteForm(fair)
+    if form.validate_on_submit():
+        employer = db.session.get(Employer, form.employer_id.data) or abort(404)
+        try:
+            operations.invite_employer(fair, employer, form.booth.data)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s invited.", name=employer.name), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("fairs.fair", fair_id=fair_id))
+
+
+@bp.route("/<int:fair_id>/booths/<int:booth_id>", methods=["GET", "POST"])
+@allow(*PLANNERS)
+def booth(fair_id, booth_id):
+    fair = _fair(fair_id)
+    invitation = next((b for b in fair.booths if b.id == booth_id), None) or abort(404)
+    openings = db.session.scalars(
+        sa.select(Opening).where(Opening.employer_id == invitation.employer_id,
+                                 Opening.status == OpeningStatus.OPEN).order_by(Opening.title)
+    ).all()
+    form = OfferedOpeningsForm(data={"openings": [fo.opening_id for fo in invitation.openings]})
+    form.openings.choices = [(o.id, o.title) for o in openings]
+    if form.validate_on_submit():
+        operations.set_offered_openings(invitation, set(form.openings.data or []))
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("fairs.fair", fair_id=fair_id))
+    return render_template("fairs/booth.html", fair=fair, invitation=invitation, form=form)
+
+
+@bp.get("/<int:fair_id>/booths/print")
+@allow(*PLANNERS)
+def booth_list(fair_id):
+    return render_template("fairs/booth_list.html", fair=_fair(fair_id))
+
+
+@bp.post("/<int:fair_id>/participants")
+@allow(*PLANNERS)
+def add_participants(fair_id):
+    fair = _fair(fair_id)
+    form = ParticipantsForm()
+    if form.validate_on_submit():
+        try:
+            added = operations.add_participants(
+                fair, operations.seekers_due(fair, form.months.data))
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("%(n)s participants added.", n=len(added)), "success")
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "error")
+    return redirect(url_for("fairs.fair", fair_id=fair_id))
+
+
+@bp.get("/<int:fair_id>/badges")
+@allow(Role.BUREAU, Role.ADMIN)
+def badges(fair_id):
+    """Printable badges with code, QR code and given name, for the facility's staff."""
+    fair = db.session.get(Fair, fair_id) or abort(404)
+    if current_user.role is Role.BUREAU and fair.facility_id != current_user.facility_id:
+        abort(404)
+    g.personal_data = True
+    participants = db.session.scalars(
+        sa.select(FairParticipant).where(FairParticipant.fair_id == fair.id)
+        .options(selectinload(FairParticipant.seeker))
+    ).all()
+    participants.sort(key=lambda p: p.seeker.code)
+    log_event("badges_printed", fair, count=len(participants))
+    db.session.commit()
+    return render_template("fairs/badges.html", fair=fair, participants=participants,
+                           qr=qr_svg, given_name=given_name,
+                           badge=operations.format_badge_code)
+
+
+def qr_svg(text: str) -> Markup:
+    """An inline SVG QR code (no image files, no network)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=1)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    svg = buffer.getvalue().decode("utf-8")
+    return Markup(svg[svg.index("<svg"):])  # noqa: S704 (generated by qrcode, no user HTML)
+
+
+def given_name(name: str) -> str:
+    """The given name of a Chinese name (without the surname), as badges show it."""
+    name = (name or "").strip()
+    if len(name) >= 4:
+        return name[2:]
+    return name[1:] if len(name) >= 2 else name
