@@ -1,6 +1,7 @@
 """Configuration classes; every setting can be set from the environment (QIBU_*)."""
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -48,6 +49,9 @@ class Config:
     WTF_CSRF_TIME_LIMIT = None
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
     CACHE_DIR = _env("CACHE_DIR", str(BASE_DIR / "instance" / "cache"))
+    IMPORT_DIR = _env("IMPORT_DIR", str(BASE_DIR / "instance" / "imports"))
+    IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 20000)
+    IMPORT_KEEP_HOURS = _env_int("IMPORT_KEEP_HOURS", 24)
     SEED_DIR = _env("SEED_DIR", str(BASE_DIR / "seed_data"))
     # argon2id cost (OWASP minimum profile: 19 MiB, 2 passes, 1 lane)
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
@@ -68,6 +72,7 @@ class TestingConfig(Config):
     SQLALCHEMY_DATABASE_URI = _env("TEST_DATABASE_URL", "sqlite://")
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_KIB = 1024
+    IMPORT_DIR = str(Path(tempfile.gettempdir()) / "qibu-test-imports")
     WTF_CSRF_ENABLED = False  # tests/app/test_csrf.py turns it back on
 
 

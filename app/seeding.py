@@ -2,8 +2,9 @@
 
 import csv
 import json
+import random
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,8 +19,13 @@ from models import (
     Fair,
     FairEmployer,
     FairOpening,
+    FairParticipant,
+    FairStatus,
+    Interest,
+    InterestStage,
     JobCategory,
     Opening,
+    Placement,
     Role,
     Seeker,
     Shift,
@@ -38,6 +44,14 @@ DEMO_ACCOUNTS = [
     ("organizer", "qibu-organizer-demo", Role.ORGANIZER, None),
     ("kiosk", "qibu-kiosk-demo", Role.KIOSK, None),
 ]
+
+
+# Badge codes: 9 characters without look-alikes (no 0/O, 1/I/L), 31**9 ≈ 2**44.
+BADGE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+BADGE_LENGTH = 9
+# A past fair's day in UTC (Qibu stores naive UTC): doors 09:00 to 16:00 Shanghai time.
+FAIR_DAY_OPENS = time(1, 0)
+FAIR_DAY_CLOSES = time(8, 0)
 
 
 def _rows(path: Path) -> list[dict]:
@@ -109,11 +123,12 @@ def _by(model, column, value):
 
 
 def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
-    """Load the demo facilities, employers, openings, seekers, surveys, fair and accounts.
+    """Load the demo facilities, employers, openings, seekers, surveys, fairs and accounts.
 
     Rows already present (by facility code, credit code, opening ref, seeker code, fair
     code, user name) are left alone, so loading twice changes nothing. Dates in the demo
-    files are offsets from `today`, so the demo stays current.
+    files are offsets from `today`, so the demo stays current. A fair that is not in
+    planning any more is loaded with its participants, interests and placements.
     """
     today = today or date.today()
     demo = seed_dir / "demo"
@@ -136,7 +151,8 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         employer = _by(Employer, Employer.uscc, row["uscc"])
         if employer is None:
             employer = Employer(
-                uscc=row["uscc"], name=row["name"], normalized_name=normalize_employer_name(row["name"]),
+                uscc=row["uscc"], name=row["name"],
+                normalized_name=normalize_employer_name(row["name"]),
                 industry=row["industry"], district=row["district"] or None,
                 address=row["address"], contact_person=row["contact_person"],
                 contact_phone=row["contact_phone"],
@@ -210,6 +226,8 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
     db.session.flush()
 
     fairs = []
+    outcome_path = demo / "outcomes.csv"
+    outcomes = _rows(outcome_path) if outcome_path.is_file() else []
     for row in _rows(demo / "fairs.csv"):
         fair = _by(Fair, Fair.code, row["code"])
         if fair is None:
@@ -232,6 +250,10 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
                     db.session.add(FairOpening(fair_id=fair.id, fair_employer_id=booth.id,
                                                opening_id=opening.id))
                 report.count("booths")
+            status = FairStatus(row.get("status") or FairStatus.PLANNING.value)
+            if status is not FairStatus.PLANNING:
+                _hold_fair(fair, [o for o in outcomes if o["fair_code"] == row["code"]],
+                           close=status is FairStatus.CLOSED, report=report)
         fairs.append(fair)
     db.session.flush()
 
@@ -239,7 +261,8 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         if _by(StaffUser, StaffUser.username, username) is not None:
             continue
         facility_id = facilities[facility_index].id if facility_index is not None else None
-        fair_id = fairs[0].id if role is Role.KIOSK and fairs else None
+        upcoming = [fair for fair in fairs if fair.status is FairStatus.PLANNING]
+        fair_id = upcoming[0].id if role is Role.KIOSK and upcoming else None
         user = create_user(username, password, role, display_name=_demo_display_name(username),
                            facility_id=facility_id, fair_id=fair_id, check_policy=False)
         if role is Role.ORGANIZER:
@@ -248,6 +271,72 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         report.count("accounts")
     db.session.flush()
     return report
+
+
+def _hold_fair(fair: Fair, outcomes: list[dict], close: bool, report: SeedReport) -> None:
+    """Replay a fair's day from its recorded outcomes by the model's rules; close if asked.
+
+    Every seeker with an outcome took part; each outcome is an interest recorded by staff
+    at the stage it reached; a hire is a placement starting `days_after_fair` after the
+    fair, with its follow-ups, and takes one of the opening's places. Times are set to the
+    fair's day, not to now, so the history reads as it happened.
+    """
+    fair_day = datetime.combine(fair.held_on, FAIR_DAY_OPENS)
+    fair.open()
+    fair.opened_at = fair_day
+    seekers = {
+        seeker.code: seeker for seeker in db.session.scalars(
+            sa.select(Seeker).where(Seeker.code.in_({o["seeker_code"] for o in outcomes})))
+    }
+    openings = {
+        opening.ref: opening for opening in db.session.scalars(
+            sa.select(Opening).where(Opening.ref.in_({o["opening_ref"] for o in outcomes})))
+    }
+    badges = set(db.session.scalars(sa.select(FairParticipant.badge_code)))
+    for code in dict.fromkeys(o["seeker_code"] for o in outcomes):
+        fair.require_participants_allowed()
+        badge = _demo_badge_code(fair.code, code, badges)
+        badges.add(badge)
+        db.session.add(FairParticipant(fair_id=fair.id, seeker_id=seekers[code].id,
+                                       badge_code=badge, checked_in_at=fair_day,
+                                       created_at=fair_day))
+        report.count("participants")
+    db.session.flush()
+    for outcome in outcomes:
+        fair.require_recording_allowed()
+        seeker, opening = seekers[outcome["seeker_code"]], openings[outcome["opening_ref"]]
+        stage = InterestStage(outcome["stage"])
+        days = timedelta(days=_int(outcome["days_after_fair"]) or 0)
+        interest = Interest(seeker_id=seeker.id, opening_id=opening.id, fair_id=fair.id,
+                            stage=stage, source="staff", created_at=fair_day,
+                            updated_at=fair_day + days)
+        db.session.add(interest)
+        report.count("interests")
+        if stage is not InterestStage.HIRED:
+            continue
+        db.session.flush()
+        opening.fill_place()
+        placement = Placement(seeker_id=seeker.id, opening_id=opening.id,
+                              interest_id=interest.id, fair_id=fair.id,
+                              start_date=fair.held_on + days,
+                              monthly_pay=_int(outcome["start_pay"]),
+                              created_at=fair_day + days)
+        placement.schedule_follow_ups()
+        db.session.add(placement)
+        report.count("placements")
+    if close:
+        fair.close()
+        fair.closed_at = datetime.combine(fair.held_on, FAIR_DAY_CLOSES)
+    db.session.flush()
+
+
+def _demo_badge_code(fair_code: str, seeker_code: str, taken: set[str]) -> str:
+    """A random-looking badge code, the same on every load (seeded by fair and seeker)."""
+    rng = random.Random(f"{fair_code}/{seeker_code}")
+    while True:
+        badge = "".join(rng.choice(BADGE_ALPHABET) for _ in range(BADGE_LENGTH))
+        if badge not in taken:
+            return badge
 
 
 def _work_history(text: str) -> list[dict]:

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .features import (
@@ -144,6 +144,11 @@ class Matcher(ClassifierMixin, BaseEstimator):
         """
         X, y = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(y)
+        target = type_of_target(y, input_name="y", raise_unknown=True)
+        if target != "binary":
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target is {target}."
+            )
         classes = np.unique(y)
         if len(classes) != 2:
             raise ValueError(
@@ -156,6 +161,7 @@ class Matcher(ClassifierMixin, BaseEstimator):
         self.classes_ = model.classes_
         self.coef_ = model.coef_.reshape(-1).copy()
         self.intercept_ = float(model.intercept_[0])
+        self.n_iter_ = model.n_iter_.copy()
         counts = {_to_json(c): int(np.sum(y == c)) for c in self.classes_}
         self.training_ = {
             "source": "fit",
@@ -185,7 +191,8 @@ class Matcher(ClassifierMixin, BaseEstimator):
 
     def predict(self, X) -> np.ndarray:
         """Return the more likely class of each pair."""
-        return self.classes_[(self.decision_function(X) > 0).astype(int)]
+        decision = self.decision_function(X)
+        return self.classes_[(decision > 0).astype(int)]
 
     @property
     def weights(self) -> dict[str, float]:
@@ -234,7 +241,6 @@ class Matcher(ClassifierMixin, BaseEstimator):
         model.intercept_ = float(intercept)
         model.classes_ = np.array([0, 1])
         model.n_features_in_ = len(FEATURES)
-        model.feature_names_in_ = np.array(FEATURES, dtype=object)
         model.training_ = dict(training or {"source": "weights"})
         model.version_ = version or model._make_version(_utc_now())
         return model

@@ -434,7 +434,9 @@ def encode_seekers(
     )
     shift_index = {s: i for i, s in enumerate(SHIFTS)}
     text = None
-    if prepared.vectorizer is not None:
+    if prepared.vectorizer is not None and n == 0:
+        text = sp.csr_matrix((0, len(prepared.vectorizer.vocabulary_)), dtype=np.float32)
+    elif prepared.vectorizer is not None:
         text = prepared.vectorizer.transform(
             [normalize_text(t) for t in frame["skills_text"]]
         ).tocsr()
@@ -638,7 +640,7 @@ def pair_features(
     for name in ("shift", "certificate", "environment"):
         filtered_by[~np.asarray(passes[name], dtype=bool)] = name
     out["feasible"] = pd.isna(filtered_by)
-    out["filtered_by"] = filtered_by
+    out["filtered_by"] = pd.Series(filtered_by, dtype=object, index=out.index)
     return out
 
 

@@ -5,11 +5,18 @@ Usage::
     python seed_data/generate_demo.py [--shared PATH] [--out DIR] [--weights FILE]
 
 Everything is drawn from one ``random.Random(20260626)``, so the output is the same on
-every run. The category mix of openings follows how often job titles occur in real
+every run; the past fair and its outcomes come from a second stream,
+``random.Random(20251228)``, drawn after everything else, so adding them left the other
+files as they were. The category mix of openings follows how often job titles occur in real
 postings: when the shared data (PATH, default <repo>/../shared/data) is present the
 weights are counted again from cn_job_title_frequency.csv and written to FILE
 (default seed_data/category_weights.csv); without it FILE is read, so the demo files
 come out byte for byte the same either way.
+
+Besides the fair being planned, the demo holds a past fair at the second facility and
+what came of it (outcomes.csv: each participant's interests and how far each went, drawn
+from a model of how people choose and get hired), so that evaluation and training have
+recorded outcomes to work on.
 
 All people, companies, facilities, phone numbers and codes are fictional. Lists are
 joined with ';', booleans are 0/1 and an empty cell means unknown.
@@ -39,6 +46,11 @@ EMPLOYER_COUNT = 61
 MIN_OPENINGS = 420
 MIN_HEADCOUNT = 1000
 FAIR_EMPLOYER_COUNT = 40
+# A past fair, five months before "today", at the second facility: its recorded outcomes
+# give the matcher's evaluation and training something to work on.
+OUTCOME_SEED = 20251228
+PAST_FAIR_IN_DAYS = -150
+PAST_FAIR_EMPLOYER_COUNT = 30
 SEEKERS_PER_FACILITY = {"SH-QP": 300, "SH-JD": 110}
 SECOND_SURVEY_COUNT = 40
 
@@ -1002,23 +1014,224 @@ def build_seekers_and_surveys(rng, districts, riasec_profiles):
 # --- the fair -----------------------------------------------------------------------
 
 
-def build_fair_booths(rng, employers, openings, fair_code, category_order):
-    """Invite 40 employers, favouring those with more openings, and seat them by trade."""
+def build_fair_booths(rng, employers, openings, fair_code, category_order,
+                      count=FAIR_EMPLOYER_COUNT, wanted=()):
+    """Invite count employers, favouring those with more openings, and seat them by trade.
+
+    Openings in the ``wanted`` categories (what the facility's seekers asked for) count
+    three times: the employment centre recruits for the surveyed demand.
+    """
     opening_counts = {}
     for opening in openings:
         uscc = opening["employer_uscc"]
-        opening_counts[uscc] = opening_counts.get(uscc, 0) + 1
+        bonus = 2 if opening["category"] in wanted else 0
+        opening_counts[uscc] = opening_counts.get(uscc, 0) + 1 + bonus
     weights = {
         index: 1 + opening_counts[employer["uscc"]] for index, employer in enumerate(employers)
     }
-    invited = [employers[i] for i in weighted_sample(rng, weights, FAIR_EMPLOYER_COUNT)]
+    invited = [employers[i] for i in weighted_sample(rng, weights, count)]
     invited.sort(key=lambda employer: (category_order.index(employer["primary"]),
                                        employer["uscc"]))
-    half = FAIR_EMPLOYER_COUNT // 2
+    half = (count + 1) // 2
     return [
         (fair_code, employer["uscc"], f"{'AB'[i // half]}{i % half + 1:02d}")
         for i, employer in enumerate(invited)
     ]
+
+
+# --- the past fair's outcomes -------------------------------------------------------
+
+# How many openings a participant marks at the fair: one to four.
+INTEREST_COUNT_WEIGHTS = {1: 30, 2: 35, 3: 22, 4: 13}
+# Appeal of an opening by where its category stands in the survey (first choice strongest).
+CATEGORY_APPEAL = (8.0, 4.0, 2.5)
+OTHER_CATEGORY_APPEAL = 0.15
+# How much each kind of fit counts towards getting an interview and an intent (sums to 1).
+FIT_SHARES = {"category": 0.35, "pay": 0.2, "housing": 0.15, "district": 0.1, "shift": 0.1,
+              "qualified": 0.1}
+# Chance of an interview, and of an intent after one, as base + slope × fit (0-1), before
+# a participant's own readiness shifts it.
+INTERVIEW_CHANCE = (0.2, 0.55)
+INTENT_CHANCE = (0.0, 0.5)
+HIRE_CHANCE = 0.58
+HIRE_DAYS = (7, 40, 15)  # low, high, mode: most start within three weeks
+
+
+def surveyed_demand(seekers, surveys, facility):
+    """Return the categories at least 5 of a facility's seekers named first.
+
+    Only these reach the employment centre: the summary suppresses smaller counts.
+    """
+    people = {seeker["code"] for seeker in seekers if seeker["facility"] == facility}
+    counts, seen = {}, set()
+    for survey in surveys:
+        code = survey["seeker_code"]
+        if code in people and code not in seen:  # the latest survey comes first
+            seen.add(code)
+            first = survey["categories"].split(";")[0]
+            counts[first] = counts.get(first, 0) + 1
+    return {category for category, count in counts.items() if count >= 5}
+
+
+def legal_requirements(certificates):
+    """Return, per category, the certificates the law requires for its work."""
+    required = {}
+    for row in certificates:
+        for category in row["legally_required_for"].split(";"):
+            if category:
+                required.setdefault(category, set()).add(row["code"])
+    return required
+
+
+def may_take(survey, opening, legal):
+    """Whether a seeker may take an opening at all: no avoided place, no missing licence."""
+    avoided = set(survey["avoid"].split(";")) - {""}
+    if avoided & set(opening["environments"].split(";")):
+        return False
+    held = set(survey["certificates"].split(";")) - {""}
+    needed = set(legal.get(opening["category"], ()))
+    if opening["category"] == "driver":
+        # Driving without the licence the opening names is illegal, too.
+        needed |= set(opening["certificates_required"].split(";")) - {""}
+    return needed <= held
+
+
+def fit_of(survey, opening, districts):
+    """Return {kind: 0-1} saying how well an opening fits what a seeker asked for."""
+    wanted = survey["categories"].split(";")
+    category = opening["category"]
+    rank = wanted.index(category) if category in wanted else None
+    floor, bottom, top = survey["salary_min"], opening["salary_min"], opening["salary_max"]
+    if bottom == "":
+        pay = 0.5
+    elif floor == "" or bottom >= floor:
+        pay = 1.0
+    else:
+        pay = 0.5 if top >= floor else 0.0
+    housing = 0.0 if survey["needs_accommodation"] and not opening["accommodation"] else 1.0
+    home = survey["home_district"]
+    near = {home, *survey["districts"].split(";")} - {""}
+    if opening["district"] in near:
+        district = 1.0
+    else:
+        district = 0.6 if opening["district"] in districts[home]["neighbours"].split(";") else 0
+    shifts = survey["shifts"].split(";")
+    years = sum(float(part.split(":")[1]) for part in survey["work_history"].split(";")
+                if part.startswith(category + ":"))
+    qualified = (survey["education"] >= opening["education_min"]
+                 and years >= opening["experience_min"])
+    return {
+        "category": {None: 0.0, 0: 1.0, 1: 0.7, 2: 0.5}[rank],
+        "pay": pay,
+        "housing": housing,
+        "district": district,
+        "shift": 1.0 if opening["shift"] in shifts else 0.0,
+        "qualified": float(qualified),
+    }
+
+
+def appeal_of(fit, survey, opening):
+    """Return the weight with which a seeker marks an opening among those at the fair."""
+    wanted = survey["categories"].split(";")
+    category = opening["category"]
+    weight = (CATEGORY_APPEAL[wanted.index(category)] if category in wanted
+              else OTHER_CATEGORY_APPEAL)
+    weight *= {1.0: 2.0, 0.5: 0.8, 0.0: 0.3}[fit["pay"]]
+    if survey["needs_accommodation"]:
+        weight *= 2.5 if fit["housing"] else 0.4
+    weight *= 0.7 + fit["district"]
+    weight *= 1.5 if fit["shift"] else 0.2
+    return weight * (1.0 if fit["qualified"] else 0.5)
+
+
+def start_pay(rng, opening):
+    """Return the monthly pay a hire starts on: in the lower half of the offered range."""
+    low, high = opening["salary_min"], opening["salary_max"]
+    if low == "":
+        low, high = SALARY_RANGE[opening["category"]]
+    return round_to(rng.uniform(low, (low + high) / 2), 100)
+
+
+def build_outcomes(rng, fair, booths, seekers, surveys, openings, districts, certificates):
+    """Return what came of a past fair, one row per interest, from a behavioural model.
+
+    Every seeker of the fair's facility took part. Each marks one to four openings at the
+    fair, drawn by how well they fit the survey (categories, pay, housing, district,
+    shift, qualifications); openings in an avoided environment or needing a licence the
+    seeker lacks are never chosen. Interviews and intents follow fit and the person's
+    readiness; some intents become hires, each person at most one, never beyond an
+    opening's headcount.
+    """
+    fair_code, facility = fair[0], fair[1]
+    legal = legal_requirements(certificates)
+    invited = {uscc for code, uscc, _ in booths if code == fair_code}
+    offered = [opening for opening in openings if opening["employer_uscc"] in invited]
+    latest = {}
+    for survey in surveys:
+        latest.setdefault(survey["seeker_code"], survey)
+    by_ref = {opening["ref"]: opening for opening in offered}
+    places = {opening["ref"]: opening["headcount"] for opening in offered}
+    rows = []
+    for seeker in seekers:
+        if seeker["facility"] != facility:
+            continue
+        survey = latest[seeker["code"]]
+        fits = {opening["ref"]: fit_of(survey, opening, districts)
+                for opening in offered if may_take(survey, opening, legal)}
+        appeal = {ref: appeal_of(fit, survey, by_ref[ref]) for ref, fit in fits.items()}
+        count = weighted_choice(rng, INTEREST_COUNT_WEIGHTS)
+        readiness = rng.gauss(0, 0.12)
+        stages = {}
+        for ref in weighted_sample(rng, appeal, count):
+            fit = sum(FIT_SHARES[kind] * value for kind, value in fits[ref].items())
+            stage = "interested"
+            if rng.random() < INTERVIEW_CHANCE[0] + INTERVIEW_CHANCE[1] * fit + readiness:
+                stage = "interviewed"
+                if rng.random() < INTENT_CHANCE[0] + INTENT_CHANCE[1] * fit + readiness:
+                    stage = "intent"
+                elif rng.random() < 0.6:
+                    stage = "declined"
+            elif rng.random() < 0.2:
+                stage = "declined"
+            stages[ref] = stage
+        intents = [ref for ref, stage in stages.items() if stage == "intent"]
+        hired, hire_days = None, 0
+        if intents and rng.random() < HIRE_CHANCE:
+            # The person takes the best-paid intent that still has a place.
+            for ref in sorted(intents, key=lambda r: (-(by_ref[r]["salary_min"] or 0), r)):
+                if places[ref] > 0:
+                    hired = ref
+                    places[ref] -= 1
+                    hire_days = round(rng.triangular(*HIRE_DAYS))
+                    break
+        for ref in sorted(stages):
+            days, pay = 0, ""
+            stage = stages[ref]
+            if ref == hired:
+                stage, days, pay = "hired", hire_days, start_pay(rng, by_ref[ref])
+            elif hired and stage == "intent":
+                stage, days = "declined", hire_days  # took the other job
+            rows.append((fair_code, seeker["code"], ref, stage, days, pay))
+    return rows
+
+
+def check_outcomes(rows, openings):
+    """Raise if the past fair misses the programme's figures: about half reach an intent."""
+    people = {row[1] for row in rows}
+    intent_people = {row[1] for row in rows if row[3] in ("intent", "hired")}
+    hired_people = {row[1] for row in rows if row[3] == "hired"}
+    rate = len(intent_people) / len(people)
+    if not 0.44 <= rate <= 0.52:
+        raise SystemExit(f"{rate:.0%} of participants reached an intent")
+    if not 0.5 <= len(hired_people) / len(intent_people) <= 0.7:
+        raise SystemExit(f"{len(hired_people)} hires of {len(intent_people)} with an intent")
+    headcount = {opening["ref"]: opening["headcount"] for opening in openings}
+    hires = {}
+    for row in rows:
+        if row[3] == "hired":
+            hires[row[2]] = hires.get(row[2], 0) + 1
+    if any(n > headcount[ref] for ref, n in hires.items()):
+        raise SystemExit("more hires than places")
 
 
 # --- output -------------------------------------------------------------------------
@@ -1037,10 +1250,15 @@ SURVEY_HEADER = ("seeker_code", "surveyed_days_ago", "categories", "salary_min",
                  "salary_hoped", "home_district", "districts", "needs_accommodation", "shifts",
                  "work_pattern", "education", "work_history", "certificates", "skills_text",
                  "health_limits", "avoid", "training_interests")
-FAIR_HEADER = ("code", "facility", "name_zh", "name_en", "in_days", "venue")
+FAIR_HEADER = ("code", "facility", "name_zh", "name_en", "in_days", "venue", "status")
 BOOTH_HEADER = ("fair_code", "employer_uscc", "booth")
+OUTCOME_HEADER = ("fair_code", "seeker_code", "opening_ref", "stage", "days_after_fair",
+                  "start_pay")
 FAIR = ("QP-2026-0626", "SH-QP", "2026年“起步”专场招聘会", "2026 Qibu Job Fair",
-        FAIR_IN_DAYS, "青溪所教育楼一楼大礼堂")
+        FAIR_IN_DAYS, "青溪所教育楼一楼大礼堂", "planning")
+PAST_FAIR = ("JD-2025-1228", "SH-JD", "2025年嘉禾所“起步”冬季专场招聘会",
+             "2025 Jiahe Winter Job Fair", PAST_FAIR_IN_DAYS, "嘉禾所康复楼二楼多功能厅",
+             "closed")
 
 
 def check_totals(employers, openings, seekers):
@@ -1078,6 +1296,14 @@ def generate(shared, out, weights_path):
     booths = build_fair_booths(rng, employers, openings, FAIR[0], category_order)
     check_totals(employers, openings, seekers)
 
+    history_rng = random.Random(OUTCOME_SEED)
+    booths += build_fair_booths(history_rng, employers, openings, PAST_FAIR[0], category_order,
+                                PAST_FAIR_EMPLOYER_COUNT,
+                                surveyed_demand(seekers, surveys, PAST_FAIR[1]))
+    outcomes = build_outcomes(history_rng, PAST_FAIR, booths, seekers, surveys, openings,
+                              districts, read_table(SEED_DIR / "certificates.csv"))
+    check_outcomes(outcomes, openings)
+
     out.mkdir(parents=True, exist_ok=True)
     write_table(out / "facilities.csv", FACILITY_HEADER, FACILITIES)
     write_table(out / "employers.csv", EMPLOYER_HEADER,
@@ -1088,8 +1314,9 @@ def generate(shared, out, weights_path):
                 [[seeker[key] for key in SEEKER_HEADER] for seeker in seekers])
     write_table(out / "surveys.csv", SURVEY_HEADER,
                 [[survey[key] for key in SURVEY_HEADER] for survey in surveys])
-    write_table(out / "fairs.csv", FAIR_HEADER, [FAIR])
+    write_table(out / "fairs.csv", FAIR_HEADER, [FAIR, PAST_FAIR])
     write_table(out / "fair_booths.csv", BOOTH_HEADER, booths)
+    write_table(out / "outcomes.csv", OUTCOME_HEADER, outcomes)
 
 
 def main(argv=None):

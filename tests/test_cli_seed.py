@@ -1,15 +1,23 @@
 """The `qibu` commands: demo data (idempotent), accounts, and every demo role's home page."""
 
+from collections import Counter
+from datetime import date
+
 import sqlalchemy as sa
 
 from app.seeding import DEMO_ACCOUNTS
 from models import (
     Base,
+    Certificate,
     Employer,
     Fair,
+    FairParticipant,
     FairStatus,
+    Interest,
+    InterestStage,
     Opening,
     OpeningStatus,
+    Placement,
     Role,
     Seeker,
     StaffUser,
@@ -34,9 +42,12 @@ def test_seed_demo_loads_the_programme_and_twice_changes_nothing(runner):
     assert first["openings"] >= 400
     assert 380 <= first["seekers"] <= 440
     assert first["surveys"] >= first["seekers"]
-    fair = db.session.scalar(sa.select(Fair))
+    fair = db.session.scalar(sa.select(Fair).where(Fair.code == "QP-2026-0626"))
     assert fair.status is FairStatus.PLANNING
+    assert first["fairs"] == 2
     assert first["staff_users"] == len(DEMO_ACCOUNTS)
+    kiosk = db.session.scalar(sa.select(StaffUser).where(StaffUser.role == Role.KIOSK))
+    assert kiosk.fair_id == fair.id
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
@@ -68,6 +79,49 @@ def test_demo_data_is_realistic(runner):
     )
     assert no_survey == 0
     assert db.session.scalar(sa.select(sa.func.count(Survey.id))) > 400
+
+
+def test_the_past_fair_is_closed_with_a_plausible_history(runner):
+    runner.invoke(args=["seed-demo"])
+    fair = db.session.scalar(sa.select(Fair).where(Fair.status == FairStatus.CLOSED))
+    assert fair.code == "JD-2025-1228" and fair.facility.code == "SH-JD"
+    assert fair.held_on < date.today()
+    assert fair.opened_at.date() == fair.closed_at.date() == fair.held_on
+    assert 25 <= len(fair.booths) <= 35
+    participants = db.session.scalars(
+        sa.select(FairParticipant).where(FairParticipant.fair_id == fair.id)).all()
+    assert len(participants) >= 100
+    assert all(p.seeker.facility_id == fair.facility_id for p in participants)
+    badges = [p.badge_code for p in participants]
+    assert len(set(badges)) == len(badges)
+    assert all(len(b) >= 9 and set(b) <= set("23456789ABCDEFGHJKMNPQRSTUVWXYZ") for b in badges)
+
+    interests = db.session.scalars(sa.select(Interest).where(Interest.fair_id == fair.id)).all()
+    offered = {o.opening_id for booth in fair.booths for o in booth.openings}
+    assert {i.opening_id for i in interests} <= offered
+    reached = {i.seeker_id for i in interests
+               if i.stage in (InterestStage.INTENT, InterestStage.HIRED)}
+    assert len(reached) >= 0.4 * len(participants)
+    legal = {}
+    for certificate in db.session.scalars(sa.select(Certificate)):
+        for category in certificate.legally_required_for:
+            legal.setdefault(category, set()).add(certificate.code)
+    for interest in interests:
+        survey, opening = interest.seeker.latest_survey, interest.opening
+        assert not set(survey.avoid) & set(opening.environments), interest.id
+        assert legal.get(opening.category_code, set()) <= set(survey.certificates), interest.id
+        assert interest.source == "staff"
+
+    placements = db.session.scalars(sa.select(Placement).where(Placement.fair_id == fair.id)).all()
+    hired = [i for i in interests if i.stage is InterestStage.HIRED]
+    assert len(placements) == len(hired) > 0
+    for placement in placements:
+        assert 7 <= (placement.start_date - fair.held_on).days <= 40
+        assert placement.monthly_pay and [f.month for f in placement.follow_ups] == [1, 3, 6]
+    per_opening = Counter(p.opening_id for p in placements)
+    for opening_id, hires in per_opening.items():
+        opening = db.session.get(Opening, opening_id)
+        assert hires <= opening.filled <= opening.headcount
 
 
 def test_every_demo_account_logs_in_to_its_own_home(app, runner):

@@ -1,12 +1,18 @@
 """Create seekers and record their surveys and self-tests (flush, audit; never commit)."""
 
+import re
 import secrets
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
+from app.services.importing import CHUNK_ROWS, ImportScope, ParsedRow, PlannedRow, Problem
 from models import Seeker, StaffUser, Survey, db, utcnow
+from surveys.questionnaire import answers_for_version, load_questionnaire
 from surveys.selftest import SelfTestResult, scores_as_vector
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L look-alikes
@@ -60,8 +66,14 @@ def record_survey(seeker: Seeker, answers: dict, by: StaffUser, *, version: int 
     return survey
 
 
-def apply_answers(survey: Survey, seeker: Seeker, answers: dict, by: StaffUser | None) -> None:
-    """Copy canonical answers onto the survey's columns and the seeker's current facts."""
+def apply_answers(survey: Survey, seeker: Seeker, answers: dict, by: StaffUser | None, *,
+                  seeker_facts: bool = True, audit: bool = True) -> None:
+    """Copy canonical answers onto the survey's columns and the seeker's current facts.
+
+    With `seeker_facts` False (an older survey imported after a newer one) the seeker's
+    education, release date and consents are left as the newer survey set them; with
+    `audit` False consent changes are not logged one by one (an import logs itself).
+    """
     survey.answers = dict(answers)
     survey.set_categories(list(answers.get("categories") or []))
     survey.salary_min = answers.get("salary_min")
@@ -81,6 +93,8 @@ def apply_answers(survey: Survey, seeker: Seeker, answers: dict, by: StaffUser |
     survey.health_limits = answers.get("health_limits") or ""
     survey.avoid = list(answers.get("avoid") or [])
     survey.training_interests = list(answers.get("training_interests") or [])
+    if not seeker_facts:
+        return
     if answers.get("education") is not None:
         seeker.education = answers["education"]
     if answers.get("expected_release_date"):
@@ -92,7 +106,7 @@ def apply_answers(survey: Survey, seeker: Seeker, answers: dict, by: StaffUser |
             seeker, f"consent_{kind}_at"
         ) is None:
             seeker.record_consent(kind, given, by_id)
-            if by is not None:
+            if by is not None and audit:
                 log_event("consent_changed", seeker, kind=kind, given=given)
 
 
@@ -102,3 +116,168 @@ def record_selftest(seeker: Seeker, result: SelfTestResult) -> None:
     seeker.riasec_code = result.code
     seeker.riasec_taken_at = utcnow()
     log_event("selftest_recorded", seeker, code=result.code)
+
+
+# --- spreadsheet import (app/services/importing.py runs the flow) --------------------------
+
+_PERSONAL = ("name", "gender", "birth_year", "hukou_shanghai")
+_IN_CHUNK = 500  # codes or ids per IN (...) query
+
+
+def _chunks(items: Sequence, size: int = _IN_CHUNK) -> Iterator[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _same_name(a: str, b: str) -> bool:
+    def key(name):
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+    return key(a) == key(b)
+
+
+def _comparable(answers: dict | None, questionnaire) -> dict:
+    """Answers as the questionnaire reads them, lists of ticked options sorted."""
+    canonical = answers_for_version(answers, questionnaire)
+    for question in questionnaire.questions:
+        if question.type == "multi_choice":
+            canonical[question.id] = sorted(map(str, canonical[question.id]))
+    return canonical
+
+
+def _latest_survey_dates(seeker_ids: Iterable[int]) -> dict[int, date]:
+    ids = sorted(set(seeker_ids))
+    latest = {}
+    for chunk in _chunks(ids):
+        latest.update(db.session.execute(
+            sa.select(Survey.seeker_id, sa.func.max(Survey.surveyed_on))
+            .where(Survey.seeker_id.in_(chunk)).group_by(Survey.seeker_id)
+        ).tuples().all())
+    return latest
+
+
+def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
+        list[PlannedRow], list[Problem]]:
+    """Decide for each imported survey row whether it creates, updates or changes nothing.
+
+    A row's seeker code either belongs to the importing facility (the survey of that date
+    is created or updated; unchanged answers change nothing), is new (the seeker is
+    created; a name is needed), or belongs to another facility (rejected, saying nothing
+    about that seeker). Looks everything up in a few bulk queries; writes nothing.
+    """
+    questionnaire = load_questionnaire()
+    codes = sorted({row.record["code"] for row in rows})
+    known: dict[str, tuple[int, int, str]] = {}
+    for chunk in _chunks(codes):
+        for seeker_id, code, facility_id, name in db.session.execute(
+            sa.select(Seeker.id, Seeker.code, Seeker.facility_id, Seeker.name)
+            .where(Seeker.code.in_(chunk))
+        ):
+            known[code] = (seeker_id, facility_id, name)
+    own_ids = sorted(v[0] for v in known.values() if v[1] == scope.facility_id)
+    stored: dict[tuple[int, str], dict] = {}
+    for chunk in _chunks(own_ids):
+        for seeker_id, surveyed_on, answers in db.session.execute(
+            sa.select(Survey.seeker_id, Survey.surveyed_on, Survey.answers)
+            .where(Survey.seeker_id.in_(chunk))
+        ):
+            stored[(seeker_id, surveyed_on.isoformat())] = answers
+
+    planned: list[PlannedRow] = []
+    problems: list[Problem] = []
+    new_seekers: dict[str, tuple[str, int]] = {}  # code -> (name, first row)
+
+    def reject(row: ParsedRow, column: str, value: str, key: str, **params) -> None:
+        problems.append(Problem(row.row, column, "", value, key, params, stage="plan"))
+        planned.append(PlannedRow(row.row, "reject", row.record))
+
+    for row in rows:
+        record = row.record
+        code, name = record["code"], record["personal"].get("name") or ""
+        if code in known:
+            seeker_id, facility_id, registered_name = known[code]
+            if facility_id != scope.facility_id:
+                reject(row, "seeker_code", code, "survey.code_elsewhere", text=code)
+            elif name and not _same_name(name, registered_name):
+                reject(row, "name", name, "survey.name_mismatch", text=name)
+            elif (seeker_id, record["surveyed_on"]) not in stored:
+                planned.append(PlannedRow(row.row, "create", record))
+            elif _comparable(stored[(seeker_id, record["surveyed_on"])], questionnaire) == \
+                    _comparable(record["answers"], questionnaire):
+                planned.append(PlannedRow(row.row, "unchanged", record))
+            else:
+                planned.append(PlannedRow(row.row, "update", record))
+        elif not name:
+            reject(row, "seeker_code", code, "survey.name_required", text=code)
+        elif code in new_seekers and not _same_name(name, new_seekers[code][0]):
+            reject(row, "name", name, "survey.name_conflict", text=name,
+                   row=new_seekers[code][1])
+        else:
+            first = code not in new_seekers
+            new_seekers.setdefault(code, (name, row.row))
+            planned.append(PlannedRow(row.row, "create", record, {"new_seeker": first}))
+    return planned, problems
+
+
+def import_surveys(rows: list[PlannedRow], scope: ImportScope,
+                   progress: Callable[[int], None] = lambda done: None) -> None:
+    """Write planned survey rows: new seekers, new surveys and corrected surveys.
+
+    Surveys are stored as the survey form stores them (`apply_answers`); a survey older
+    than the seeker's latest leaves the seeker's current facts alone. Flushes every
+    CHUNK_ROWS rows and never commits; per-row audit events are left to the one event
+    the caller logs for the whole import.
+    """
+    by = scope.user
+    questionnaire = load_questionnaire()
+    codes = sorted({row.record["code"] for row in rows})
+    seekers: dict[str, Seeker] = {}
+    for chunk in _chunks(codes):
+        seekers.update((s.code, s) for s in db.session.scalars(
+            sa.select(Seeker).where(Seeker.code.in_(chunk),
+                                    Seeker.facility_id == scope.facility_id)))
+    surveys: dict[tuple[int, date], Survey] = {}
+    for chunk in _chunks(sorted(s.id for s in seekers.values())):
+        for survey in db.session.scalars(
+            sa.select(Survey).where(Survey.seeker_id.in_(chunk))
+            .options(selectinload(Survey.intentions))
+        ):
+            surveys[(survey.seeker_id, survey.surveyed_on)] = survey
+    # Only a seeker's latest survey sets their current facts (release date, consents …).
+    latest: dict[str, date] = {}
+    for row in rows:
+        surveyed_on = date.fromisoformat(row.record["surveyed_on"])
+        latest[row.record["code"]] = max(surveyed_on, latest.get(row.record["code"], surveyed_on))
+    stored_latest = _latest_survey_dates(s.id for s in seekers.values())
+    for code, seeker in seekers.items():
+        if seeker.id in stored_latest:
+            latest[code] = max(latest[code], stored_latest[seeker.id])
+
+    for done, row in enumerate(rows, start=1):
+        record = row.record
+        surveyed_on = date.fromisoformat(record["surveyed_on"])
+        seeker = seekers.get(record["code"])
+        survey = None
+        if seeker is None:
+            personal = {k: record["personal"].get(k) for k in _PERSONAL}
+            personal["hukou_shanghai"] = bool(personal["hukou_shanghai"])
+            seeker = Seeker(code=record["code"], facility_id=scope.facility_id, **personal)
+            db.session.add(seeker)
+            seekers[record["code"]] = seeker
+        elif seeker.id is not None:
+            survey = surveys.get((seeker.id, surveyed_on))
+        if survey is None:
+            # a new seeker's survey joins it through the relationship (no id yet)
+            survey = (Survey(seeker_id=seeker.id, surveyed_on=surveyed_on, source="import")
+                      if seeker.id is not None else
+                      Survey(seeker=seeker, surveyed_on=surveyed_on, source="import"))
+            db.session.add(survey)
+        apply_answers(survey, seeker, record["answers"], by,
+                      seeker_facts=surveyed_on >= latest[record["code"]], audit=False)
+        survey.questionnaire_version = questionnaire.version
+        survey.recorded_by_id = by.id if by is not None else None
+        if done % CHUNK_ROWS == 0:
+            db.session.flush()
+            progress(done)
+    db.session.flush()
+    progress(len(rows))

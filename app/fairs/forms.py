@@ -47,7 +47,9 @@ class FairForm(FlaskForm):
 class InviteForm(FlaskForm):
     employer_id = SelectField(_l("Employer"), coerce=int)
     booth = StringField(_l("Booth"), validators=[
-        Optional(), Regexp(r"^[A-Za-z0-9-]{1,8}$", message=_l("Use up to 8 letters and digits, e.g. A01."))])
+        Optional(),
+        Regexp(r"^[A-Za-z0-9-]{1,8}$", message=_l("Use up to 8 letters and digits, e.g. A01.")),
+    ])
     submit = SubmitField(_l("Invite"))
 
     def __init__(self, fair, *args, **kwargs):

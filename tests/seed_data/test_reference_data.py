@@ -21,7 +21,7 @@ REFERENCE_FILES = (
 )
 DEMO_FILES = (
     "facilities.csv", "employers.csv", "openings.csv", "seekers.csv", "surveys.csv",
-    "fairs.csv", "fair_booths.csv",
+    "fairs.csv", "fair_booths.csv", "outcomes.csv",
 )
 COLUMNS = {
     "categories.csv": "code name_zh name_en csco_codes riasec",
@@ -44,8 +44,9 @@ COLUMNS = {
                         "home_district districts needs_accommodation shifts work_pattern "
                         "education work_history certificates skills_text health_limits avoid "
                         "training_interests",
-    "demo/fairs.csv": "code facility name_zh name_en in_days venue",
+    "demo/fairs.csv": "code facility name_zh name_en in_days venue status",
     "demo/fair_booths.csv": "fair_code employer_uscc booth",
+    "demo/outcomes.csv": "fair_code seeker_code opening_ref stage days_after_fair start_pay",
 }
 UNIQUE_KEYS = {
     "categories.csv": "code",
@@ -267,6 +268,11 @@ def test_demo_codes_exist_in_the_reference_tables():
     for row in rows("demo/fair_booths.csv"):
         assert row["fair_code"] in codes("demo/fairs.csv")
         assert row["employer_uscc"] in employers
+    openings = codes("demo/openings.csv", "ref")
+    for row in rows("demo/outcomes.csv"):
+        assert row["fair_code"] in codes("demo/fairs.csv")
+        assert row["seeker_code"] in seekers
+        assert row["opening_ref"] in openings
 
 
 def test_openings_list_the_certificates_the_law_requires():
@@ -398,15 +404,100 @@ def test_every_seeker_has_a_survey_and_some_an_older_one():
     assert 0.5 <= avoiding_nightlife / len(surveys) <= 0.7
 
 
-def test_one_fair_in_planning_with_about_forty_booths():
+def test_a_fair_in_planning_and_a_past_one_at_the_other_facility():
     fairs = rows("demo/fairs.csv")
-    assert len(fairs) == 1
-    assert fairs[0]["facility"] == "SH-QP" and int(fairs[0]["in_days"]) > 0
+    assert [(row["facility"], row["status"]) for row in fairs] == [
+        ("SH-QP", "planning"), ("SH-JD", "closed"),
+    ]
+    assert int(fairs[0]["in_days"]) > 0 > int(fairs[1]["in_days"])
     booths = rows("demo/fair_booths.csv")
-    assert len(booths) == 40
-    assert len({row["employer_uscc"] for row in booths}) == 40
-    assert len({row["booth"] for row in booths}) == 40
-    assert all(re.fullmatch(r"[A-Z]\d\d", row["booth"]) for row in booths)
+    for fair, expected in zip(fairs, (range(40, 41), range(25, 36)), strict=True):
+        at_fair = [row for row in booths if row["fair_code"] == fair["code"]]
+        assert len(at_fair) in expected
+        assert len({row["employer_uscc"] for row in at_fair}) == len(at_fair)
+        assert len({row["booth"] for row in at_fair}) == len(at_fair)
+        assert all(re.fullmatch(r"[A-Z]\d\d", row["booth"]) for row in at_fair)
+
+
+# --- demo data: the past fair's outcomes ---------------------------------------------
+
+
+def past_fair():
+    """Return the closed fair, its outcomes, the openings offered there and latest surveys."""
+    fair = next(row for row in rows("demo/fairs.csv") if row["status"] == "closed")
+    outcomes = [row for row in rows("demo/outcomes.csv") if row["fair_code"] == fair["code"]]
+    invited = {row["employer_uscc"] for row in rows("demo/fair_booths.csv")
+               if row["fair_code"] == fair["code"]}
+    offered = {row["ref"]: row for row in rows("demo/openings.csv")
+               if row["employer_uscc"] in invited}
+    latest = {}
+    for row in rows("demo/surveys.csv"):
+        latest.setdefault(row["seeker_code"], row)  # the latest survey comes first
+    return fair, outcomes, offered, latest
+
+
+def test_every_seeker_of_the_facility_marked_one_to_four_openings_offered_there():
+    fair, outcomes, offered, _ = past_fair()
+    assert {row["fair_code"] for row in rows("demo/outcomes.csv")} == {fair["code"]}
+    facility_seekers = {row["code"] for row in rows("demo/seekers.csv")
+                        if row["facility"] == fair["facility"]}
+    per_seeker = Counter(row["seeker_code"] for row in outcomes)
+    assert set(per_seeker) == facility_seekers
+    assert set(per_seeker.values()) == {1, 2, 3, 4}
+    assert {row["opening_ref"] for row in outcomes} <= set(offered)
+    pairs = [(row["seeker_code"], row["opening_ref"]) for row in outcomes]
+    assert len(pairs) == len(set(pairs))
+
+
+def test_nobody_marked_an_avoided_environment_or_a_job_they_may_not_do():
+    _, outcomes, offered, latest = past_fair()
+    legal = {}
+    for row in rows("certificates.csv"):
+        for category in split(row["legally_required_for"]):
+            legal.setdefault(category, set()).add(row["code"])
+    for row in outcomes:
+        survey, opening = latest[row["seeker_code"]], offered[row["opening_ref"]]
+        assert not set(split(survey["avoid"])) & set(split(opening["environments"])), row
+        assert legal.get(opening["category"], set()) <= set(split(survey["certificates"])), row
+        assert opening["category"] != "driver"  # nobody holds a driving licence
+
+
+def test_interest_follows_what_people_asked_for():
+    _, outcomes, offered, latest = past_fair()
+    wanted = [(offered[row["opening_ref"]]["category"],
+               split(latest[row["seeker_code"]]["categories"])) for row in outcomes]
+    first_choice = sum(category == categories[0] for category, categories in wanted)
+    surveyed = sum(category in categories for category, categories in wanted)
+    # Had people marked openings at random, about 1 in 8 would be in a surveyed category
+    # and 1 in 16 in their first choice; those needing a bed, 1 in 3 would have one.
+    assert surveyed > 0.5 * len(outcomes)
+    assert first_choice > 0.3 * len(outcomes)
+    housed = [row for row in outcomes if latest[row["seeker_code"]]["needs_accommodation"] == "1"]
+    with_bed = sum(offered[row["opening_ref"]]["accommodation"] == "1" for row in housed)
+    offered_beds = sum(row["accommodation"] == "1" for row in offered.values())
+    assert with_bed / len(housed) > 1.5 * offered_beds / len(offered)
+
+
+def test_about_half_reach_an_intent_and_most_of_those_are_hired_within_headcount():
+    _, outcomes, offered, _ = past_fair()
+    stages = Counter(row["stage"] for row in outcomes)
+    assert set(stages) == {"interested", "interviewed", "intent", "hired", "declined"}
+    people = {row["seeker_code"] for row in outcomes}
+    reached = {row["seeker_code"] for row in outcomes if row["stage"] in ("intent", "hired")}
+    hired = [row for row in outcomes if row["stage"] == "hired"]
+    assert 0.44 <= len(reached) / len(people) <= 0.52  # the programme: 205 of about 410
+    assert 0.5 <= len(hired) / len(reached) <= 0.7
+    assert len({row["seeker_code"] for row in hired}) == len(hired)
+    per_opening = Counter(row["opening_ref"] for row in hired)
+    assert all(n <= int(offered[ref]["headcount"]) for ref, n in per_opening.items())
+    for row in outcomes:
+        days = int(row["days_after_fair"])
+        if row["stage"] == "hired":
+            assert 7 <= days <= 40
+            assert 3000 <= int(row["start_pay"]) <= 15000
+        else:
+            assert row["start_pay"] == ""
+            assert days == 0 or row["stage"] == "declined"
 
 
 # --- the scripts reproduce the committed files --------------------------------------
