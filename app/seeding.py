@@ -34,6 +34,7 @@ from models import (
     db,
 )
 from models.values import normalize_employer_name
+from surveys.selftest import RIASEC, riasec_code
 
 # Demo accounts, one per role; printed by `qibu demo-accounts` and `make run`.
 DEMO_ACCOUNTS = [
@@ -196,6 +197,9 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
             expected_release_date=today + timedelta(days=_int(row["release_in_days"]) or 0),
             riasec_scores=riasec,
         )
+        if riasec:
+            seeker.riasec_code = riasec_code(dict(zip(RIASEC, riasec, strict=True)))
+            seeker.riasec_taken_at = datetime.combine(today, FAIR_DAY_OPENS)
         seeker.record_consent("share", _bool(row["consent_share"]), None)
         seeker.record_consent("contact", _bool(row["consent_contact"]), None)
         db.session.add(seeker)
@@ -323,6 +327,9 @@ def _hold_fair(fair: Fair, outcomes: list[dict], close: bool, report: SeedReport
                               created_at=fair_day + days)
         placement.schedule_follow_ups()
         db.session.add(placement)
+        # a hire means the person was released before starting work
+        seeker.release(fair.held_on + days - timedelta(days=1))
+        seeker.mark_placed()
         report.count("placements")
     if close:
         fair.close()

@@ -45,6 +45,8 @@ class Fair(Base):
     )
     opened_at: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
+    planned_at: Mapped[datetime | None]
+    plan_report: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     facility: Mapped[Facility] = relationship()
@@ -206,3 +208,25 @@ class Interest(Base):
     def correct_to(self, stage: InterestStage) -> None:
         """Set any stage (an organizer's audited correction or an undo)."""
         self.stage = stage
+
+
+class FairRecommendation(Base):
+    """One opening in a participant's pre-fair plan, with its score and reasons."""
+
+    __tablename__ = "fair_recommendations"
+    __table_args__ = (sa.UniqueConstraint("participant_id", "opening_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fair_id: Mapped[int] = mapped_column(sa.ForeignKey("fairs.id", ondelete="CASCADE"),
+                                         index=True)
+    participant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("fair_participants.id", ondelete="CASCADE"), index=True
+    )
+    opening_id: Mapped[int] = mapped_column(sa.ForeignKey("openings.id"))
+    rank: Mapped[int] = mapped_column(sa.SmallInteger)
+    score: Mapped[float]
+    reasons: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    participant: Mapped[FairParticipant] = relationship()
+    opening: Mapped[Opening] = relationship()

@@ -15,6 +15,7 @@ from app.audit import log_event
 from app.auth.access import allow
 from app.fairs import operations
 from app.fairs.forms import ActionForm, FairForm, InviteForm, OfferedOpeningsForm, ParticipantsForm
+from app.services import fair_plan
 from models import (
     Employer,
     Fair,
@@ -173,14 +174,62 @@ def add_participants(fair_id):
     return redirect(url_for("fairs.fair", fair_id=fair_id))
 
 
+@bp.post("/<int:fair_id>/plan")
+@allow(*PLANNERS)
+def plan(fair_id):
+    """Plan every participant's recommendations under booth capacity."""
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    report = fair_plan.plan_fair_recommendations(fair)
+    db.session.commit()
+    if report:
+        flash(_("Plan made: %(n)s recommendations.", n=int(report["recommendations"]["plan"])),
+              "success")
+    else:
+        flash(_("Nothing to plan yet: add participants with a survey and offer openings first."),
+              "error")
+    return redirect(url_for("fairs.fair", fair_id=fair_id))
+
+
+@bp.get("/<int:fair_id>/shortlists")
+@allow(*PLANNERS)
+def shortlists(fair_id):
+    """Per-employer shortlists: pseudonymous codes and job-relevant facts, consenting only."""
+    fair = _fair(fair_id)
+    log_event("shortlists_printed", fair)
+    db.session.commit()
+    return render_template("fairs/shortlists.html", fair=fair,
+                           by_opening=fair_plan.employer_shortlists(fair))
+
+
+@bp.get("/<int:fair_id>/sheets")
+@allow(Role.BUREAU, Role.ADMIN)
+def sheets(fair_id):
+    """One printable sheet per participant with their planned openings and reasons."""
+    fair = _facility_fair(fair_id)
+    plans = fair_plan.participant_plans(fair)
+    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
+    log_event("sheets_printed", fair, count=len(plans))
+    db.session.commit()
+    return render_template("fairs/sheets.html", fair=fair, plans=plans, booths=booths,
+                           given_name=given_name, badge=operations.format_badge_code)
+
+
+def _facility_fair(fair_id: int) -> Fair:
+    """A fair the current bureau user's facility holds (admins: any); else 404."""
+    fair = _fair(fair_id)
+    if current_user.role is Role.BUREAU and fair.facility_id != current_user.facility_id:
+        abort(404)
+    g.personal_data = True
+    return fair
+
+
 @bp.get("/<int:fair_id>/badges")
 @allow(Role.BUREAU, Role.ADMIN)
 def badges(fair_id):
     """Printable badges with code, QR code and given name, for the facility's staff."""
-    fair = db.session.get(Fair, fair_id) or abort(404)
-    if current_user.role is Role.BUREAU and fair.facility_id != current_user.facility_id:
-        abort(404)
-    g.personal_data = True
+    fair = _facility_fair(fair_id)
     participants = db.session.scalars(
         sa.select(FairParticipant).where(FairParticipant.fair_id == fair.id)
         .options(selectinload(FairParticipant.seeker))

@@ -111,3 +111,43 @@ def test_badge_codes_are_not_sequential(app, make):
     assert not any(re.fullmatch(r"0*1", c) for c in codes)
     # no two consecutive codes share a 6-character prefix (they are not counters)
     assert all(a[:6] != b[:6] for a, b in zip(codes, codes[1:], strict=False))
+
+
+def test_plan_sheets_and_shortlists_on_the_demo_fair(app, runner, client, auth):
+    """The demo fair: plan under capacity, print sheets and pseudonymous shortlists."""
+    from models import FairRecommendation, Seeker
+
+    runner.invoke(args=["seed-demo"])
+    fair = db.session.scalar(sa.select(Fair).where(Fair.status == FairStatus.PLANNING))
+    auth.login("organizer", "qibu-organizer-demo")
+    client.get("/lang/en")
+    client.post(f"/fairs/{fair.id}/participants", data={"months": "6"})
+    response = client.post(f"/fairs/{fair.id}/plan", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Plan made:" in page and "Participants with at least 3 fitting options" in page
+    db.session.refresh(fair)
+    report = fair.plan_report
+    assert report["share_3_options"]["plan"] > report["share_3_options"]["naive_top_k"]
+    assert report["openings_over_cap"]["plan"] == 0
+    recs = db.session.scalars(sa.select(FairRecommendation)).all()
+    per_participant = {}
+    for rec in recs:
+        per_participant[rec.participant_id] = per_participant.get(rec.participant_id, 0) + 1
+        cap = 3 * (rec.opening.headcount or 3)
+        load = sum(1 for r in recs if r.opening_id == rec.opening_id)
+        assert load <= cap
+    assert max(per_participant.values()) <= 5
+
+    shortlist = client.get(f"/fairs/{fair.id}/shortlists").get_data(as_text=True)
+    names = set(db.session.scalars(sa.select(Seeker.name)))
+    assert not any(name in shortlist for name in names)
+    refusing = db.session.scalars(sa.select(Seeker).where(Seeker.consent_share.is_(False))).all()
+    assert not any(s.code in shortlist for s in refusing)
+    facility_names = [fair.facility.name_zh, fair.facility.name_en]
+    assert not any(name in shortlist for name in facility_names)
+
+    auth.logout()
+    auth.login("bureau", "qibu-bureau-demo")
+    client.get("/lang/en")
+    sheets = client.get(f"/fairs/{fair.id}/sheets").get_data(as_text=True)
+    assert "Booth" in sheets and "Your first choice" in sheets

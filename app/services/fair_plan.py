@@ -1,0 +1,106 @@
+"""Run the capacity-aware fair plan for a fair and store it for sheets and the kiosk."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+import matching
+from app.audit import log_event
+from app.services.matching import active_model, openings_frame, reference, seekers_frame
+from models import (
+    Fair,
+    FairOpening,
+    FairParticipant,
+    FairRecommendation,
+    Opening,
+    OpeningStatus,
+    Seeker,
+    Survey,
+    db,
+    utcnow,
+)
+
+PER_SEEKER = 5
+LOAD_FACTOR = 3
+
+
+def fair_frames(fair: Fair):
+    """The fair's participants (with a survey) and open offered openings as frames."""
+    participants = db.session.scalars(
+        sa.select(FairParticipant).where(FairParticipant.fair_id == fair.id)
+        .options(selectinload(FairParticipant.seeker).selectinload(Seeker.surveys)
+                 .selectinload(Survey.intentions))
+    ).all()
+    participants = [p for p in participants if p.seeker.surveys]
+    openings = db.session.scalars(
+        sa.select(Opening).join(FairOpening, FairOpening.opening_id == Opening.id)
+        .where(FairOpening.fair_id == fair.id, Opening.status == OpeningStatus.OPEN)
+    ).all()
+    return participants, openings, seekers_frame([p.seeker for p in participants]), \
+        openings_frame(openings)
+
+
+def plan_fair_recommendations(fair: Fair, per_seeker: int = PER_SEEKER,
+                              load_factor: float = LOAD_FACTOR) -> dict:
+    """Replace the fair's plan with a new one; return the plan's report against naive top-k."""
+    participants, openings, seekers, offered = fair_frames(fair)
+    db.session.execute(sa.delete(FairRecommendation).where(FairRecommendation.fair_id == fair.id))
+    if seekers.empty or offered.empty:
+        fair.plan_report, fair.planned_at = None, utcnow()
+        log_event("fair_planned", fair, recommendations=0)
+        return {}
+    taxonomy, geography = reference()
+    prepared = matching.prepare_openings(offered, taxonomy=taxonomy, geography=geography)
+    model = active_model()
+    plan = matching.plan_fair(seekers, prepared, per_seeker=per_seeker,
+                              load_factor=load_factor, model=model,
+                              taxonomy=taxonomy, geography=geography)
+    report = matching.plan_report(plan, seekers, prepared, per_seeker=per_seeker,
+                                  load_factor=load_factor, model=model)
+    participant_of = {str(p.seeker_id): p.id for p in participants}
+    rows, rank_of = [], {}
+    for row in plan.itertuples():
+        rank_of[row.seeker_id] = rank_of.get(row.seeker_id, 0) + 1
+        rows.append({"fair_id": fair.id, "participant_id": participant_of[row.seeker_id],
+                     "opening_id": int(row.opening_id), "rank": rank_of[row.seeker_id],
+                     "score": float(row.score), "reasons": list(row.reasons)})
+    if rows:
+        db.session.execute(sa.insert(FairRecommendation), rows)
+    summary = {metric: {column: float(report.loc[metric, column]) for column in report.columns}
+               for metric in report.index}
+    fair.plan_report = summary
+    fair.planned_at = utcnow()
+    log_event("fair_planned", fair, recommendations=len(rows))
+    return summary
+
+
+def participant_plans(fair: Fair) -> list[tuple[FairParticipant, list[FairRecommendation]]]:
+    """Each participant with their planned openings, best first."""
+    participants = db.session.scalars(
+        sa.select(FairParticipant).where(FairParticipant.fair_id == fair.id)
+        .options(selectinload(FairParticipant.seeker))
+    ).all()
+    recommendations = db.session.scalars(
+        sa.select(FairRecommendation).where(FairRecommendation.fair_id == fair.id)
+        .options(selectinload(FairRecommendation.opening).selectinload(Opening.employer))
+        .order_by(FairRecommendation.participant_id, FairRecommendation.rank)
+    ).all()
+    by_participant: dict[int, list] = {}
+    for rec in recommendations:
+        by_participant.setdefault(rec.participant_id, []).append(rec)
+    participants.sort(key=lambda p: p.seeker.code)
+    return [(p, by_participant.get(p.id, [])) for p in participants]
+
+
+def employer_shortlists(fair: Fair):
+    """For each booth, its openings with the consenting participants planned for them."""
+    recommendations = db.session.scalars(
+        sa.select(FairRecommendation).where(FairRecommendation.fair_id == fair.id)
+        .options(selectinload(FairRecommendation.participant).selectinload(
+            FairParticipant.seeker).selectinload(Seeker.surveys).selectinload(Survey.intentions))
+        .order_by(FairRecommendation.score.desc())
+    ).all()
+    by_opening: dict[int, list] = {}
+    for rec in recommendations:
+        if rec.participant.seeker.consent_share:
+            by_opening.setdefault(rec.opening_id, []).append(rec.participant.seeker)
+    return by_opening

@@ -1,0 +1,859 @@
+"""The spreadsheet import flow, written once for every kind of row (surveys, openings …).
+
+A kind of import is a row parser (which columns, how one row reads, what identifies a
+row) plus a planner and a writer that know the database. This module does the rest:
+
+1. `detect_format` and `read_frames` read an XLSX workbook (pandas + openpyxl) or a CSV
+   file (UTF-8 or GB18030) as raw cells;
+2. `locate_table` finds the header row, even under a title row or in two merged header
+   rows, and maps the file's headers (Chinese or English, stray spaces and full-width
+   characters allowed) to the kind's columns;
+3. `check_rows` parses every non-empty row in chunks, reporting progress, and collects
+   each problem with the row number the user sees in Excel, the header as written in the
+   file, the value and a message key;
+4. `preview_import` adds the plan (rows to create, update, or leave unchanged);
+   `confirm_import` plans again against the current database and writes every valid
+   row (flush only: the caller commits once, or rolls back and nothing stays);
+5. `rejected_rows_workbook` gives the rejected rows back as XLSX with an error column,
+   and `template_workbook` the empty template with a notes sheet.
+
+`UploadStore` keeps uploads in the instance folder under random tokens, with the
+progress and the preview beside them, until they are confirmed, cancelled or expire.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import secrets
+import shutil
+import time
+import zipfile
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import pandas as pd
+from flask_babel import lazy_gettext as _l
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from app.value_messages import value_error_message
+from models.values import ValueParseError, is_blank, normalize_text
+
+CHUNK_ROWS = 500  # rows checked (and written) between progress reports
+HEADER_SEARCH_ROWS = 20
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # an XLSX that unpacks to more is refused
+FORMATS = ("xlsx", "csv")
+
+ENGINE_MESSAGES = {
+    "import.wrong_type": _l(
+        "The file “%(name)s” is not an Excel workbook (.xlsx) or a CSV file (.csv). Save it "
+        "in one of these formats and upload it again."
+    ),
+    "import.old_excel": _l(
+        "The file “%(name)s” is in the old Excel format (.xls). Open it in Excel or WPS, "
+        "save it as an Excel workbook (.xlsx) and upload that."
+    ),
+    "import.unreadable": _l(
+        "The file “%(name)s” could not be read as an Excel workbook; it may be damaged or "
+        "protected by a password. Open it in Excel or WPS, save it again as .xlsx "
+        "without a password, and upload that."
+    ),
+    "import.unpacked_too_large": _l(
+        "The file “%(name)s” holds far more data than an import can take. Split it into "
+        "several smaller files."
+    ),
+    "import.csv_encoding": _l(
+        "The text of the CSV file “%(name)s” could not be read. Save it from Excel or WPS "
+        "as “CSV UTF-8” and upload it again."
+    ),
+    "import.csv_ragged": _l(
+        "Line %(line)s of the CSV file has more cells than the lines above it. Open the "
+        "file in Excel or WPS, check that line, save it again and upload it."
+    ),
+    "import.empty": _l("The file holds no rows. Fill in the template and upload it again."),
+    "import.no_header": _l(
+        "Could not find the header row: none of the first rows names the template's "
+        "columns, e.g. %(examples)s. Put the template's header row above the data."
+    ),
+    "import.missing_columns": _l(
+        "The file has no column for %(columns)s. Add the column with the template's "
+        "header, or rename the column that holds it."
+    ),
+    "import.duplicate_column": _l(
+        "The columns “%(first)s” and “%(second)s” both hold “%(column)s”. Delete or "
+        "rename one of them."
+    ),
+    "import.no_rows": _l(
+        "The file has a header row but no filled rows below it. Fill in the rows and "
+        "upload it again."
+    ),
+    "import.too_many_rows": _l(
+        "The file has %(rows)s filled rows; at most %(max)s can be imported at once. "
+        "Split it into several files and import them one after another."
+    ),
+    "import.duplicate_row": _l(
+        "This row repeats %(identity)s from row %(first)s. Keep one of the two rows."
+    ),
+}
+
+
+def message_text(key: str, params: Mapping[str, Any], *catalogs) -> str:
+    """Return message `key` in the current language with `params` filled in.
+
+    `catalogs` are dicts of lazy strings (the engine's, a kind's); other keys are the
+    value parsers' (models.values), translated by app.value_messages.
+    """
+    for catalog in catalogs:
+        template = catalog.get(key)
+        if template is not None:
+            try:
+                return str(template) % params
+            except (KeyError, TypeError, ValueError):
+                return str(template)
+    return value_error_message(ValueParseError(key, **params))
+
+
+class ImportFileError(Exception):
+    """The whole file cannot be imported; ``message()`` says why and what to do."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def message(self) -> str:
+        """The message in the current language."""
+        return message_text(self.key, self.params, ENGINE_MESSAGES)
+
+
+# --------------------------------------------------------------------------- contracts
+
+
+class Column(Protocol):
+    """A column a row parser reads (see `surveys.importing.ImportColumn`)."""
+
+    key: str
+    header: Mapping[str, str]
+    help: Mapping[str, str]
+    required: bool
+    example: str
+    is_date: bool
+
+    @property
+    def headers(self) -> tuple[str, ...]: ...
+
+
+class RowParser(Protocol):
+    """Reads one row of one kind: ``parse_row(cells) -> (record | None, problems)``."""
+
+    columns: Sequence[Column]
+    messages: Mapping[str, Any]
+    identity_columns: Sequence[str]
+
+    def parse_row(self, cells: Mapping[str, Any]) -> tuple[
+        dict | None, list[tuple[str, ValueParseError]]]: ...
+
+    def identity(self, record: Mapping[str, Any]) -> Hashable: ...
+
+    def code_lists(self) -> list: ...
+
+
+@dataclass
+class ImportScope:
+    """Who imports, and into what (a facility for surveys)."""
+
+    facility_id: int | None
+    user: Any = None  # the StaffUser, or None from the command line
+    label: str = ""  # the file name the user knows, for the audit trail
+
+
+@dataclass
+class ParsedRow:
+    """A row whose cells all read: its Excel row number and its record."""
+
+    row: int
+    record: dict
+
+
+@dataclass
+class PlannedRow:
+    """What confirming will do with a row that reads: 'create', 'update', 'unchanged', or
+    'reject' when the database says no (its problems say why)."""
+
+    row: int
+    action: str
+    record: dict
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Problem:
+    """Why a row is rejected: Excel row, column key and header, value, message key.
+
+    ``stage`` is 'read' for a problem in the row itself and 'plan' for one found against
+    the database (an unknown code without a name …); a confirm plans those again.
+    """
+
+    row: int
+    column: str
+    header: str
+    value: str
+    key: str
+    params: dict = field(default_factory=dict)
+    stage: str = "read"
+
+    def message(self, *catalogs) -> str:
+        return message_text(self.key, self.params, *catalogs, ENGINE_MESSAGES)
+
+
+class ImportKind(Protocol):
+    """One kind of import: its parser, and how its rows meet the database."""
+
+    name: str
+
+    def parser(self) -> RowParser: ...
+
+    def plan(self, rows: list[ParsedRow], scope: ImportScope) -> tuple[
+        list[PlannedRow], list[Problem]]: ...
+
+    def write(self, rows: list[PlannedRow], scope: ImportScope,
+              progress: Callable[[int], None]) -> None: ...
+
+
+Progress = Callable[[str, int, int], None]
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def detect_format(path: Path, name: str = "") -> str:
+    """Return 'xlsx' or 'csv' from the file's first bytes (and its name for CSV).
+
+    Raises
+    ------
+    ImportFileError
+        ``import.old_excel``, ``import.wrong_type``.
+    """
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    shown = name or Path(path).name
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise ImportFileError("import.old_excel", name=shown)
+    if name.lower().endswith((".csv", ".txt")) or Path(path).suffix.lower() == ".csv":
+        return "csv"
+    raise ImportFileError("import.wrong_type", name=shown)
+
+
+def read_frames(path: Path, fmt: str, name: str = "") -> dict[str, pd.DataFrame]:
+    """Read every sheet as raw cells (no header, objects as written), keyed by sheet name.
+
+    Row ``i`` of each frame is row ``i + 1`` in Excel.
+    """
+    shown = name or Path(path).name
+    if fmt == "csv":
+        return {"": _read_csv(path, shown)}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise ImportFileError("import.unreadable", name=shown) from error
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise ImportFileError("import.unpacked_too_large", name=shown)
+    try:
+        frames = pd.read_excel(path, sheet_name=None, header=None, dtype=object,
+                               engine="openpyxl")
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise ImportFileError("import.unreadable", name=shown) from error
+    return {str(sheet): frame for sheet, frame in frames.items()}
+
+
+def _read_csv(path: Path, shown: str) -> pd.DataFrame:
+    raw = Path(path).read_bytes()
+    # Excel's "Unicode text" is UTF-16 with a byte-order mark; other NULs mean binary.
+    encodings = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
+        "utf-8-sig", "gb18030")
+    if encodings != ("utf-16",) and b"\x00" in raw[:4096]:
+        raise ImportFileError("import.wrong_type", name=shown)
+    for encoding in encodings:
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError("import.csv_encoding", name=shown)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    separator = max((",", "\t", ";"), key=first_line.count)
+    try:
+        return pd.read_csv(io.StringIO(text), header=None, dtype=str, sep=separator,
+                           keep_default_na=False, skip_blank_lines=False)
+    except pd.errors.EmptyDataError as error:
+        raise ImportFileError("import.empty") from error
+    except pd.errors.ParserError as error:
+        line = re.search(r"line (\d+)", str(error))
+        raise ImportFileError("import.csv_ragged", line=line[1] if line else "?") from error
+
+
+# --------------------------------------------------------------------------- headers
+
+
+def header_key(text: Any) -> str:
+    """The form headers are compared in: NFKC, lower case, without spaces, punctuation,
+    '*' marks or bracketed notes ('最低月工资（元）*' reads as '最低月工资')."""
+    text = normalize_text(text).lower()
+    text = re.sub(r"[(\[【].*?[)\]】]", "", text)
+    return re.sub(r"[\W_]+", "", text)
+
+
+@dataclass
+class Table:
+    """Where the data is: the sheet, its header row and which column holds what."""
+
+    sheet: str
+    frame: pd.DataFrame
+    header_index: int  # frame row of the (lower) header row
+    columns: dict[int, str]  # frame column -> column key
+    headers: dict[str, str]  # column key -> header as written in the file
+    ignored: list[str]  # headers of columns not used
+
+    @property
+    def header_row(self) -> int:
+        return self.header_index + 1
+
+
+def _cell_text(value: Any) -> str:
+    return "" if is_blank(value) else normalize_text(display_value(value))
+
+
+def _layout_of(frame: pd.DataFrame, index: dict[str, str], r: int):
+    """Match row r as the header row; merged cells above it may carry group headers."""
+    cells = [_cell_text(v) for v in frame.iloc[r]]
+    above = [_cell_text(v) for v in frame.iloc[r - 1]] if r > 0 else [""] * len(cells)
+    group, groups = "", []
+    for text in above:  # a merged group header sits in its first cell only
+        group = text or group
+        groups.append(group)
+    found: dict[int, tuple[str, str]] = {}
+    for c, text in enumerate(cells):
+        candidates = [(text, text), (groups[c] + text, f"{groups[c]} {text}")] if text else \
+            [(above[c], above[c])]
+        for candidate, shown in candidates:
+            key = index.get(header_key(candidate)) if candidate else None
+            if key is not None:
+                found[c] = (key, shown)
+                break
+    return found, cells, above
+
+
+def locate_table(frames: Mapping[str, pd.DataFrame], columns: Sequence[Column]) -> Table:
+    """Find the sheet and header row that name the most columns, and map the columns.
+
+    Raises
+    ------
+    ImportFileError
+        ``import.empty``, ``import.no_header``, ``import.duplicate_column`` or
+        ``import.missing_columns``.
+    """
+    index = {header_key(h): column.key for column in columns for h in column.headers}
+    best = None
+    for sheet, frame in frames.items():
+        for r in range(min(len(frame), HEADER_SEARCH_ROWS)):
+            found, cells, above = _layout_of(frame, index, r)
+            score = len({key for key, _ in found.values()})
+            if best is None or score > best[0]:
+                best = (score, sheet, frame, r, found, cells, above)
+    if best is None or all(frame.empty for frame in frames.values()):
+        raise ImportFileError("import.empty")
+    score, sheet, frame, r, found, cells, above = best
+    if score < 2:
+        examples = "、".join(c.header["zh"] for c in columns if c.required)
+        raise ImportFileError("import.no_header", examples=examples)
+    by_key: dict[str, int] = {}
+    for c, (key, shown) in found.items():
+        if key in by_key:
+            raise ImportFileError("import.duplicate_column", first=found[by_key[key]][1],
+                                  second=shown, column=_column_of(columns, key).header["zh"])
+        by_key[key] = c
+    missing = [c for c in columns if c.required and c.key not in by_key]
+    if missing:
+        raise ImportFileError(
+            "import.missing_columns",
+            columns="、".join(f"{c.header['zh']} ({c.header['en']})" for c in missing),
+        )
+    ignored = [cells[c] or above[c] for c in range(len(cells))
+               if c not in found and (cells[c] or above[c])]
+    return Table(sheet=sheet, frame=frame, header_index=r,
+                 columns={c: key for c, (key, _) in found.items()},
+                 headers=dict(found.values()), ignored=ignored)
+
+
+def _column_of(columns: Sequence[Column], key: str) -> Column:
+    return next(c for c in columns if c.key == key)
+
+
+def display_value(value: Any) -> str:
+    """A cell as the user sees it: '8000' not '8000.0', dates without a midnight time."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, bool):
+        return str(value).upper()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+# --------------------------------------------------------------------------- checking
+
+
+def data_rows(table: Table) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (Excel row number, {column key: cell}) for each row with a filled column.
+
+    Empty rows, anywhere, are skipped; so are rows filled only in unused columns (a
+    numbered 序号 column running past the data).
+    """
+    positions = sorted(table.columns)
+    keys = [table.columns[c] for c in positions]
+    body = table.frame.iloc[table.header_index + 1:, positions].to_numpy(dtype=object)
+    for offset, values in enumerate(body.tolist()):
+        cells = {key: value for key, value in zip(keys, values, strict=True)
+                 if not is_blank(value)}
+        if cells:
+            yield table.header_index + 2 + offset, cells
+
+
+def check_rows(table: Table, parser: RowParser, *, max_rows: int,
+               progress: Progress = _no_progress) -> tuple[list[ParsedRow], list[Problem], int]:
+    """Parse every row; return the valid rows, the problems and the number of rows.
+
+    A row repeating an earlier row's identity (for surveys: code and date) is rejected.
+
+    Raises
+    ------
+    ImportFileError
+        ``import.no_rows`` or ``import.too_many_rows``.
+    """
+    rows = list(data_rows(table))
+    if not rows:
+        raise ImportFileError("import.no_rows")
+    if len(rows) > max_rows:
+        raise ImportFileError("import.too_many_rows", rows=f"{len(rows):,}", max=f"{max_rows:,}")
+    header_of = _header_lookup(table, parser.columns)
+    parsed: list[ParsedRow] = []
+    problems: list[Problem] = []
+    first_seen: dict[Hashable, int] = {}
+    progress("checking", 0, len(rows))
+    for done, (number, cells) in enumerate(rows, start=1):
+        record, errors = parser.parse_row(cells)
+        for key, error in errors:
+            problems.append(Problem(number, key, header_of(key), display_value(cells.get(key)),
+                                    error.message_key, _plain(error.params)))
+        if record is not None:
+            identity = parser.identity(record)
+            if identity in first_seen:
+                key = parser.identity_columns[0]
+                problems.append(Problem(
+                    number, key, header_of(key), display_value(cells.get(key)),
+                    "import.duplicate_row",
+                    {"identity": " / ".join(map(str, identity)), "first": first_seen[identity]},
+                ))
+            else:
+                first_seen[identity] = number
+                parsed.append(ParsedRow(number, record))
+        if done % CHUNK_ROWS == 0:
+            progress("checking", done, len(rows))
+    progress("checking", len(rows), len(rows))
+    return parsed, problems, len(rows)
+
+
+def _header_lookup(table: Table, columns: Sequence[Column]) -> Callable[[str], str]:
+    template = {c.key: c.header["zh"] for c in columns}
+
+    def header_of(key: str) -> str:
+        return table.headers.get(key) or template.get(key, key)
+
+    return header_of
+
+
+def _plain(params: Mapping[str, Any]) -> dict:
+    """Message parameters as JSON values (they are stored with the preview)."""
+    return {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+            for k, v in params.items()}
+
+
+# --------------------------------------------------------------------------- the flow
+
+
+@dataclass
+class ImportResult:
+    """What an import found and did; stored as JSON between preview and confirm."""
+
+    kind: str
+    sheet: str
+    header_row: int
+    headers: dict[str, str]
+    ignored: list[str]
+    rows: int
+    planned: list[PlannedRow]
+    problems: list[Problem]
+    written: bool = False
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.planned if row.action == action)
+
+    @property
+    def rejected_rows(self) -> list[int]:
+        return sorted({p.row for p in self.problems})
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {"rows": self.rows, "created": self.count("create"),
+                "updated": self.count("update"), "unchanged": self.count("unchanged"),
+                "rejected": len(self.rejected_rows)}
+
+    def report(self, *catalogs) -> dict:
+        """Counts and row errors as plain JSON, messages in the current language."""
+        return {
+            **self.counts,
+            "errors": [{"row": p.row, "column": p.header, "value": p.value,
+                        "message": p.message(*catalogs)}
+                       for p in sorted(self.problems, key=lambda p: p.row)],
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> ImportResult:
+        data = json.loads(text)
+        data["planned"] = [PlannedRow(**row) for row in data["planned"]]
+        data["problems"] = [Problem(**p) for p in data["problems"]]
+        return cls(**data)
+
+
+def preview_import(path: Path, fmt: str, kind: ImportKind, scope: ImportScope, *,
+                   max_rows: int, progress: Progress = _no_progress,
+                   name: str = "") -> ImportResult:
+    """Read and check a file and plan its rows against the database; write nothing.
+
+    Raises
+    ------
+    ImportFileError
+        When the file as a whole cannot be imported.
+    """
+    progress("reading", 0, 0)
+    parser = kind.parser()
+    table = locate_table(read_frames(path, fmt, name), parser.columns)
+    parsed, problems, rows = check_rows(table, parser, max_rows=max_rows, progress=progress)
+    progress("planning", 0, len(parsed))
+    planned, plan_problems = kind.plan(parsed, scope)
+    header_of = _header_lookup(table, parser.columns)
+    for problem in plan_problems:
+        problem.header = problem.header or header_of(problem.column)
+    return ImportResult(
+        kind=kind.name, sheet=table.sheet, header_row=table.header_row,
+        headers=table.headers, ignored=table.ignored, rows=rows, planned=planned,
+        problems=problems + plan_problems,
+    )
+
+
+def confirm_import(preview: ImportResult, kind: ImportKind, scope: ImportScope, *,
+                   progress: Progress = _no_progress) -> ImportResult:
+    """Plan the previewed rows again against today's database and write them.
+
+    Everything is flushed in one transaction and nothing is committed: the caller
+    commits once, or rolls back and nothing stays.
+    """
+    rows = [ParsedRow(row.row, row.record) for row in preview.planned]
+    planned, plan_problems = kind.plan(rows, scope)
+    for problem in plan_problems:
+        problem.header = problem.header or preview.headers.get(problem.column, problem.column)
+    to_write = [row for row in planned if row.action in ("create", "update")]
+    progress("writing", 0, len(to_write))
+    kind.write(to_write, scope, lambda done: progress("writing", done, len(to_write)))
+    return ImportResult(
+        kind=preview.kind, sheet=preview.sheet, header_row=preview.header_row,
+        headers=preview.headers, ignored=preview.ignored, rows=preview.rows,
+        planned=planned,
+        problems=[p for p in preview.problems if p.stage != "plan"] + plan_problems,
+        written=True,
+    )
+
+
+def import_file(path: Path, kind: ImportKind, scope: ImportScope, *, max_rows: int,
+                dry_run: bool = False, progress: Progress = _no_progress) -> ImportResult:
+    """Preview a file and, unless `dry_run`, write it (the command line's one step)."""
+    fmt = detect_format(path, str(path))
+    result = preview_import(path, fmt, kind, scope, max_rows=max_rows, progress=progress,
+                            name=Path(path).name)
+    if dry_run:
+        return result
+    return confirm_import(result, kind, scope, progress=progress)
+
+
+# --------------------------------------------------------------------------- workbooks
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DCEBE5")
+_WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _cell_for_excel(value: Any) -> Any:
+    if is_blank(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()  # numpy scalars
+    return value
+
+
+def rejected_rows_workbook(path: Path, fmt: str, result: ImportResult, parser: RowParser,
+                           *, error_header: str, row_header: str, sheet_title: str) -> bytes:
+    """The rejected rows as they were in the file, plus the row number and the errors.
+
+    The header row keeps the file's headers, so after fixing the rows the workbook can be
+    imported again (the two added columns are ignored then).
+    """
+    table = locate_table(read_frames(path, fmt), parser.columns)
+    messages: dict[int, list[str]] = {}
+    for problem in sorted(result.problems, key=lambda p: p.row):
+        text = problem.message(parser.messages)
+        messages.setdefault(problem.row, []).append(
+            f"{problem.header}: {text}" if problem.header else text)
+    frame = table.frame
+    width = frame.shape[1]
+    headers = []
+    for c in range(width):
+        key = table.columns.get(c)
+        if key is not None:
+            headers.append(table.headers[key])
+        else:
+            headers.append(_cell_text(frame.iat[table.header_index, c]) or (
+                _cell_text(frame.iat[table.header_index - 1, c])
+                if table.header_index > 0 else ""))
+    while headers and not headers[-1]:
+        headers.pop()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = sheet_title[:31]
+    sheet.append([*headers, row_header, error_header])
+    for cell in sheet[1]:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+    for number in sorted(messages):
+        values = frame.iloc[number - 1, :len(headers)].tolist()
+        sheet.append([*map(_cell_for_excel, values), number, "\n".join(messages[number])])
+    for index in range(1, sheet.max_row + 1):
+        sheet.cell(row=index, column=len(headers) + 2).alignment = _WRAP
+    for index, header in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2 + 2)
+    sheet.column_dimensions[get_column_letter(len(headers) + 2)].width = 80
+    sheet.freeze_panes = "A2"
+    return _save(workbook)
+
+
+def template_workbook(parser: RowParser, *, data_title: str, notes_title: str,
+                      intro: Sequence[str], notes_headers: Sequence[str]) -> bytes:
+    """An empty import template: the headers in Chinese, and a notes sheet that
+    explains each column in Chinese and English and lists the accepted names."""
+    workbook = Workbook()
+    data = workbook.active
+    data.title = data_title[:31]
+    columns = list(parser.columns)
+    data.append([c.header["zh"] for c in columns])
+    for index, column in enumerate(columns, start=1):
+        cell = data.cell(row=1, column=index)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        data.column_dimensions[get_column_letter(index)].width = max(
+            12, len(column.header["zh"]) * 2 + 4)
+        if column.is_date:
+            for row in range(2, 1002):
+                data.cell(row=row, column=index).number_format = "yyyy-mm-dd"
+    data.freeze_panes = "A2"
+
+    notes = workbook.create_sheet(notes_title[:31])
+    for line in intro:
+        notes.append([line])
+    notes.append([])
+    notes.append(list(notes_headers))
+    header_row = notes.max_row
+    for index, column in enumerate(columns, start=1):
+        notes.append([get_column_letter(index), column.header["zh"], column.header["en"],
+                      "是 yes" if column.required else "", column.help["zh"],
+                      column.help["en"], column.example])
+    for cell in notes[header_row]:
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+    for letter, width in zip("ABCDEFG", (6, 18, 24, 9, 60, 60, 20), strict=True):
+        notes.column_dimensions[letter].width = width
+    for row in notes.iter_rows(min_row=header_row + 1):
+        for cell in row:
+            cell.alignment = _WRAP
+
+    position = {c.key: index for index, c in enumerate(columns, start=1)}
+    for title, options, dropdown_keys in parser.code_lists():
+        notes.append([])
+        notes.append([f"{title['zh']} / {title['en']}"])
+        notes.cell(row=notes.max_row, column=1).font = _HEADER_FONT
+        notes.append(["", "中文名称", "English name", "", "代码 code"])
+        first = notes.max_row + 1
+        for option in options:
+            notes.append(["", option.name_zh, option.name_en, "", option.code])
+        last = notes.max_row
+        for key in dropdown_keys:
+            if key not in position or last < first:
+                continue
+            letter = get_column_letter(position[key])
+            # a drop-down of the Chinese names; other spellings still import
+            validation = DataValidation(
+                type="list", formula1=f"='{notes.title}'!$B${first}:$B${last}",
+                allow_blank=True, showErrorMessage=False,
+            )
+            validation.add(f"{letter}2:{letter}1001")
+            data.add_data_validation(validation)
+    return _save(workbook)
+
+
+def _save(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    workbook.close()
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- storage
+
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
+
+
+class ImportBusy(Exception):
+    """Another request is confirming the same upload."""
+
+
+class UploadStore:
+    """Uploaded files in ``root/<token>/``: the file (never under the user's name), its
+    owner, the progress and the preview. Folders older than `keep_hours` are purged."""
+
+    def __init__(self, root: Path | str, keep_hours: float = 24):
+        self.root = Path(root)
+        self.keep_seconds = keep_hours * 3600
+
+    @staticmethod
+    def new_token() -> str:
+        return secrets.token_urlsafe(24)
+
+    @staticmethod
+    def valid_token(token: str | None) -> bool:
+        return bool(token) and _TOKEN.match(token) is not None
+
+    def folder(self, token: str) -> Path:
+        if not self.valid_token(token):
+            raise LookupError(token)
+        return self.root / token
+
+    def exists(self, token: str) -> bool:
+        return self.valid_token(token) and (self.folder(token) / "meta.json").is_file()
+
+    def save(self, token: str, stream, meta: Mapping[str, Any]) -> Path:
+        """Store an uploaded stream under `token` with its metadata; return the file."""
+        self.purge()
+        folder = self.folder(token)
+        folder.mkdir(parents=True, exist_ok=False)
+        path = folder / "upload"
+        with open(path, "wb") as handle:
+            shutil.copyfileobj(stream, handle, 1024 * 1024)
+        self._write(folder / "meta.json", {**meta, "stored_at": time.time()})
+        return path
+
+    def upload_path(self, token: str) -> Path:
+        return self.folder(token) / "upload"
+
+    def meta(self, token: str) -> dict | None:
+        return self._read(self.folder(token) / "meta.json") if self.exists(token) else None
+
+    def update_meta(self, token: str, **values) -> None:
+        meta = self.meta(token) or {}
+        self._write(self.folder(token) / "meta.json", {**meta, **values})
+
+    def write_progress(self, token: str, stage: str, done: int = 0, total: int = 0) -> None:
+        if self.folder(token).is_dir():
+            self._write(self.folder(token) / "progress.json",
+                        {"stage": stage, "done": done, "total": total})
+
+    def progress(self, token: str) -> dict | None:
+        path = self.folder(token) / "progress.json"
+        return self._read(path) if path.is_file() else None
+
+    def save_result(self, token: str, result: ImportResult) -> None:
+        path = self.folder(token) / "result.json"
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(result.to_json(), encoding="utf-8")
+        os.replace(temporary, path)
+
+    def load_result(self, token: str) -> ImportResult | None:
+        path = self.folder(token) / "result.json"
+        if not path.is_file():
+            return None
+        return ImportResult.from_json(path.read_text(encoding="utf-8"))
+
+    def delete(self, token: str) -> None:
+        shutil.rmtree(self.folder(token), ignore_errors=True)
+
+    def purge(self) -> None:
+        """Delete uploads older than the keeping time (they hold personal data)."""
+        if not self.root.is_dir():
+            return
+        limit = time.time() - self.keep_seconds
+        for folder in self.root.iterdir():
+            if folder.is_dir() and _TOKEN.match(folder.name) and \
+                    folder.stat().st_mtime < limit:
+                shutil.rmtree(folder, ignore_errors=True)
+
+    @contextmanager
+    def lock(self, token: str):
+        """Hold the upload for one confirm at a time."""
+        path = self.folder(token) / "confirming.lock"
+        try:
+            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError as error:
+            raise ImportBusy(token) from error
+        os.close(descriptor)
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+
+    @staticmethod
+    def _write(path: Path, data: Mapping[str, Any]) -> None:
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+
+    @staticmethod
+    def _read(path: Path) -> dict | None:
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
