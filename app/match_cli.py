@@ -33,7 +33,7 @@ def train_command(positive, activate):
     prepared = matching.prepare_openings(openings, taxonomy=taxonomy, geography=geography)
     model = matching.fit_matcher(seekers, prepared, outcomes, positive=positive)
     path = services.save_model(model, activate=activate)
-    click.echo(f"Trained matcher {model.version_} on {model.training_.get('pairs', '?')} pairs "
+    click.echo(f"Trained matcher {model.version_} on {model.training_.get('n_pairs', '?')} pairs "
                f"({json.dumps(model.training_.get('outcome_counts', {}))}); saved to {path}"
                + ("; now active." if activate else "."))
     click.echo("Weights:")

@@ -88,9 +88,15 @@ class IsolatedClient(FlaskClient):
                 db.session.expire_all()
 
 
+@pytest.fixture(scope="session")
+def cache_dir(tmp_path_factory):
+    """A cache folder of the test run's own (never instance/, where trained models live)."""
+    return str(tmp_path_factory.mktemp("instance") / "cache")
+
+
 @pytest.fixture
-def app(_schema, database_url):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+def app(_schema, database_url, cache_dir):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, CACHE_DIR=cache_dir)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -182,3 +182,23 @@ def test_demo_accounts_command_prints_every_account(runner):
     result = runner.invoke(args=["demo-accounts"])
     for username, password, _, _ in DEMO_ACCOUNTS:
         assert username in result.output and password in result.output
+
+
+def test_match_evaluate_and_train_on_the_demo_outcomes(app, runner, tmp_path):
+    app.config["CACHE_DIR"] = str(tmp_path / "cache")
+    runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["match", "evaluate", "--json"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    table = {row["method"]: row for row in json.loads(result.output)}
+    assert set(table) >= {"matcher (expert weights)", "random", "most_popular",
+                          "category_only", "tfidf_cosine"}
+    assert table["matcher (expert weights)"]["ndcg"] > table["random"]["ndcg"]
+    result = runner.invoke(args=["match", "train"])
+    assert result.exit_code == 0, result.output
+    assert "now active" in result.output
+    from app.services.matching import active_model_info
+
+    info = active_model_info()
+    assert info["trained"] and info["training"]["n_pairs"] > 0
