@@ -8,6 +8,12 @@
       event.preventDefault();
     }
   });
+  // Submit a form as soon as a select marked data-autosubmit changes.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-autosubmit]")) {
+      event.target.form.submit();
+    }
+  });
   // Fade out success messages after a while; errors stay.
   window.setTimeout(function () {
     document.querySelectorAll(".flash-success").forEach(function (el) {

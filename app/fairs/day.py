@@ -1,0 +1,192 @@
+"""Fair day: the recording desk for tablets, check-in, undo, and the live dashboard."""
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from app.auth.access import allow
+from app.fairs import recording
+from app.fairs.forms import ActionForm
+from app.fairs.operations import format_badge_code
+from app.fairs.stats import fair_statistics
+from models import (
+    Fair,
+    FairEmployer,
+    FairOpening,
+    FairParticipant,
+    FairRecommendation,
+    Interest,
+    InterestStage,
+    Role,
+    StateError,
+    db,
+)
+
+bp = Blueprint("fairday", __name__, url_prefix="/fairs")
+STAFF = (Role.ORGANIZER, Role.ADMIN)
+STAGE_LABELS = {
+    InterestStage.INTERESTED: _l("interested"),
+    InterestStage.INTERVIEWED: _l("interviewed"),
+    InterestStage.INTENT: _l("preliminary intent"),
+    InterestStage.HIRED: _l("hired"),
+    InterestStage.DECLINED: _l("declined"),
+}
+
+
+def _fair(fair_id: int) -> Fair:
+    return db.session.get(Fair, fair_id) or abort(404)
+
+
+def _desk_key(fair: Fair) -> str:
+    return f"desk:{fair.id}"
+
+
+def _desk(fair: Fair) -> dict:
+    return session.get(_desk_key(fair), {})
+
+
+def _save_desk(fair: Fair, **changes) -> None:
+    desk = dict(_desk(fair))
+    desk.update(changes)
+    session[_desk_key(fair)] = desk
+
+
+@bp.get("/<int:fair_id>/desk")
+@allow(*STAFF)
+def desk(fair_id):
+    fair = _fair(fair_id)
+    state = _desk(fair)
+    participant = (db.session.get(FairParticipant, state["participant"])
+                   if state.get("participant") else None)
+    booths = db.session.scalars(
+        sa.select(FairEmployer).where(FairEmployer.fair_id == fair.id)
+        .options(selectinload(FairEmployer.employer),
+                 selectinload(FairEmployer.openings).selectinload(FairOpening.opening))
+        .order_by(FairEmployer.booth)
+    ).all()
+    booth_filter = state.get("booth")
+    shown = [b for b in booths if not booth_filter or b.id == booth_filter]
+    stages, planned = {}, set()
+    if participant is not None:
+        stages = dict(db.session.execute(
+            sa.select(Interest.opening_id, Interest.stage).where(
+                Interest.fair_id == fair.id, Interest.seeker_id == participant.seeker_id)
+        ).all())
+        planned = set(db.session.scalars(sa.select(FairRecommendation.opening_id).where(
+            FairRecommendation.participant_id == participant.id)))
+    return render_template(
+        "fairs/desk.html", fair=fair, participant=participant, booths=booths, shown=shown,
+        booth_filter=booth_filter, stages=stages, planned=planned, labels=STAGE_LABELS,
+        recordable=recording.RECORDABLE, can_undo=bool(state.get("last")),
+        action=ActionForm(), badge=format_badge_code,
+    )
+
+
+@bp.post("/<int:fair_id>/desk/badge")
+@allow(*STAFF)
+def desk_badge(fair_id):
+    """Select the participant whose badge was typed or scanned."""
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    participant = recording.find_participant(fair, request.form.get("badge", ""))
+    if participant is None:
+        flash(_("No participant of this fair has that badge code. Check the code and type it "
+                "again."), "error")
+        _save_desk(fair, participant=None)
+    else:
+        _save_desk(fair, participant=participant.id)
+        if request.form.get("check_in") and fair.records_stages:
+            try:
+                done = recording.check_in(fair, participant)
+            except StateError as error:
+                flash(error.user_message(), "error")
+            else:
+                db.session.commit()
+                flash(_("Checked in.") if done else _("Already checked in."), "success")
+    return redirect(url_for("fairday.desk", fair_id=fair_id))
+
+
+@bp.post("/<int:fair_id>/desk/booth")
+@allow(*STAFF)
+def desk_booth(fair_id):
+    """Keep this tablet on one booth (or all booths)."""
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    booth_id = request.form.get("booth_id", type=int)
+    _save_desk(fair, booth=booth_id or None)
+    return redirect(url_for("fairday.desk", fair_id=fair_id))
+
+
+@bp.post("/<int:fair_id>/desk/record")
+@allow(*STAFF)
+def desk_record(fair_id):
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    state = _desk(fair)
+    participant = (db.session.get(FairParticipant, state["participant"])
+                   if state.get("participant") else None)
+    if participant is None or participant.fair_id != fair.id:
+        flash(_("Scan or type a badge first."), "error")
+        return redirect(url_for("fairday.desk", fair_id=fair_id))
+    try:
+        stage = InterestStage(request.form.get("stage", ""))
+        opening_id = int(request.form.get("opening_id", ""))
+    except ValueError:
+        abort(400)
+    correction = current_user.role is Role.ORGANIZER and not fair.records_stages
+    try:
+        done = recording.record_stage(fair, participant, opening_id, stage,
+                                      request.form.get("note", ""), by=current_user,
+                                      correction=correction)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+    else:
+        db.session.commit()
+        _save_desk(fair, last=done.__dict__)
+        flash(_("Recorded: %(stage)s.", stage=STAGE_LABELS[stage]), "success")
+    return redirect(url_for("fairday.desk", fair_id=fair_id))
+
+
+@bp.post("/<int:fair_id>/desk/undo")
+@allow(*STAFF)
+def desk_undo(fair_id):
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    last = _desk(fair).get("last")
+    if not last:
+        flash(_("Nothing to undo."), "error")
+    else:
+        try:
+            recording.undo(fair, last, by=current_user)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("The last record was undone."), "success")
+        _save_desk(fair, last=None)
+    return redirect(url_for("fairday.desk", fair_id=fair_id))
+
+
+@bp.get("/<int:fair_id>/dashboard")
+@allow(*STAFF)
+def dashboard(fair_id):
+    fair = _fair(fair_id)
+    return render_template("fairs/dashboard.html", fair=fair, stats=fair_statistics(fair),
+                           refresh=30 if fair.records_stages else None)
+
+
+@bp.get("/<int:fair_id>/dashboard.json")
+@allow(*STAFF)
+def dashboard_json(fair_id):
+    stats = fair_statistics(_fair(fair_id))
+    return {key: value for key, value in stats.items() if key not in ("busiest", "idle",
+                                                                      "unasked")}

@@ -1,0 +1,76 @@
+"""Counts for a fair's live dashboard and its report, straight from the database."""
+
+import sqlalchemy as sa
+
+from models import (
+    Employer,
+    Fair,
+    FairEmployer,
+    FairOpening,
+    FairParticipant,
+    Interest,
+    InterestStage,
+    Opening,
+    Placement,
+    db,
+)
+
+REACHED_INTERVIEW = (InterestStage.INTERVIEWED, InterestStage.INTENT, InterestStage.HIRED)
+REACHED_INTENT = (InterestStage.INTENT, InterestStage.HIRED)
+
+
+def _count(query) -> int:
+    return int(db.session.scalar(query) or 0)
+
+
+def fair_statistics(fair: Fair) -> dict:
+    """Participants, check-ins, interests, interviews, intents, the intent rate and booths."""
+    participants = _count(sa.select(sa.func.count(FairParticipant.id))
+                          .where(FairParticipant.fair_id == fair.id))
+    checked_in = _count(sa.select(sa.func.count(FairParticipant.id)).where(
+        FairParticipant.fair_id == fair.id, FairParticipant.checked_in_at.is_not(None)))
+    of_fair = Interest.fair_id == fair.id
+    interests = _count(sa.select(sa.func.count(Interest.id)).where(of_fair))
+    interviews = _count(sa.select(sa.func.count(Interest.id)).where(
+        of_fair, Interest.stage.in_(REACHED_INTERVIEW)))
+    intents = _count(sa.select(sa.func.count(Interest.id)).where(
+        of_fair, Interest.stage.in_(REACHED_INTENT)))
+    people_with_intent = _count(sa.select(sa.func.count(sa.distinct(Interest.seeker_id))).where(
+        of_fair, Interest.stage.in_(REACHED_INTENT)))
+    placements = _count(sa.select(sa.func.count(Placement.id)).where(
+        Placement.fair_id == fair.id))
+    per_booth = db.session.execute(
+        sa.select(FairEmployer.booth, Employer.name, sa.func.count(Interest.id))
+        .join(Employer, Employer.id == FairEmployer.employer_id)
+        .join(FairOpening, FairOpening.fair_employer_id == FairEmployer.id, isouter=True)
+        .join(Interest, sa.and_(Interest.opening_id == FairOpening.opening_id,
+                                Interest.fair_id == fair.id), isouter=True)
+        .where(FairEmployer.fair_id == fair.id)
+        .group_by(FairEmployer.id, FairEmployer.booth, Employer.name)
+    ).all()
+    asked = sa.select(Interest.opening_id).where(of_fair)
+    unasked = db.session.execute(
+        sa.select(Opening.title, Employer.name, FairEmployer.booth)
+        .join(FairOpening, FairOpening.opening_id == Opening.id)
+        .join(FairEmployer, FairEmployer.id == FairOpening.fair_employer_id)
+        .join(Employer, Employer.id == Opening.employer_id)
+        .where(FairOpening.fair_id == fair.id, Opening.id.not_in(asked))
+        .order_by(FairEmployer.booth, Opening.title)
+    ).all()
+    employers_present = len({booth for booth, _, n in per_booth if n}) if per_booth else 0
+    return {
+        "participants": participants,
+        "checked_in": checked_in,
+        "employers": len(per_booth),
+        "employers_present": employers_present,
+        "interests": interests,
+        "interviews": interviews,
+        "intents": intents,
+        "people_with_intent": people_with_intent,
+        "intent_rate": people_with_intent / participants if participants else 0.0,
+        "placements": placements,
+        "busiest": sorted(((b, name, n) for b, name, n in per_booth if n),
+                          key=lambda row: -row[2])[:5],
+        "idle": sorted((b or "—", name) for b, name, n in per_booth if not n),
+        "unasked": [tuple(row) for row in unasked],
+    }

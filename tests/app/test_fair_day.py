@@ -1,0 +1,132 @@
+"""Fair day: check-in, one-tap stages, undo, and the live dashboard."""
+
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from app import create_app
+from app.config import TestingConfig
+from app.fairs import recording
+from models import Fair, FairParticipant, Interest, InterestStage, Role, StateError, db
+
+
+@pytest.fixture
+def day(make):
+    fair = make.fair()
+    employer = make.employer(name="上海顺达物流有限公司")
+    booth = make.booth(fair, employer, "A01")
+    opening = make.opening(employer_id=employer.id, title="理货员")
+    make.offer(fair, booth, opening)
+    seeker = make.seeker(facility_id=fair.facility_id)
+    participant = make.participant(fair, seeker, badge_code="K7M9XQ2PB")
+    make.user(Role.ORGANIZER, username="org")
+    fair.open()
+    db.session.commit()
+    return {"fair": fair, "opening": opening, "participant": participant, "seeker": seeker}
+
+
+def _login(client, auth):
+    auth.login("org")
+    client.get("/lang/en")
+
+
+def test_check_in_record_and_undo_at_the_desk(client, auth, day):
+    _login(client, auth)
+    fair, opening = day["fair"], day["opening"]
+    page = client.post(f"/fairs/{fair.id}/desk/badge",
+                       data={"badge": "k7m-9xq-2pb", "check_in": "1"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Checked in." in page and "K7M-9XQ-2PB" in page
+    db.session.refresh(day["participant"])
+    assert day["participant"].checked_in_at is not None
+
+    client.post(f"/fairs/{fair.id}/desk/record",
+                data={"opening_id": opening.id, "stage": "interested"})
+    page = client.post(f"/fairs/{fair.id}/desk/record",
+                       data={"opening_id": opening.id, "stage": "intent", "note": "下周面试"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Recorded: preliminary intent." in page
+    interest = db.session.scalar(sa.select(Interest))
+    assert interest.stage is InterestStage.INTENT and interest.note == "下周面试"
+    page = client.post(f"/fairs/{fair.id}/desk/undo", follow_redirects=True).get_data(
+        as_text=True)
+    assert "The last record was undone." in page
+    db.session.refresh(interest)
+    assert interest.stage is InterestStage.INTERESTED
+    dashboard = client.get(f"/fairs/{fair.id}/dashboard").get_data(as_text=True)
+    assert "1 of 1 participants have at least one intent" not in dashboard
+    assert "0 of 1 participants have at least one intent" in dashboard
+
+
+def test_unknown_badge_gets_a_message(client, auth, day):
+    _login(client, auth)
+    page = client.post(f"/fairs/{day['fair'].id}/desk/badge", data={"badge": "AAAAAAAAA"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "No participant of this fair has that badge code" in page
+
+
+def test_stages_never_move_backwards(app, day):
+    fair, participant, opening = day["fair"], day["participant"], day["opening"]
+    recording.record_stage(fair, participant, opening.id, InterestStage.INTENT)
+    with pytest.raises(StateError):
+        recording.record_stage(fair, participant, opening.id, InterestStage.INTERESTED)
+    again = recording.record_stage(fair, participant, opening.id, InterestStage.INTENT)
+    assert again.previous == again.stage == "intent"
+
+
+def test_closed_fair_takes_corrections_only(app, day):
+    fair, participant, opening = day["fair"], day["participant"], day["opening"]
+    fair.close()
+    db.session.commit()
+    with pytest.raises(StateError):
+        recording.record_stage(fair, participant, opening.id, InterestStage.INTENT)
+    recording.record_stage(fair, participant, opening.id, InterestStage.INTENT, correction=True)
+    assert db.session.scalar(sa.select(Interest.stage)) is InterestStage.INTENT
+
+
+def test_many_tablets_at_once_lose_and_duplicate_nothing(app, make, database_url, day):
+    """8 threads record 200 intents (25 each) for 100 people at 2 openings, with overlaps."""
+    fair = day["fair"]
+    employer = make.employer(name="第二公司")
+    booth = make.booth(fair, employer, "A02")
+    second = make.opening(employer_id=employer.id, title="普工")
+    make.offer(fair, booth, second)
+    openings = [day["opening"].id, second.id]
+    people = [make.participant(fair, make.seeker(facility_id=fair.facility_id)).id
+              for _ in range(100)]
+    db.session.commit()
+    fair_id = fair.id  # worker threads must not touch this thread's session
+    jobs = [(people[i % 100], openings[i // 100]) for i in range(200)]
+    errors = []
+
+    def worker(part):
+        worker_app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+        with worker_app.app_context():
+            for participant_id, opening_id in part:
+                for stage in (InterestStage.INTERESTED, InterestStage.INTENT):
+                    try:
+                        worker_fair = db.session.get(Fair, fair_id)
+                        participant = db.session.get(FairParticipant, participant_id)
+                        recording.record_stage(worker_fair, participant, opening_id, stage)
+                        db.session.commit()
+                    except StateError:
+                        db.session.rollback()  # another tablet got further first: refused
+                    except Exception as error:  # noqa: BLE001 (collected and asserted)
+                        db.session.rollback()
+                        errors.append(repr(error))
+            db.session.remove()
+            db.engine.dispose()
+
+    # every job twice, by different threads, to provoke races on the same pair
+    parts = [jobs[i::8] + jobs[(i + 1) % 8::8] for i in range(8)]
+    threads = [threading.Thread(target=worker, args=(part,)) for part in parts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    stages = db.session.execute(sa.select(Interest.stage, sa.func.count())
+                                .group_by(Interest.stage)).all()
+    assert dict(stages) == {InterestStage.INTENT: 200}
