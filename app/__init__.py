@@ -39,6 +39,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app.bureau import imports as bureau_imports
     from app.bureau import routes as bureau_routes
     from app.employment import routes as employment_routes
+    from app.fairs import after as fair_after
     from app.fairs import day as fair_day
     from app.fairs import routes as fair_routes
     from app.reports import routes as report_routes
@@ -56,6 +57,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(employment_routes.bp)
     app.register_blueprint(fair_routes.bp)
     app.register_blueprint(fair_day.bp)
+    app.register_blueprint(fair_after.bp)
     app.register_blueprint(report_routes.bp)
 
     from app import cli

@@ -130,3 +130,40 @@ def test_many_tablets_at_once_lose_and_duplicate_nothing(app, make, database_url
     stages = db.session.execute(sa.select(Interest.stage, sa.func.count())
                                 .group_by(Interest.stage)).all()
     assert dict(stages) == {InterestStage.INTENT: 200}
+
+
+def test_intent_becomes_a_placement_within_headcount_and_is_followed_up(client, auth, day, make):
+    from datetime import date
+
+    from models import FollowUp, Opening, Placement, SeekerStatus
+
+    fair, participant, opening = day["fair"], day["participant"], day["opening"]
+    opening.headcount = 1
+    other = make.participant(fair, make.seeker(facility_id=fair.facility_id))
+    for p in (participant, other):
+        recording.record_stage(fair, p, opening.id, InterestStage.INTENT)
+    db.session.commit()
+    first, second = db.session.scalars(sa.select(Interest).order_by(Interest.id)).all()
+    _login(client, auth)
+    client.post(f"/fairs/{fair.id}/placements",
+                data={"interest_id": first.id, "start_date": "2026.12", "monthly_pay": "6500"})
+    page = client.post(f"/fairs/{fair.id}/placements",
+                       data={"interest_id": second.id, "start_date": "2026-12-01"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Every place of this opening is filled" in page
+    assert db.session.scalar(sa.select(Opening.filled).where(Opening.id == opening.id)) == 1
+    placement = db.session.scalar(sa.select(Placement))
+    assert placement.start_date == date(2026, 12, 1) and placement.monthly_pay == 6500
+    assert placement.seeker.status is SeekerStatus.PLACED
+    assert [f.month for f in placement.follow_ups] == [1, 3, 6]
+    page = client.get("/follow-ups?days=400").get_data(as_text=True)
+    assert placement.seeker.code in page
+    follow = placement.follow_ups[0]
+    page = client.post(f"/follow-ups/{follow.id}", data={"done_on": "2027-01-02"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Say why the person is no longer employed." in page
+    client.post(f"/follow-ups/{follow.id}", data={"done_on": "2027-01-02", "reason": "commute"})
+    db.session.refresh(follow)
+    assert follow.still_employed is False and follow.reason.value == "commute"
+    assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))
+                             .where(FollowUp.done_on.is_not(None))) == 1

@@ -1,0 +1,138 @@
+"""Pages after the fair: placements from intents, follow-ups due, outcomes."""
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy.orm import selectinload
+from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+
+from app.auth.access import allow
+from app.fairs import placements
+from models import (
+    Fair,
+    FollowUp,
+    FollowUpReason,
+    Interest,
+    InterestStage,
+    Opening,
+    Placement,
+    Role,
+    StateError,
+    db,
+)
+from surveys.questionnaire import OptionalDateField, WholeNumberField
+
+bp = Blueprint("after", __name__)
+STAFF = (Role.ORGANIZER, Role.ADMIN)
+REASON_LABELS = {
+    FollowUpReason.RESIGNED: _l("resigned"),
+    FollowUpReason.DISMISSED: _l("dismissed"),
+    FollowUpReason.CONTRACT_ENDED: _l("contract ended"),
+    FollowUpReason.HEALTH: _l("health"),
+    FollowUpReason.PAY: _l("pay"),
+    FollowUpReason.COMMUTE: _l("commute"),
+    FollowUpReason.RELAPSE_OR_RETURN: _l("returned to a facility"),
+    FollowUpReason.UNREACHABLE: _l("could not be reached"),
+    FollowUpReason.OTHER: _l("other"),
+}
+
+
+class PlacementForm(FlaskForm):
+    interest_id = StringField(validators=[DataRequired()])
+    start_date = OptionalDateField(
+        _l("Start date"), validators=[DataRequired(_l("Enter the first day of work."))],
+        invalid_value_message=_l("Enter the date as year-month-day, for example 2026-07-15."))
+    monthly_pay = WholeNumberField(_l("Monthly pay (yuan)"), validators=[
+        Optional(), NumberRange(500, 200000, _l("Enter a monthly pay from 500 to 200,000."))])
+    submit = SubmitField(_l("Record hire"))
+
+
+class FollowUpForm(FlaskForm):
+    done_on = OptionalDateField(
+        _l("Date of the follow-up"), validators=[DataRequired(_l("Enter the date."))],
+        invalid_value_message=_l("Enter the date as year-month-day, for example 2026-07-15."))
+    still_employed = BooleanField(_l("Still employed"))
+    reason = SelectField(_l("If not, why"), validators=[Optional()])
+    note = StringField(_l("Note"), validators=[Optional()])
+    submit = SubmitField(_l("Save follow-up"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.reason.choices = [SelectChoice("", "—")] + [
+            SelectChoice(r.value, label) for r, label in REASON_LABELS.items()]
+
+    def validate_reason(self, field):
+        if not self.still_employed.data and not field.data:
+            raise ValidationError(_l("Say why the person is no longer employed."))
+
+
+@bp.route("/fairs/<int:fair_id>/placements", methods=["GET", "POST"])
+@allow(*STAFF)
+def fair_placements(fair_id):
+    fair = db.session.get(Fair, fair_id) or abort(404)
+    form = PlacementForm()
+    if form.validate_on_submit():
+        interest = db.session.get(Interest, int(form.interest_id.data))
+        if interest is None or interest.fair_id != fair.id:
+            abort(404)
+        try:
+            placements.record_placement(interest, form.start_date.data, form.monthly_pay.data,
+                                        by=current_user)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("Hire recorded; follow-ups are scheduled at 1, 3 and 6 months."), "success")
+        return redirect(url_for("after.fair_placements", fair_id=fair.id))
+    for errors in form.errors.values():
+        for error in errors:
+            flash(error, "error")
+    intents = db.session.scalars(
+        sa.select(Interest).where(Interest.fair_id == fair.id,
+                                  Interest.stage.in_((InterestStage.INTENT, InterestStage.HIRED)))
+        .options(selectinload(Interest.seeker),
+                 selectinload(Interest.opening).selectinload(Opening.employer))
+        .order_by(Interest.stage, Interest.id)
+    ).all()
+    hired = {p.interest_id: p for p in db.session.scalars(
+        sa.select(Placement).where(Placement.fair_id == fair.id))}
+    return render_template("fairs/placements.html", fair=fair, intents=intents, hired=hired,
+                           today=date.today())
+
+
+@bp.get("/follow-ups")
+@allow(*STAFF)
+def follow_ups():
+    horizon = request.args.get("days", 14, type=int)
+    due = placements.follow_ups_due(date.today() + timedelta(days=max(0, min(horizon, 365))))
+    return render_template("fairs/follow_ups.html", due=due, horizon=horizon,
+                           today=date.today())
+
+
+@bp.route("/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
+@allow(*STAFF)
+def follow_up(follow_up_id):
+    item = db.session.get(FollowUp, follow_up_id) or abort(404)
+    form = FollowUpForm(data={"done_on": date.today(), "still_employed": True})
+    if form.validate_on_submit():
+        try:
+            placements.record_follow_up(
+                item, form.done_on.data, bool(form.still_employed.data),
+                FollowUpReason(form.reason.data) if form.reason.data else None,
+                form.note.data, by=current_user)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("Follow-up saved."), "success")
+            return redirect(url_for("after.follow_ups"))
+    return render_template("fairs/follow_up.html", item=item, form=form)
