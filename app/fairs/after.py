@@ -3,7 +3,16 @@
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -14,7 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
 from app.auth.access import allow
-from app.fairs import placements
+from app.audit import log_event
+from app.fairs import placements, report
 from models import (
     Fair,
     FollowUp,
@@ -106,6 +116,28 @@ def fair_placements(fair_id):
         sa.select(Placement).where(Placement.fair_id == fair.id))}
     return render_template("fairs/placements.html", fair=fair, intents=intents, hired=hired,
                            today=date.today())
+
+
+@bp.get("/fairs/report")
+@allow(*STAFF)
+def fair_report():
+    """One fair's report, or two side by side (?fair=1&fair=2); ?format=xlsx downloads it."""
+    ids = [i for i in request.args.getlist("fair", type=int)][:2]
+    fairs = [db.session.get(Fair, i) or abort(404) for i in ids]
+    choices = db.session.scalars(sa.select(Fair).order_by(Fair.held_on.desc())).all()
+    if not fairs and choices:
+        fairs = [choices[0]]
+    reports = [report.published_report(fair) for fair in fairs]
+    if request.args.get("format") == "xlsx" and reports:
+        log_event("fair_report_exported", fairs[0], fairs=[f.id for f in fairs])
+        db.session.commit()
+        return Response(
+            report.report_workbook(reports),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": "attachment; filename=qibu-fair-report.xlsx"},
+        )
+    return render_template("fairs/report.html", reports=reports, choices=choices,
+                           selected=[f.id for f in fairs], months=report.RETENTION_MONTHS)
 
 
 @bp.get("/follow-ups")

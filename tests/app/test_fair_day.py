@@ -167,3 +167,39 @@ def test_intent_becomes_a_placement_within_headcount_and_is_followed_up(client, 
     assert follow.still_employed is False and follow.reason.value == "commute"
     assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))
                              .where(FollowUp.done_on.is_not(None))) == 1
+
+
+def test_fair_report_equals_a_count_from_the_database(app, runner, client, auth):
+    """On the demo's past fair, every figure is what a direct count gives."""
+    import io
+
+    import openpyxl
+
+    from models import FairStatus, Placement
+
+    runner.invoke(args=["seed-demo"])
+    fair = db.session.scalar(sa.select(Fair).where(Fair.status == FairStatus.CLOSED))
+    participants = db.session.scalar(sa.select(sa.func.count(FairParticipant.id))
+                                     .where(FairParticipant.fair_id == fair.id))
+    with_intent = db.session.scalar(
+        sa.select(sa.func.count(sa.distinct(Interest.seeker_id))).where(
+            Interest.fair_id == fair.id,
+            Interest.stage.in_([InterestStage.INTENT, InterestStage.HIRED])))
+    hires = db.session.scalar(sa.select(sa.func.count(Placement.id))
+                              .where(Placement.fair_id == fair.id))
+    auth.login("organizer", "qibu-organizer-demo")
+    client.get("/lang/en")
+    page = client.get(f"/fairs/report?fair={fair.id}").get_data(as_text=True)
+    rate = f"{round(with_intent / participants * 100, 1)}%"
+    assert f"<td>{participants}</td>" in page and rate in page
+    assert f"<td>{hires}</td>" in page
+    response = client.get(f"/fairs/report?fair={fair.id}&format=xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["summary"]
+    values = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
+    assert values["participants"] == participants
+    assert values["people_with_intent"] == with_intent
+    assert values["placements"] == hires
+    for row in openpyxl.load_workbook(io.BytesIO(response.data))[fair.code].iter_rows(
+            min_row=2):
+        for cell in row[3:]:
+            assert cell.value == "<5" or cell.value == "x" or cell.value >= 5

@@ -1,0 +1,135 @@
+"""The fair report: employers, openings, participants, intents, placements and retention.
+
+Counts of people that leave the bureau pass through surveys.summary.suppress_small_counts,
+so no count under 5 is shown (by category, the 'of which' counts are suppressed too).
+"""
+
+from io import BytesIO
+
+import pandas as pd
+import sqlalchemy as sa
+
+from app.fairs.stats import REACHED_INTENT
+from app.labels import category_name
+from models import (
+    Fair,
+    FairEmployer,
+    FairOpening,
+    FairParticipant,
+    FollowUp,
+    Interest,
+    JobCategory,
+    Opening,
+    Placement,
+    db,
+)
+from surveys.summary import suppress_small_counts
+
+RETENTION_MONTHS = (1, 3, 6)
+
+
+def _scalar(query) -> int:
+    return int(db.session.scalar(query) or 0)
+
+
+def fair_figures(fair: Fair) -> dict:
+    """The fair's raw figures, counted straight from the database."""
+    offered = sa.select(FairOpening.opening_id).where(FairOpening.fair_id == fair.id)
+    figures = {
+        "employers": _scalar(sa.select(sa.func.count(FairEmployer.id))
+                             .where(FairEmployer.fair_id == fair.id)),
+        "openings": _scalar(sa.select(sa.func.count()).select_from(offered.subquery())),
+        "headcount": _scalar(sa.select(sa.func.sum(Opening.headcount))
+                             .where(Opening.id.in_(offered))),
+        "participants": _scalar(sa.select(sa.func.count(FairParticipant.id))
+                                .where(FairParticipant.fair_id == fair.id)),
+        "interests": _scalar(sa.select(sa.func.count(Interest.id))
+                             .where(Interest.fair_id == fair.id)),
+        "intents": _scalar(sa.select(sa.func.count(Interest.id)).where(
+            Interest.fair_id == fair.id, Interest.stage.in_(REACHED_INTENT))),
+        "people_with_intent": _scalar(sa.select(sa.func.count(sa.distinct(Interest.seeker_id)))
+                                      .where(Interest.fair_id == fair.id,
+                                             Interest.stage.in_(REACHED_INTENT))),
+        "placements": _scalar(sa.select(sa.func.count(Placement.id))
+                              .where(Placement.fair_id == fair.id)),
+    }
+    figures["intent_rate"] = (figures["people_with_intent"] / figures["participants"]
+                              if figures["participants"] else None)
+    for month in RETENTION_MONTHS:
+        done = sa.and_(FollowUp.month == month, FollowUp.done_on.is_not(None),
+                       FollowUp.placement_id.in_(sa.select(Placement.id)
+                                                 .where(Placement.fair_id == fair.id)))
+        followed = _scalar(sa.select(sa.func.count(FollowUp.id)).where(done))
+        employed = _scalar(sa.select(sa.func.count(FollowUp.id))
+                           .where(done, FollowUp.still_employed.is_(True)))
+        figures[f"followed_{month}"] = followed
+        figures[f"employed_{month}"] = employed
+    return figures
+
+
+def category_figures(fair: Fair) -> pd.DataFrame:
+    """Openings, places, interests, intents and placements per category of the fair."""
+    rows = db.session.execute(
+        sa.select(Opening.category_code, Opening.id, Opening.headcount)
+        .join(FairOpening, FairOpening.opening_id == Opening.id)
+        .where(FairOpening.fair_id == fair.id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=["category", "opening_id", "headcount"])
+    interests = pd.DataFrame(db.session.execute(
+        sa.select(Opening.category_code, Interest.stage).select_from(Interest)
+        .join(Opening, Opening.id == Interest.opening_id).where(Interest.fair_id == fair.id)
+    ).all(), columns=["category", "stage"])
+    placed = pd.DataFrame(db.session.execute(
+        sa.select(Opening.category_code).select_from(Placement)
+        .join(Opening, Opening.id == Placement.opening_id)
+        .where(Placement.fair_id == fair.id)
+    ).all(), columns=["category"])
+    order = list(db.session.scalars(sa.select(JobCategory.code).order_by(JobCategory.position)))
+    table = pd.DataFrame(index=pd.Index(order, name="category"))
+    table["openings"] = frame.groupby("category")["opening_id"].count()
+    table["headcount"] = frame.groupby("category")["headcount"].sum()
+    table["interests"] = interests.groupby("category").size()
+    table["intents"] = interests[interests["stage"].isin(REACHED_INTENT)].groupby(
+        "category").size()
+    table["placements"] = placed.groupby("category").size()
+    table = table.fillna(0).astype(int)
+    return table[(table["openings"] > 0) | (table["interests"] > 0)]
+
+
+PEOPLE_COUNTS = ("participants", "people_with_intent", "intents", "interests", "placements",
+                 *(f"{kind}_{m}" for m in RETENTION_MONTHS for kind in ("followed", "employed")))
+
+
+def published_report(fair: Fair) -> dict:
+    """The figures as they may be shown: counts of people under 5 suppressed."""
+    figures = fair_figures(fair)
+    shown = dict(figures)
+    people = pd.Series({k: figures[k] for k in PEOPLE_COUNTS})
+    published = suppress_small_counts(people).cells
+    for key in PEOPLE_COUNTS:
+        shown[key] = published[key]
+    if not isinstance(shown["participants"], int) or \
+            not isinstance(shown["people_with_intent"], int):
+        shown["intent_rate"] = None
+    for month in RETENTION_MONTHS:
+        followed, employed = shown[f"followed_{month}"], shown[f"employed_{month}"]
+        shown[f"retention_{month}"] = (employed / followed if isinstance(followed, int)
+                                       and isinstance(employed, int) and followed else None)
+    table = category_figures(fair)
+    by_category = table.copy().astype(object)
+    for column in ("interests", "intents", "placements"):
+        by_category[column] = suppress_small_counts(table[column]).cells
+    by_category.index = [category_name(code) for code in by_category.index]
+    return {"fair": fair, "figures": shown, "by_category": by_category}
+
+
+def report_workbook(reports: list[dict]) -> bytes:
+    """The report (one or more fairs side by side) as an XLSX workbook."""
+    buffer = BytesIO()
+    summary = pd.DataFrame({r["fair"].name_zh: r["figures"] for r in reports}).drop(
+        index=["fair"], errors="ignore")
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        summary.to_excel(writer, sheet_name="summary")
+        for report in reports:
+            report["by_category"].to_excel(writer, sheet_name=report["fair"].code[:31])
+    return buffer.getvalue()
