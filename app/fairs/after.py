@@ -22,8 +22,8 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 
-from app.auth.access import allow
 from app.audit import log_event
+from app.auth.access import allow
 from app.fairs import placements, report
 from models import (
     Fair,
@@ -122,7 +122,7 @@ def fair_placements(fair_id):
 @allow(*STAFF)
 def fair_report():
     """One fair's report, or two side by side (?fair=1&fair=2); ?format=xlsx downloads it."""
-    ids = [i for i in request.args.getlist("fair", type=int)][:2]
+    ids = list(request.args.getlist("fair", type=int))[:2]
     fairs = [db.session.get(Fair, i) or abort(404) for i in ids]
     choices = db.session.scalars(sa.select(Fair).order_by(Fair.held_on.desc())).all()
     if not fairs and choices:
