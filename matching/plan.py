@@ -3,10 +3,13 @@
 Naive top-k sends every participant to the same popular openings: a booth with two jobs
 gets forty people while others sit idle. :func:`plan_fair` instead chooses the set of
 (seeker, opening) recommendations that maximizes the total score — the expected number
-of interests — such that each participant gets at most ``per_seeker`` recommendations and
-no opening more than ``load_factor × headcount`` participants.
+of interests — plus a bonus for each participant's first few options (and again for
+those in a chosen category whose pay reaches their floor), such that each participant
+gets at most ``per_seeker`` recommendations and no opening more than
+``load_factor × headcount`` participants.
 
-That is a maximum-weight bipartite b-matching, a min-cost flow problem. Its linear
+That is a maximum-weight bipartite b-matching with concave per-seeker bonuses, a min-cost
+flow problem. Its linear
 program is totally unimodular (the constraint matrix is the incidence matrix of a
 bipartite graph), so a basic optimal solution of the LP, which HiGHS returns through
 :func:`scipy.optimize.linprog`, is integral: the LP solves it exactly. To keep the LP
@@ -30,7 +33,14 @@ except ImportError:  # pragma: no cover - SciPy < 1.15
     _highs_core = None
 
 from .estimator import Matcher, resolve_model
-from .features import PreparedOpenings, SeekerArrays, encode_seekers, prepare_openings, score_block
+from .features import (
+    PreparedOpenings,
+    SeekerArrays,
+    encode_seekers,
+    feature_matrix,
+    prepare_openings,
+    score_block,
+)
 from .ranking import block_bounds, map_blocks, rank_openings, top_k_per_column
 from .reasons import explain
 from .reference import Geography, Taxonomy
@@ -62,35 +72,88 @@ def load_caps(prepared: PreparedOpenings, load_factor: float) -> np.ndarray:
 
 
 class _LinprogLP:
-    """The b-matching LP, re-solved from scratch by ``linprog`` (HiGHS) in every round."""
+    """The plan's LP, re-solved from scratch by ``linprog`` (HiGHS) in every round.
 
-    def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray):
+    Columns: one ``x`` in [0, 1] per candidate pair, then, with a coverage bonus, two
+    ``t`` in [0, min_options] per seeker. Rows: each seeker's ``Σ x ≤ per_seeker``, each
+    opening's ``Σ x ≤ cap``, and per seeker ``t_any − Σ x ≤ 0`` and
+    ``t_good − Σ x over good pairs ≤ 0``. It is a flow network (a seeker's units pass a
+    side node whose first ``min_options`` units earn the bonus, and its good units a
+    second one), so its basic solutions are integral.
+    """
+
+    def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray, bonus: float,
+                 min_options: int):
         self.n_seekers = n_seekers
+        self.n_open = len(caps)
+        self.bonus = bonus
+        self.min_options = min_options
+        self.covered = bonus > 0 and min_options > 0
+        self.n_side = 2 * n_seekers if self.covered else 0
         self.bounds = np.concatenate([np.full(n_seekers, per_seeker, dtype=float),
-                                      caps.astype(float)])
+                                      caps.astype(float), np.zeros(self.n_side)])
         self.si = np.zeros(0, dtype=np.int64)
         self.oj = np.zeros(0, dtype=np.int64)
+        self.good = np.zeros(0, dtype=bool)
         self.prob = np.zeros(0)
 
-    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray) -> None:
+    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray, good: np.ndarray) -> None:
         self.si = np.concatenate([self.si, si])
         self.oj = np.concatenate([self.oj, oj])
         self.prob = np.concatenate([self.prob, prob])
+        self.good = np.concatenate([self.good, good])
 
-    def _matrix(self) -> sp.csr_matrix:
+    def _entries(self, si, oj, good) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(column-major entry counts, row indices, values) of new pair columns."""
+        n_s, side = self.n_seekers, self.n_seekers + self.n_open
+        rows = [si, n_s + oj]
+        vals = [np.ones(len(si)), np.ones(len(si))]
+        if self.covered:
+            rows += [side + si, np.where(good, side + n_s + si, -1)]
+            vals += [-np.ones(len(si)), -np.ones(len(si))]
+        rows_m = np.column_stack(rows)
+        vals_m = np.column_stack(vals)
+        keep = rows_m >= 0
+        return keep.sum(axis=1), rows_m[keep], vals_m[keep]
+
+    def _columns(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
+        """Constraint matrix, objective and upper bounds of all columns."""
         n_edges = len(self.prob)
-        rows = np.concatenate([self.si, self.n_seekers + self.oj])
-        cols = np.concatenate([np.arange(n_edges), np.arange(n_edges)])
-        return sp.csr_matrix((np.ones(2 * n_edges), (rows, cols)),
-                             shape=(len(self.bounds), n_edges))
+        counts, rows, vals = self._entries(self.si, self.oj, self.good)
+        cols = np.repeat(np.arange(n_edges), counts)
+        cost, upper = [self.prob], [np.ones(n_edges)]
+        if self.covered:
+            side = self.n_seekers + self.n_open
+            rows = np.concatenate([rows, side + np.arange(self.n_side)])
+            cols = np.concatenate([cols, n_edges + np.arange(self.n_side)])
+            vals = np.concatenate([vals, np.ones(self.n_side)])
+            cost.append(np.full(self.n_side, self.bonus))
+            upper.append(np.full(self.n_side, float(self.min_options)))
+        matrix = sp.csr_matrix((vals, (rows, cols)),
+                               shape=(len(self.bounds), n_edges + self.n_side))
+        return matrix, np.concatenate(cost), np.concatenate(upper)
 
-    def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        result = linprog(-self.prob, A_ub=self._matrix(), b_ub=self.bounds, bounds=(0, 1),
-                         method="highs")
+    def _split(self, duals: np.ndarray) -> tuple[np.ndarray, ...]:
+        n_s, n_o = self.n_seekers, self.n_open
+        zeros = np.zeros(n_s)
+        w_any = duals[n_s + n_o:2 * n_s + n_o] if self.covered else zeros
+        w_good = duals[2 * n_s + n_o:] if self.covered else zeros
+        return duals[:n_s], duals[n_s:n_s + n_o], w_any, w_good
+
+    def solve(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        matrix, cost, upper = self._columns()
+        result = linprog(-cost, A_ub=matrix, b_ub=self.bounds,
+                         bounds=np.column_stack([np.zeros(len(cost)), upper]), method="highs")
         if result.status != 0:
             raise RuntimeError(f"plan_fair: the LP solver failed: {result.message}")
-        duals = -result.ineqlin.marginals
-        return result.x, duals[: self.n_seekers], duals[self.n_seekers:]
+        return result.x[: len(self.prob)], self._split(-result.ineqlin.marginals)
+
+    def exact(self) -> np.ndarray:
+        """Solve the same problem as an integer program (a safety net, never needed)."""
+        matrix, cost, upper = self._columns()
+        result = milp(-cost, constraints=LinearConstraint(matrix, -np.inf, self.bounds),
+                      integrality=np.ones(len(cost)), bounds=Bounds(0, upper))
+        return result.x[: len(self.prob)]
 
 
 class _WarmLP(_LinprogLP):
@@ -101,8 +164,9 @@ class _WarmLP(_LinprogLP):
     they are missing, :class:`_LinprogLP` gives the same plan more slowly.
     """
 
-    def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray):
-        super().__init__(n_seekers, per_seeker, caps)
+    def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray, bonus: float,
+                 min_options: int):
+        super().__init__(n_seekers, per_seeker, caps, bonus, min_options)
         self.highs = _highs_core._Highs()
         self.highs.setOptionValue("output_flag", False)
         n_rows = len(self.bounds)
@@ -110,17 +174,23 @@ class _WarmLP(_LinprogLP):
         self.highs.addRows(n_rows, np.full(n_rows, -self.highs.getInfinity()), self.bounds,
                            0, empty_int, empty_int, np.zeros(0))
         self.highs.changeObjectiveSense(_highs_core.ObjSense.kMaximize)
+        if self.covered:
+            side = n_seekers + self.n_open
+            self.highs.addCols(
+                self.n_side, np.full(self.n_side, bonus), np.zeros(self.n_side),
+                np.full(self.n_side, float(min_options)), self.n_side,
+                np.arange(self.n_side, dtype=np.int32),
+                (side + np.arange(self.n_side)).astype(np.int32), np.ones(self.n_side),
+            )
 
-    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray) -> None:
-        super().add(si, oj, prob)
-        k = len(prob)
-        index = np.empty(2 * k, dtype=np.int32)
-        index[0::2] = si
-        index[1::2] = self.n_seekers + oj
-        self.highs.addCols(k, prob, np.zeros(k), np.ones(k), 2 * k,
-                           np.arange(0, 2 * k, 2, dtype=np.int32), index, np.ones(2 * k))
+    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray, good: np.ndarray) -> None:
+        super().add(si, oj, prob, good)
+        counts, rows, vals = self._entries(si, oj, good)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+        self.highs.addCols(len(prob), prob, np.zeros(len(prob)), np.ones(len(prob)),
+                           len(rows), starts, rows.astype(np.int32), vals)
 
-    def solve(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def solve(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         self.highs.run()
         status = self.highs.getModelStatus()
         if status != _highs_core.HighsModelStatus.kOptimal:
@@ -128,24 +198,22 @@ class _WarmLP(_LinprogLP):
                 f"plan_fair: the LP solver failed: {self.highs.modelStatusToString(status)}"
             )
         solution = self.highs.getSolution()
-        duals = np.asarray(solution.row_dual)
-        return (np.asarray(solution.col_value), duals[: self.n_seekers],
-                duals[self.n_seekers:])
+        x = np.asarray(solution.col_value)[self.n_side:]
+        return x, self._split(np.asarray(solution.row_dual))
 
 
 def _integral(lp: _LinprogLP, x: np.ndarray) -> np.ndarray:
     """Return the 0/1 plan of an LP solution (a vertex is integral; stay exact if not)."""
     if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:  # pragma: no cover - not a vertex
-        exact = milp(-lp.prob, constraints=LinearConstraint(lp._matrix(), -np.inf, lp.bounds),
-                     integrality=np.ones(len(lp.prob)), bounds=Bounds(0, 1))
-        x = exact.x
+        x = lp.exact()
     return x > 0.5
 
 
-def _new_lp(n_seekers: int, per_seeker: int, caps: np.ndarray) -> _LinprogLP:
+def _new_lp(n_seekers: int, per_seeker: int, caps: np.ndarray, bonus: float,
+            min_options: int) -> _LinprogLP:
     if _highs_core is not None:
-        return _WarmLP(n_seekers, per_seeker, caps)
-    return _LinprogLP(n_seekers, per_seeker, caps)  # pragma: no cover - old SciPy
+        return _WarmLP(n_seekers, per_seeker, caps, bonus, min_options)
+    return _LinprogLP(n_seekers, per_seeker, caps, bonus, min_options)
 
 
 def plan_fair(
@@ -156,13 +224,15 @@ def plan_fair(
     model: Matcher | None = None,
     *,
     reasons: bool = True,
+    coverage_bonus: float = 1.0,
+    min_options: int = 3,
     candidates: int | None = None,
     taxonomy: Taxonomy | None = None,
     geography: Geography | None = None,
     block_size: int | None = None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
-    """Plan each participant's recommendations under booth capacity, maximizing total score.
+    """Plan each participant's recommendations under booth capacity, exactly optimally.
 
     Parameters
     ----------
@@ -178,8 +248,15 @@ def plan_fair(
         Defaults to the expert weights.
     reasons : bool, default=True
         Compute the ``reasons`` column.
+    coverage_bonus : float, default=1.0
+        Added to the objective for each of a participant's first ``min_options``
+        recommendations that meet one of their category choices and their pay floor.
+        The default, more than any difference between two scores, makes the plan first
+        give as many participants as possible that many real options and only then
+        maximize the total score; 0 maximizes the total score alone.
+    min_options : int, default=3
     candidates : int, optional
-        Pairs per seeker in the first LP (default ``max(3 × per_seeker, 15)``); more are
+        Pairs per seeker in the first LP (default ``max(per_seeker + 3, 8)``); more are
         added while the optimality check finds improving pairs, so this changes speed,
         never the result.
     taxonomy, geography, block_size, n_jobs
@@ -194,94 +271,123 @@ def plan_fair(
     """
     if per_seeker < 0:
         raise ValueError(f"per_seeker must be ≥ 0, got {per_seeker}")
+    if coverage_bonus < 0 or min_options < 0:
+        raise ValueError("coverage_bonus and min_options must be ≥ 0")
     prepared = prepare_openings(openings, taxonomy=taxonomy, geography=geography)
     encoded = encode_seekers(seekers, prepared)
     weights, intercept = resolve_model(model)
     caps = load_caps(prepared, load_factor)
     n_seekers, n_open = len(encoded), len(prepared)
     closed = caps <= 0
-    m = candidates or max(3 * per_seeker, 15)
+    m = candidates or max(per_seeker + 3, 8)
     bounds = block_bounds(n_seekers, n_open, block_size)
     keep_all = n_seekers * n_open <= FULL_MATRIX_CELLS
-    stored: dict[int, np.ndarray] = {}
+    covered = coverage_bonus > 0 and min_options > 0
+    stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
-    def block_logits(lo: int, hi: int) -> np.ndarray:
+    def block_values(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, good) of seekers lo:hi; unavailable pairs score 0 (−inf logit)."""
         if lo in stored:
             return stored[lo]
-        scores = score_block(encoded, prepared, lo, hi, weights, intercept)
-        scores[closed] = -np.inf
-        return scores
+        logits = score_block(encoded, prepared, lo, hi, weights, intercept)
+        logits[closed] = -np.inf
+        good = _good_block(encoded, prepared, lo, hi) if covered else np.zeros((0, 0), bool)
+        return expit(logits), good
 
-    def first_candidates(lo: int, hi: int) -> tuple[int, np.ndarray, tuple[np.ndarray, ...]]:
-        scores = block_logits(lo, hi)
-        cols, rows, rank = top_k_per_column(scores, m)
-        return lo, scores, (cols + lo, rows, scores[rows, cols], rank)
+    def first_candidates(lo: int, hi: int):
+        prob, good = block_values(lo, hi)
+        value = np.where(prob > 0, prob + coverage_bonus * good if covered else prob, -np.inf)
+        # (Candidates only speed the LP up; which ones are picked never changes the plan.)
+        cols, rows, rank = top_k_per_column(value, m)
+        return lo, (prob, good), (cols + lo, rows, rank)
 
     parts = []
-    for lo, scores, part in map_blocks(first_candidates, bounds, n_jobs):
+    for lo, values, part in map_blocks(first_candidates, bounds, n_jobs):
         if keep_all:
-            stored[lo] = scores
+            stored[lo] = values
         parts.append(part)
-    si, oj, logit, rank = (
-        np.concatenate([p[i] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
-        for i in range(4)
-    )
-    logit = logit.astype(np.float64)
+    si, oj, rank = (np.concatenate([p[i] for p in parts]) if parts
+                    else np.zeros(0, dtype=np.int64) for i in range(3))
 
     chosen = rank < per_seeker
     loads = np.bincount(oj[chosen], minlength=n_open)
-    # Each seeker's own best per_seeker openings bound any plan from above: if they fit
-    # under every cap, they are the optimal plan and no LP is needed.
-    if (loads > caps).any():
-        lp = _new_lp(n_seekers, per_seeker, caps)
-        lp.add(si, oj, expit(logit))
+    # Without the coverage bonus each seeker's own best per_seeker openings bound any plan
+    # from above: if they fit under every cap, they are the optimal plan.
+    if per_seeker > 0 and len(si) and (covered or (loads > caps).any()):
+        lp = _new_lp(n_seekers, per_seeker, caps, coverage_bonus, min_options)
+        lp.add(si, oj, *_pair_values(encoded, prepared, si, oj, weights, intercept))
         for _ in range(MAX_ROUNDS):
-            x, u, v = lp.solve()
-            new_s, new_o, new_logit = _improving_pairs(
-                block_logits, bounds, lp.si, lp.oj, u, v, m, n_jobs
-            )
+            x, duals = lp.solve()
+            new_s, new_o = _improving_pairs(block_values, bounds, lp, duals, coverage_bonus,
+                                            m, n_jobs)
             if not len(new_s):
                 break
-            lp.add(new_s, new_o, expit(new_logit))
-            logit = np.concatenate([logit, new_logit])
+            lp.add(new_s, new_o,
+                   *_pair_values(encoded, prepared, new_s, new_o, weights, intercept))
         else:  # pragma: no cover - every round adds pairs and the pairs are finite
             raise RuntimeError("plan_fair: column generation did not converge")
         chosen = _integral(lp, x)
         si, oj = lp.si, lp.oj
-    si, oj, logit = si[chosen], oj[chosen], logit[chosen]
-    order = np.lexsort((oj, -logit, si))
-    si, oj, logit = si[order], oj[order], logit[order]
+    elif per_seeker == 0:
+        chosen[:] = False
+    si, oj = si[chosen], oj[chosen]
+    score = _pair_values(encoded, prepared, si, oj, weights, intercept)[0]
+    order = np.lexsort((oj, -score, si))
+    si, oj, score = si[order], oj[order], score[order]
     frame = pd.DataFrame({
         "seeker_id": encoded.ids[si],
         "opening_id": prepared.ids[oj],
-        "score": expit(logit),
+        "score": score,
     })
     explained = explain(encoded, prepared, si, oj, weights) if reasons else [[] for _ in si]
     frame["reasons"] = pd.Series(explained, dtype=object, index=frame.index)
     return frame
 
 
-def _improving_pairs(block_logits, bounds, si, oj, u, v, m, n_jobs):
+def _good_block(
+    encoded: SeekerArrays, prepared: PreparedOpenings, lo: int, hi: int
+) -> np.ndarray:
+    """(n_openings, hi - lo) mask of options that meet a category choice and the floor."""
+    chosen = encoded.preference[lo:hi].T[prepared.category] > 0
+    top = prepared.pay_top[:, None]
+    floor = encoded.floor[None, lo:hi]
+    with np.errstate(invalid="ignore"):
+        return chosen & ~np.isnan(top) & (np.isnan(floor) | (top >= floor))
+
+
+def _pair_values(encoded, prepared, si, oj, weights, intercept):
+    """(score, good) of index pairs, scored exactly as the blocks score them."""
+    X, _, _ = feature_matrix(encoded, prepared, si, oj)
+    score = expit((X @ weights + intercept).astype(np.float32).astype(np.float64))
+    return score, _meets_choice_and_floor(encoded, prepared, si, oj)
+
+
+def _improving_pairs(block_values, bounds, lp, duals, bonus, m, n_jobs):
     """Pairs outside the LP whose reduced cost is positive, at most ``m`` per seeker.
 
-    With seeker duals ``u`` and opening duals ``v`` of the LP optimum, a left-out pair
-    (s, o) can raise the total only if ``score − u[s] − v[o] > 0``; if no pair does, the
-    duals are feasible for the whole problem and the plan is optimal.
+    With the LP optimum's duals ``u`` (seeker rows), ``v`` (opening rows), ``w_any`` and
+    ``w_good`` (coverage rows), a left-out pair (s, o) could raise the objective only if
+    ``score − u[s] − v[o] + w_any[s] + w_good[s] × good > 0``; if no pair does, the duals
+    are feasible for the whole problem and the plan is optimal.
     """
-    in_lp = sp.csc_matrix((np.ones(len(si), dtype=bool), (oj, si)), shape=(len(v), len(u)))
+    u, v, w_any, w_good = duals
+    in_lp = sp.csc_matrix((np.ones(len(lp.si), dtype=bool), (lp.oj, lp.si)),
+                          shape=(len(v), len(u)))
 
     def block(lo: int, hi: int) -> tuple[np.ndarray, ...]:
-        logits = block_logits(lo, hi)
-        reduced = expit(logits) - v[:, None] - u[None, lo:hi]
-        reduced[~(logits > -np.inf)] = -np.inf
+        prob, good = block_values(lo, hi)
+        reduced = prob - v[:, None] - u[None, lo:hi]
+        if lp.covered:
+            reduced += w_any[None, lo:hi] + good * w_good[None, lo:hi]
+        reduced[prob <= 0] = -np.inf
         reduced[in_lp[:, lo:hi].toarray()] = -np.inf
         reduced[reduced <= DUAL_TOLERANCE] = -np.inf
         cols, rows, _ = top_k_per_column(reduced, m)
-        return cols + lo, rows, logits[rows, cols].astype(np.float64)
+        return cols + lo, rows
 
     parts = list(map_blocks(block, bounds, n_jobs))
     empty = np.zeros(0, dtype=np.int64)
-    return tuple(np.concatenate([p[i] for p in parts]) if parts else empty for i in range(3))
+    return tuple(np.concatenate([p[i] for p in parts]) if parts else empty for i in range(2))
 
 
 def _meets_choice_and_floor(

@@ -150,10 +150,11 @@ CERTIFICATES = (
     ("driving_a2", "机动车驾驶证A2", "Driving licence A2 (tractor-trailers)", ()),
     ("chef", "中式烹调师证", "Chinese cook certificate", ()),
     ("security_guard", "保安员证", "Security guard certificate", ("security",)),
-    (
-        "health_cert", "健康证", "Health certificate",
-        ("kitchen", "waiter", "food_processing", "hotel", "hairdresser"),
-    ),
+    # The law requires a health certificate in food and public services, but employers
+    # arrange it with a routine check within days of hiring; making it a hard filter would
+    # hide these jobs from nearly everyone leaving a facility. Openings list it in their
+    # certificates_required, so the matcher shows it as a caveat instead.
+    ("health_cert", "健康证", "Health certificate", ()),
     ("work_at_height", "高处作业证", "Work-at-height permit", ()),
     ("care_worker", "养老护理员证", "Elderly care worker certificate", ()),
     ("hairdresser", "美发师证", "Hairdresser certificate", ()),

