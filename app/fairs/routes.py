@@ -5,7 +5,7 @@ import io
 import qrcode
 import qrcode.image.svg
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
 from app.auth.access import allow
-from app.fairs import operations
+from app.fairs import documents, operations
 from app.fairs.forms import ActionForm, FairForm, InviteForm, OfferedOpeningsForm, ParticipantsForm
 from app.services import fair_plan
 from models import (
@@ -223,6 +223,40 @@ def _facility_fair(fair_id: int) -> Fair:
         abort(404)
     g.personal_data = True
     return fair
+
+
+@bp.get("/<int:fair_id>/sheets.pdf")
+@allow(Role.BUREAU, Role.ADMIN)
+def sheets_pdf(fair_id):
+    fair = _facility_fair(fair_id)
+    plans = fair_plan.participant_plans(fair)
+    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
+    log_event("sheets_exported", fair, count=len(plans))
+    db.session.commit()
+    return _pdf(documents.sheets_pdf(fair, plans, booths, given_name), f"sheets-{fair.code}")
+
+
+@bp.get("/<int:fair_id>/booths.pdf")
+@allow(*PLANNERS)
+def booth_list_pdf(fair_id):
+    fair = _fair(fair_id)
+    return _pdf(documents.booth_list_pdf(fair), f"booths-{fair.code}")
+
+
+@bp.get("/<int:fair_id>/shortlists.pdf")
+@allow(*PLANNERS)
+def shortlists_pdf(fair_id):
+    fair = _fair(fair_id)
+    log_event("shortlists_exported", fair)
+    db.session.commit()
+    return _pdf(documents.shortlists_pdf(fair, fair_plan.employer_shortlists(fair)),
+                f"shortlists-{fair.code}")
+
+
+def _pdf(data: bytes, name: str) -> Response:
+    return Response(data, mimetype="application/pdf", headers={
+        "Content-Disposition": f"attachment; filename={name}.pdf",
+        "Cache-Control": "no-store"})
 
 
 @bp.get("/<int:fair_id>/badges")
