@@ -67,7 +67,7 @@ def sheets_pdf(fair, plans, booths, given_name) -> bytes:
                       f"{_('housing provided') if opening.accommodation else _('no housing')}",
                       s["body"]),
                 ]
-                block += [p(f"✓ {text}", s["pro"]) for text in positive]
+                block += [p(f"√ {text}", s["pro"]) for text in positive]
                 block += [p(f"! {text}", s["con"]) for text in caveats]
                 story.append(KeepTogether(block))
         return build_pdf(story, title=_("Recommendation sheets"))
