@@ -42,6 +42,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app.fairs import after as fair_after
     from app.fairs import day as fair_day
     from app.fairs import routes as fair_routes
+    from app.kiosk import routes as kiosk_routes
     from app.reports import routes as report_routes
 
     access.init_app(app)
@@ -58,6 +59,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(fair_routes.bp)
     app.register_blueprint(fair_day.bp)
     app.register_blueprint(fair_after.bp)
+    app.register_blueprint(kiosk_routes.bp)
     app.register_blueprint(report_routes.bp)
 
     from app import cli

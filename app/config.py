@@ -48,6 +48,9 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
+    KIOSK_MAX_FAILURES = _env_int("KIOSK_MAX_FAILURES", 5)
+    KIOSK_LOCK_MINUTES = _env_int("KIOSK_LOCK_MINUTES", 5)
     CACHE_DIR = _env("CACHE_DIR", str(BASE_DIR / "instance" / "cache"))
     IMPORT_DIR = _env("IMPORT_DIR", str(BASE_DIR / "instance" / "imports"))
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 20000)

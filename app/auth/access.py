@@ -68,7 +68,7 @@ def role_required_home(user) -> str:
         Role.BUREAU: "main.bureau_home",
         Role.EMPLOYMENT: "main.employment_home",
         Role.ORGANIZER: "main.organizer_home",
-        Role.KIOSK: "main.kiosk_home",
+        Role.KIOSK: "kiosk.start",
     }[user.role]
 
 

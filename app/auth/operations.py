@@ -16,7 +16,7 @@ from app.auth.passwords import (
     needs_rehash,
     verify_password,
 )
-from models import LoginSession, LoginThrottle, StaffUser, db, utcnow
+from models import LoginSession, LoginThrottle, Role, StaffUser, db, utcnow
 
 SESSION_KEY = "qibu_sid"
 LAST_SEEN_RESOLUTION = timedelta(seconds=60)
@@ -41,11 +41,12 @@ def locked_for(keys: list[str]):
     return max(locks) - now if locks else None
 
 
-def count_failure(keys: list[str]) -> None:
-    """Count one failed login against each key, atomically, locking at the limit."""
+def count_failure(keys: list[str], *, limit: int | None = None,
+                  window: timedelta | None = None) -> None:
+    """Count one failure against each key, atomically, locking it at the limit."""
     now = utcnow()
-    window = timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    window = window or timedelta(minutes=current_app.config["LOGIN_LOCK_MINUTES"])
+    limit = limit or current_app.config["LOGIN_MAX_FAILURES"]
     for key in keys:
         # start a new window when the old one has expired
         db.session.execute(
@@ -145,7 +146,9 @@ def load_session_user(user_id: str) -> StaffUser | None:
     if login is None or login.revoked_at is not None or login.user_id != int(user_id):
         return None
     now = utcnow()
-    if now - login.last_seen_at > current_app.config["IDLE_TIMEOUT"]:
+    # a kiosk is a device in the hall: its login stays; the visitor's visit times out instead
+    is_kiosk = login.user.role is Role.KIOSK
+    if not is_kiosk and now - login.last_seen_at > current_app.config["IDLE_TIMEOUT"]:
         login.revoke()
         db.session.commit()
         session["expired"] = True

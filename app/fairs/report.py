@@ -117,8 +117,14 @@ def published_report(fair: Fair) -> dict:
                                        and isinstance(employed, int) and followed else None)
     table = category_figures(fair)
     by_category = table.copy().astype(object)
-    for column in ("interests", "intents", "placements"):
+    for column in ("interests", "intents"):  # a person may count in several categories
         by_category[column] = suppress_small_counts(table[column]).cells
+    # each placement is in one category: the column adds up to the placements shown above,
+    # so it is audited with that total (secondary suppression) and the total shown is its
+    placements = suppress_small_counts(table["placements"], additive=True)
+    by_category["placements"] = placements.cells
+    if placements.total is not None and table["placements"].sum() == figures["placements"]:
+        shown["placements"] = placements.total
     by_category.index = [category_name(code) for code in by_category.index]
     return {"fair": fair, "figures": shown, "by_category": by_category}
 

@@ -1,7 +1,7 @@
 """Home pages per role and /healthz."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import ALL_ROLES, allow, public, role_required_home
@@ -61,17 +61,6 @@ def employment_home():
 @allow(Role.ORGANIZER)
 def organizer_home():
     return render_template("main/organizer_home.html", fairs=queries.fairs_overview())
-
-
-@bp.get("/kiosk")
-@allow(Role.KIOSK)
-def kiosk_home():
-    fair = queries.kiosk_fair(current_user.fair_id)
-    if fair is None:
-        abort(404)
-    return render_template(
-        "main/kiosk_home.html", fair=fair, groups=queries.fair_openings_by_category(fair.id)
-    )
 
 
 def _page_number() -> int:

@@ -1,10 +1,11 @@
-"""Load the rows behind the reports: seekers due for release and open openings, as DataFrames."""
+"""Load the rows behind the reports (seekers due for release, open openings) and publish them."""
 
 from datetime import date
 
 import pandas as pd
 import sqlalchemy as sa
 
+from app.reports.gap import GapReport, gap_report
 from models import (
     District,
     Facility,
@@ -17,7 +18,13 @@ from models import (
     SurveyIntention,
     db,
 )
-from surveys.summary import SEEKER_COLUMNS, latest_surveys
+from surveys.summary import (
+    SEEKER_COLUMNS,
+    SeekerSummary,
+    latest_surveys,
+    release_months,
+    summarise_seekers,
+)
 
 OPENING_COLUMNS = ("category_code", "district", "headcount", "filled", "salary_min",
                    "salary_max")
@@ -90,3 +97,25 @@ def district_codes() -> list[str]:
 
 def facilities() -> list[Facility]:
     return list(db.session.scalars(sa.select(Facility).order_by(Facility.code)))
+
+
+def seeker_summary(window) -> SeekerSummary:
+    """The published demand summary of a window (raises FacilityTooSmall for a small facility)."""
+    return summarise_seekers(
+        due_seekers(window.date_from, window.date_to),
+        categories=category_codes(), districts=district_codes(),
+        months=release_months(window.date_from, window.date_to),
+        facility_id=window.facility.id if window.facility is not None else None,
+    )
+
+
+def gap(window) -> GapReport:
+    """The published gap report of a window, over all facilities."""
+    seekers = due_seekers(window.date_from, window.date_to)
+    categories, districts = category_codes(), district_codes()
+    summary = summarise_seekers(
+        seekers, categories=categories, districts=districts,
+        months=release_months(window.date_from, window.date_to),
+    )
+    return gap_report(seekers, open_openings(), summary, categories=categories,
+                      districts=districts)

@@ -1,0 +1,1 @@
+"""The fair-day kiosk: a locked-down touch screen for job seekers."""

@@ -1,0 +1,257 @@
+"""Kiosk pages: badge keypad, my options, interest, slip, self-test, the fair's openings."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.auth.access import allow
+from app.bureau.operations import record_selftest
+from app.fairs.operations import format_badge_code
+from app.fairs.routes import given_name
+from app.kiosk import operations
+from app.services.matching import ranked_openings_for
+from models import Fair, JobCategory, Role, StateError, db, utcnow
+from surveys.selftest import (
+    RIASEC,
+    best_fitting_categories,
+    load_selftest_definition,
+    load_selftest_items,
+    score_selftest,
+)
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+
+
+@bp.before_request
+def _kiosk_visit():
+    """No page of the kiosk may be cached; an idle visit ends on the server too."""
+    g.personal_data = True
+    state = session.get(operations.SESSION_KEY) or {}
+    seen = state.get("seen")
+    if seen:
+        idle = (utcnow() - datetime.fromisoformat(seen)).total_seconds()
+        if idle > current_app.config["KIOSK_IDLE_SECONDS"]:
+            operations.end_visit()
+
+
+def _fair() -> Fair:
+    fair = db.session.get(Fair, current_user.fair_id) if current_user.fair_id else None
+    if fair is None:
+        abort(404)
+    return fair
+
+
+def _visitor(fair):
+    participant = operations.current_participant(fair)
+    if participant is not None:
+        operations.touch()
+    return participant
+
+
+def _common(fair, **context):
+    return dict(fair=fair, idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"], **context)
+
+
+@bp.get("")
+@allow(Role.KIOSK)
+def start():
+    fair = _fair()
+    if _visitor(fair) is not None:
+        return redirect(url_for("kiosk.options"))
+    return render_template("kiosk/start.html", **_common(fair, visitor=None))
+
+
+@bp.post("/badge")
+@allow(Role.KIOSK)
+def badge():
+    fair = _fair()
+    operations.end_visit()
+    participant, wait = operations.sign_in(fair, current_user, request.form.get("code", ""))
+    db.session.commit()
+    if participant is None:
+        if wait is not None:
+            flash(_("Too many tries. Please ask a staff member for help."), "error")
+        else:
+            flash(_("We could not find this number. Please check the number on your badge "
+                    "and try again, or ask a staff member."), "error")
+        return redirect(url_for("kiosk.start"))
+    operations.touch()
+    return redirect(url_for("kiosk.options"))
+
+
+@bp.post("/finish")
+@allow(Role.KIOSK)
+def finish():
+    operations.end_visit()
+    return redirect(url_for("kiosk.start"))
+
+
+def _require_visitor(fair):
+    participant = _visitor(fair)
+    if participant is None:
+        return None, redirect(url_for("kiosk.start"))
+    return participant, None
+
+
+@bp.get("/options")
+@allow(Role.KIOSK)
+def options():
+    fair = _fair()
+    participant, back = _require_visitor(fair)
+    if back:
+        return back
+    plan = operations.planned_openings(participant)
+    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
+    planned_ids = {rec.opening_id for rec in plan}
+    more = []
+    if participant.seeker.surveys:
+        more = [r for r in ranked_openings_for(participant.seeker, k=30)
+                if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
+    return render_template(
+        "kiosk/options.html",
+        **_common(fair, visitor=participant, name=given_name(participant.seeker.name),
+                  plan=plan, more=more, booths=booths,
+                  interested=operations.interested_openings(fair, participant)),
+    )
+
+
+@bp.post("/interest/<int:opening_id>")
+@allow(Role.KIOSK)
+def interest(opening_id):
+    fair = _fair()
+    participant, back = _require_visitor(fair)
+    if back:
+        return back
+    try:
+        operations.mark_interest(fair, participant, opening_id)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+    else:
+        db.session.commit()
+        flash(_("Noted! Go to the booth and talk to the employer."), "success")
+    return redirect(url_for("kiosk.options") + f"#opening-{opening_id}")
+
+
+@bp.get("/slip")
+@allow(Role.KIOSK)
+def slip():
+    fair = _fair()
+    participant, back = _require_visitor(fair)
+    if back:
+        return back
+    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
+    wanted = operations.interested_openings(fair, participant)
+    plan = operations.planned_openings(participant)
+    chosen = [rec.opening for rec in plan if rec.opening_id in wanted] or \
+        [rec.opening for rec in plan]
+    others = [opening for opening, _booth in operations.fair_openings(fair)
+              if opening.id in wanted and opening not in chosen]
+    return render_template("kiosk/slip.html", **_common(
+        fair, visitor=participant, name=given_name(participant.seeker.name),
+        openings=chosen + others, booths=booths,
+        badge=format_badge_code(participant.badge_code)))
+
+
+@bp.route("/selftest", methods=["GET", "POST"])
+@allow(Role.KIOSK)
+def selftest():
+    """One statement per screen with five big buttons; the result feeds the options."""
+    fair = _fair()
+    participant, back = _require_visitor(fair)
+    if back:
+        return back
+    items = load_selftest_items()
+    state = session.get(operations.SESSION_KEY) or {}
+    answers = dict(state.get("answers") or {})
+    if request.method == "POST":
+        item_id, value = request.form.get("item", ""), request.form.get("value", "")
+        if item_id in {i.item_id for i in items} and value in {"1", "2", "3", "4", "5"}:
+            answers[item_id] = int(value)
+        elif request.form.get("back") and answers:
+            answers.pop(next(reversed(answers)))
+        state["answers"] = answers
+        session[operations.SESSION_KEY] = state
+        if len(answers) == len(items):
+            result = score_selftest(answers)
+            record_selftest(participant.seeker, result)
+            db.session.commit()
+            state["answers"] = {}
+            state["result"] = True
+            session[operations.SESSION_KEY] = state
+            return redirect(url_for("kiosk.selftest_result"))
+        return redirect(url_for("kiosk.selftest"))
+    position = len(answers)
+    return render_template("kiosk/selftest.html", **_common(
+        fair, visitor=participant, item=items[position], number=position + 1,
+        total=len(items), definition=load_selftest_definition()))
+
+
+@bp.get("/selftest/result")
+@allow(Role.KIOSK)
+def selftest_result():
+    fair = _fair()
+    participant, back = _require_visitor(fair)
+    if back:
+        return back
+    seeker = participant.seeker
+    if not seeker.riasec_scores:
+        return redirect(url_for("kiosk.selftest"))
+    from app.services.taxonomy import category_riasec_table
+    from surveys.selftest import SelfTestResult
+
+    result = SelfTestResult(scores=dict(zip(RIASEC, seeker.riasec_scores, strict=True)),
+                            raw={}, code=seeker.riasec_code or "", answered=48)
+    fits = best_fitting_categories(result, category_riasec_table(), n=5)
+    definition = load_selftest_definition()
+    types = {t["code"]: t for t in definition["types"]}
+    return render_template("kiosk/selftest_result.html", **_common(
+        fair, visitor=participant, result=result, fits=fits, types=types,
+        definition=definition))
+
+
+@bp.get("/openings")
+@allow(Role.KIOSK)
+def openings():
+    """Every opening at the fair, by category, with simple filters."""
+    fair = _fair()
+    participant = _visitor(fair)
+    rows = operations.fair_openings(fair)
+    filters = {
+        "pay": request.args.get("pay", type=int),
+        "district": request.args.get("district", ""),
+        "shift": request.args.get("shift", ""),
+        "housing": request.args.get("housing", ""),
+    }
+    if filters["pay"]:
+        rows = [r for r in rows if (r[0].salary_max or r[0].salary_min or 0) >= filters["pay"]]
+    if filters["district"]:
+        rows = [r for r in rows if r[0].district == filters["district"]]
+    if filters["shift"]:
+        rows = [r for r in rows if r[0].shift.value == filters["shift"]]
+    if filters["housing"] == "1":
+        rows = [r for r in rows if r[0].accommodation]
+    order = {code: i for i, code in enumerate(
+        db.session.scalars(sa.select(JobCategory.code).order_by(JobCategory.position)))}
+    groups: dict[str, list] = {}
+    for opening, booth in sorted(rows, key=lambda r: (order.get(r[0].category_code, 99),
+                                                      r[1] or "", r[0].title)):
+        groups.setdefault(opening.category_code, []).append((opening, booth))
+    districts = sorted({opening.district for opening, _b in operations.fair_openings(fair)
+                        if opening.district})
+    return render_template("kiosk/openings.html", **_common(
+        fair, visitor=participant, groups=groups, filters=filters, districts=districts))

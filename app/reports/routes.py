@@ -1,0 +1,150 @@
+"""Reports for the employment centre: the demand summary (汇总反馈) and the demand–supply gap.
+
+Aggregates only, with counts under 5 suppressed (surveys.summary.suppress_small_counts);
+every export is audited with its window.
+"""
+
+from datetime import date
+
+import pandas as pd
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.audit import log_event
+from app.auth.access import allow
+from app.i18n import locale_code
+from app.reports import queries
+from app.reports.forms import ReportWindow, window_from_args
+from app.reports.tables import display_value, gap_tables, legend, summary_tables
+from models import Role, db
+from surveys.summary import FacilityTooSmall, tables_to_csv, tables_to_xlsx
+
+bp = Blueprint("reports", __name__, url_prefix="/reports")
+SUMMARY_ROLES = (Role.EMPLOYMENT, Role.ADMIN, Role.BUREAU)
+GAP_ROLES = (Role.EMPLOYMENT, Role.ADMIN)
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _too_small_message(error: FacilityTooSmall) -> str:
+    if error.reason == "rest":
+        return _("The other facilities together have fewer than 5 seekers due for release in "
+                 "this window, so one facility's summary would reveal them by difference. "
+                 "Choose all facilities.")
+    if error.reason == "table":
+        return _("This facility's summary for this window cannot be shown without revealing "
+                 "a group of fewer than 5 seekers. Choose all facilities or another window.")
+    return _("This facility has fewer than 5 seekers due for release in this window. Choose "
+             "all facilities or a longer window.")
+
+
+@bp.get("/summary")
+@allow(*SUMMARY_ROLES)
+def summary():
+    facilities = queries.facilities()
+    window, errors = window_from_args(request.args, facilities)
+    tables, seekers = None, None
+    if not errors:
+        try:
+            result = queries.seeker_summary(window)
+        except FacilityTooSmall as error:
+            errors["facility"] = _too_small_message(error)
+        else:
+            tables, seekers = summary_tables(result), result.seekers
+    return render_template(
+        "reports/summary.html", window=window, errors=errors, facilities=facilities,
+        tables=tables, seekers=seekers, legend=legend(), show=display_value,
+    )
+
+
+@bp.get("/summary.xlsx")
+@allow(*SUMMARY_ROLES)
+def summary_xlsx():
+    return _summary_export("xlsx")
+
+
+@bp.get("/summary.csv")
+@allow(*SUMMARY_ROLES)
+def summary_csv():
+    return _summary_export("csv")
+
+
+def _summary_export(kind: str):
+    window, errors = window_from_args(request.args, queries.facilities())
+    try:
+        result = None if errors else queries.seeker_summary(window)
+    except FacilityTooSmall as error:
+        errors["facility"] = _too_small_message(error)
+    if errors:
+        for message in errors.values():
+            flash(message, "error")
+        return redirect(url_for("reports.summary", **request.args))
+    tables = summary_tables(result)
+    if kind == "csv":
+        data = tables_to_csv({t.title: t.frame(label_title=_("Row")) for t in tables},
+                             table_column=_("Table"))
+        mimetype = "text/csv"
+    else:
+        sheets = {_("About"): _about(window, _("Demand summary"), result.seekers)}
+        sheets |= {t.sheet: t.frame() for t in tables}
+        data, mimetype = tables_to_xlsx(sheets), XLSX
+    log_event("demand_summary_exported", None, format=kind, seekers=str(result.seekers),
+              **window.audit_detail())
+    db.session.commit()
+    return _download(data, mimetype, f"{window.file_stem('qibu-demand-summary')}.{kind}")
+
+
+@bp.get("/gap")
+@allow(*GAP_ROLES)
+def gap():
+    window, errors = window_from_args({k: v for k, v in request.args.items()
+                                       if k != "facility"})
+    tables = report = None
+    if not errors:
+        report = queries.gap(window)
+        tables = gap_tables(report)
+    return render_template(
+        "reports/gap.html", window=window, errors=errors, tables=tables, report=report,
+        legend=legend(), show=display_value,
+    )
+
+
+@bp.get("/gap.xlsx")
+@allow(*GAP_ROLES)
+def gap_xlsx():
+    window, errors = window_from_args({k: v for k, v in request.args.items()
+                                       if k != "facility"})
+    if errors:
+        for message in errors.values():
+            flash(message, "error")
+        return redirect(url_for("reports.gap", **request.args))
+    report = queries.gap(window)
+    sheets = {_("About"): _about(window, _("Demand–supply gap"), report.seekers)}
+    sheets |= {t.sheet: t.frame() for t in gap_tables(report)}
+    log_event("gap_report_exported", None, format="xlsx", seekers=str(report.seekers),
+              **window.audit_detail())
+    db.session.commit()
+    return _download(tables_to_xlsx(sheets), XLSX,
+                     f"{window.file_stem('qibu-gap-report')}.xlsx")
+
+
+def _about(window: ReportWindow, title: str, seekers):
+    """The first sheet of an export: what it is, its window, and what the markers mean."""
+    facility = (window.facility.name(locale_code()) if window.facility is not None
+                else _("All facilities"))
+    rows = [
+        (_("Report"), title),
+        (_("Due for release from"), window.date_from.isoformat()),
+        (_("Due for release to"), window.date_to.isoformat()),
+        (_("Facilities"), facility),
+        (_("Seekers"), display_value(seekers, "seekers")),
+        (_("Made on"), date.today().isoformat()),
+        (_("Privacy"), _("Aggregates only. Counts of seekers under 5 are not shown; neither "
+                         "is anything from which one could be worked out.")),
+        *legend(),
+    ]
+    return pd.DataFrame(rows, columns=[_("Item"), _("Value")], dtype=object)
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(data, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

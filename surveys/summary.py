@@ -1,0 +1,641 @@
+"""Summarise job-intention surveys for the employment centre (汇总反馈), small counts suppressed.
+
+Pure pandas: DataFrames in, published tables out; no Flask, no database. The app loads one
+row per seeker due for release in the chosen window (the latest survey of each) and renders,
+charts and exports what this module publishes. Every count of people that leaves the bureau
+goes through :func:`suppress_small_counts`, so the page, its charts, the XLSX and the CSV
+show exactly the same numbers, and a table built twice from the same rows is suppressed
+the same way twice (the demand summary and the gap report share their seeker tables).
+
+The seekers frame has one row per seeker with the columns of :data:`SEEKER_COLUMNS`:
+``categories`` holds the survey's ranked category codes, ``districts`` the preferred
+district adcodes (empty means "anywhere"), pay columns are yuan a month or missing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "ADDITIVE_TABLES",
+    "ANYWHERE",
+    "NOT_SHOWN",
+    "NO_CHOICE",
+    "PAY_BANDS",
+    "PAY_BAND_KEYS",
+    "SEEKER_COLUMNS",
+    "SMALL",
+    "THRESHOLD",
+    "UNKNOWN",
+    "WITHHELD",
+    "FacilityTooSmall",
+    "Published",
+    "SeekerSummary",
+    "cell_ranges",
+    "exposed_cells",
+    "latest_surveys",
+    "pay_band",
+    "release_months",
+    "seeker_counts",
+    "summarise_seekers",
+    "suppress_small_counts",
+    "tables_to_csv",
+    "tables_to_xlsx",
+]
+
+THRESHOLD = 5
+SMALL = f"<{THRESHOLD}"  # a count from 0 to 4
+WITHHELD = "x"  # a count of 5 or more, withheld so that a count under 5 cannot be worked out
+NOT_SHOWN = "—"  # a share or derived figure over a suppressed group
+
+UNKNOWN = "unknown"
+NO_CHOICE = "none"
+ANYWHERE = "anywhere"
+
+SEEKER_COLUMNS = (
+    "seeker_id", "facility_id", "release_date", "categories", "salary_min", "salary_hoped",
+    "home_district", "districts",
+)
+
+# Monthly pay bands in yuan: (key, lowest amount in the band, first amount above it).
+PAY_BANDS: tuple[tuple[str, int | None, int | None], ...] = (
+    ("<4000", None, 4000),
+    ("4000-4999", 4000, 5000),
+    ("5000-5999", 5000, 6000),
+    ("6000-6999", 6000, 7000),
+    ("7000-7999", 7000, 8000),
+    ("8000-9999", 8000, 10000),
+    (">=10000", 10000, None),
+)
+PAY_BAND_KEYS: tuple[str, ...] = (*(key for key, _, _ in PAY_BANDS), UNKNOWN)
+
+# Seeker tables whose cells add up to the number of seekers (each seeker in exactly one cell);
+# the others count a seeker once per category or district named.
+ADDITIVE_TABLES = frozenset(
+    {"first_choice", "hoped_pay", "lowest_pay", "release_month", "home_district"}
+)
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def pay_band(amount) -> str:
+    """The key of the pay band holding a monthly amount, or ``"unknown"``."""
+    if amount is None or pd.isna(amount):
+        return UNKNOWN
+    for key, low, high in PAY_BANDS:
+        if (low is None or amount >= low) and (high is None or amount < high):
+            return key
+    raise AssertionError(amount)  # the bands cover every amount
+
+
+def release_months(date_from: date, date_to: date) -> list[str]:
+    """The months ``YYYY-MM`` from the month of `date_from` to the month of `date_to`."""
+    months = pd.period_range(pd.Period(date_from, "M"), pd.Period(date_to, "M"), freq="M")
+    return [str(month) for month in months]
+
+
+def latest_surveys(surveys: pd.DataFrame) -> pd.DataFrame:
+    """Keep each seeker's latest survey (latest ``surveyed_on``, then highest ``survey_id``)."""
+    ordered = surveys.sort_values(["seeker_id", "surveyed_on", "survey_id"], kind="stable")
+    return ordered.drop_duplicates("seeker_id", keep="last").reset_index(drop=True)
+
+
+def _counted(values: pd.Series, index: Sequence[str]) -> pd.Series:
+    counts = values.astype(object).value_counts()
+    stray = sorted(set(counts.index) - set(index), key=str)
+    if stray:
+        raise ValueError(f"values outside the table's rows: {stray}")
+    return counts.reindex(list(index), fill_value=0).astype("int64")
+
+
+def seeker_counts(
+    seekers: pd.DataFrame, *, categories: Sequence[str], districts: Sequence[str],
+    months: Sequence[str],
+) -> dict[str, pd.Series]:
+    """Count seekers for each table of the summary and the gap report.
+
+    Parameters
+    ----------
+    seekers : one row per seeker (:data:`SEEKER_COLUMNS`).
+    categories : category codes in display order (the rows of the category tables).
+    districts : district adcodes in display order.
+    months : the window's release months, ``YYYY-MM``.
+    """
+    chosen = seekers["categories"].map(list)
+    preferred = seekers["districts"].map(lambda d: list(d) if len(d) else [ANYWHERE])
+    release = seekers["release_date"].map(lambda d: f"{d.year:04d}-{d.month:02d}")
+    home = seekers["home_district"].astype(object).where(seekers["home_district"].notna(),
+                                                         UNKNOWN)
+    return {
+        "first_choice": _counted(chosen.map(lambda c: c[0] if c else NO_CHOICE),
+                                 [*categories, NO_CHOICE]),
+        "any_choice": _counted(chosen.explode().dropna(), categories),
+        "hoped_pay": _counted(seekers["salary_hoped"].map(pay_band), PAY_BAND_KEYS),
+        "lowest_pay": _counted(seekers["salary_min"].map(pay_band), PAY_BAND_KEYS),
+        "release_month": _counted(release, months),
+        "preferred_district": _counted(preferred.explode(), [*districts, ANYWHERE]),
+        "home_district": _counted(home, [*districts, UNKNOWN]),
+    }
+
+
+# --------------------------------------------------------------------------- suppression
+
+
+class FacilityTooSmall(ValueError):
+    """One facility's summary would show, or let a reader work out, a group under 5."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        # "facility": too few seekers there; "rest": too few elsewhere; "table": a table
+        # cannot be published without revealing one
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Published:
+    """A count table as it may be shown: the only form in which counts leave this module.
+
+    ``cells`` holds, per row key, the count (5 or more), ``"<5"`` (0 to 4) or ``"x"``
+    (withheld); ``total`` the margin the cells add up to (a count, ``"<5"`` or ``"x"``), or
+    None when they do not add up to a count of people (a seeker may name three categories).
+    ``upper`` holds what a reader knows from other tables about each cell's largest value
+    (e.g. a first-choice count is at most the any-choice count); the audit uses it.
+    """
+
+    cells: pd.Series
+    total: int | str | None = None
+    upper: pd.Series | None = field(default=None, compare=False)
+    threshold: int = THRESHOLD
+
+    @property
+    def small(self) -> str:
+        return f"<{self.threshold}"
+
+    @property
+    def shown(self) -> pd.Series:
+        """True for the cells shown as a number."""
+        return self.cells.map(lambda v: not isinstance(v, str)).astype(bool)
+
+    @property
+    def additive(self) -> bool:
+        return self.total is not None
+
+
+def _as_upper(upper, index) -> np.ndarray:
+    if upper is None:
+        return np.full(len(index), np.inf)
+    return pd.Series(upper, dtype="float64").reindex(index).fillna(np.inf).to_numpy()
+
+
+def _marker_bounds(published: Published) -> tuple[np.ndarray, np.ndarray]:
+    """What the markers alone say: a shown count is itself, "<5" is 0–4, "x" is 5 or more."""
+    cells = published.cells
+    lo = np.zeros(len(cells))
+    hi = np.full(len(cells), np.inf)
+    for i, value in enumerate(cells):
+        if value == published.small:
+            hi[i] = published.threshold - 1
+        elif value == WITHHELD:
+            lo[i] = published.threshold
+        else:
+            lo[i] = hi[i] = float(value)
+    hi = np.minimum(hi, _as_upper(published.upper, cells.index))
+    return lo, hi
+
+
+def _project_sum(lo: np.ndarray, hi: np.ndarray, low: float,
+                 high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Narrow each variable's range given that together they add up to `low`…`high`."""
+    finite = np.isfinite(hi)
+    n_infinite = int((~finite).sum())
+    others_hi = np.where(
+        (n_infinite - (~finite).astype(int)) > 0, np.inf,
+        hi[finite].sum() - np.where(finite, hi, 0.0),
+    )
+    others_lo = lo.sum() - lo
+    return np.maximum(lo, low - others_hi), np.minimum(hi, high - others_lo)
+
+
+def _total_range(total, threshold: int) -> tuple[float, float] | None:
+    """What a shown total says about the sum of the cells: a count, "<5" or "x"."""
+    if _is_count(total):
+        return float(total), float(total)
+    if total == f"<{threshold}":
+        return 0.0, float(threshold - 1)
+    if total == WITHHELD:
+        return float(threshold), np.inf
+    return None
+
+
+def cell_ranges(published: Published) -> pd.DataFrame:
+    """Work out, as a reader could, the range of values each cell may have.
+
+    A reader knows the shown counts, the markers (``"<5"`` is 0–4, ``"x"`` is at least the
+    threshold), the upper bounds from other tables, and what the total says: the hidden
+    cells add up to the total minus the shown cells (or, for a ``"<5"`` or ``"x"`` total,
+    to a sum in that range). For one sum over boxed integers this range is exact: every
+    value in it is possible.
+    Returns a frame with columns ``lo`` and ``hi`` (``inf`` when unbounded).
+    """
+    lo, hi = _marker_bounds(published)
+    total = _total_range(published.total, published.threshold)
+    if total is not None:
+        hidden = ~published.shown.to_numpy()
+        shown_sum = lo[~hidden].sum()
+        lo_h, hi_h = _project_sum(lo[hidden], hi[hidden], total[0] - shown_sum,
+                                  total[1] - shown_sum)
+        lo, hi = lo.copy(), hi.copy()
+        lo[hidden], hi[hidden] = lo_h, hi_h
+    return pd.DataFrame({"lo": lo, "hi": hi}, index=published.cells.index)
+
+
+def _pinned_small(lo, hi, threshold) -> np.ndarray:
+    return (lo == hi) & (lo >= 1) & (lo < threshold)
+
+
+def exposed_cells(published: Published) -> list:
+    """The hidden cells a reader can work out exactly as a count from 1 to threshold − 1."""
+    ranges = cell_ranges(published)
+    hidden = ~published.shown.to_numpy()
+    pinned = hidden & _pinned_small(ranges["lo"].to_numpy(), ranges["hi"].to_numpy(),
+                                    published.threshold)
+    return list(published.cells.index[pinned])
+
+
+def _hidden_sum(published: Published) -> int | None:
+    """What the hidden cells add up to, when the total lets a reader work it out."""
+    if not _is_count(published.total):
+        return None
+    shown = published.cells[published.shown]
+    return int(published.total) - int(sum(int(v) for v in shown))
+
+
+def _display(counts: pd.Series, small: pd.Series, withheld: pd.Series, marker: str) -> pd.Series:
+    values = [marker if s else (WITHHELD if w else int(v))
+              for v, s, w in zip(counts, small, withheld, strict=True)]
+    return pd.Series(values, index=counts.index, dtype=object)
+
+
+@dataclass(frozen=True)
+class _Parent:
+    """The same table for all facilities, when a facility's own table is being published."""
+
+    published: Published
+    counts: pd.Series
+
+
+def suppress_small_counts(
+    counts: pd.Series,
+    threshold: int = THRESHOLD,
+    *,
+    additive: bool = False,
+    upper: pd.Series | None = None,
+    parent: _Parent | None = None,
+) -> Published:
+    """Publish a table of counts of people so that no count under `threshold` can be known.
+
+    The method (cell suppression with an audit), for every table that leaves the bureau:
+
+    1. *Primary suppression.* Every count from 0 to ``threshold - 1`` shows as ``"<5"``.
+       Zeros are hidden too: if they were shown, a reader would know every ``"<5"`` is at
+       least 1, and six ``"<5"`` cells adding up to a total of 6 would each be 1.
+    2. *Margins.* When the cells add up to a shown total (`additive`: each seeker in
+       exactly one row), the hidden cells add up to the total minus the shown cells. So
+       the table is audited as a reader would (:func:`cell_ranges`: markers, the total,
+       and the `upper` bounds other tables give), and while a hidden cell can be worked
+       out as a count from 1 to 4, or the ``"<5"`` cells together as a group of 1–4, the
+       smallest count still shown is withheld as well (*secondary suppression*, shown as
+       ``"x"``: 5 or more). If no count is left to withhold, the total is withheld
+       (``"x"``); a total under the threshold shows as ``"<5"``. The caller then withholds
+       that total wherever else it appears (see :func:`summarise_seekers`).
+    3. *One facility.* With `parent` (the same table for all facilities, as published),
+       a facility's cell is also withheld when the count in the rest of the city (all
+       minus this facility) is 1–4, or when the all-facility cell is hidden, so the
+       difference of the two tables never shows a count under 5; the audit then also
+       covers the rest of the city and the all-facility table's hidden cells.
+
+    A withheld count shows as ``"x"`` rather than ``"<5"`` because it is 5 or more; the
+    audit treats ``"x"`` as "at least the threshold", so telling the markers apart gives a
+    reader nothing the audit has not allowed for. Tables counting a seeker once per
+    category or district named have no margin: only step 1 (and 3) applies to them.
+
+    What suppression cannot stop: comparing summaries of overlapping windows (or of a
+    facility and all facilities with other windows) can narrow hidden counts; every export
+    is audited with its window so such use can be traced.
+
+    Parameters
+    ----------
+    counts : non-negative counts of people, indexed by row key (rows in display order).
+    threshold : the smallest count that may be shown.
+    additive : the cells add up to a total that is shown with them.
+    upper : a bound on each cell known from another shown table (NaN or missing: none).
+    parent : the all-facility table, when publishing one facility's.
+    """
+    counts = pd.Series(counts).astype("int64")
+    if (counts < 0).any():
+        raise ValueError("counts must not be negative")
+    marker = f"<{threshold}"
+    small = counts < threshold
+    withheld = pd.Series(False, index=counts.index)
+    if parent is not None:
+        parent_counts = parent.counts.reindex(counts.index).astype("int64")
+        rest = parent_counts - counts
+        if (rest < 0).any():
+            raise ValueError("a facility's count exceeds the count for all facilities")
+        withheld |= ~small & (rest > 0) & (rest < threshold)
+        withheld |= ~small & ~parent.published.shown.reindex(counts.index)
+        parent_hi = cell_ranges(parent.published)["hi"].to_numpy()
+        upper = pd.Series(np.minimum(_as_upper(upper, counts.index), parent_hi),
+                          index=counts.index)
+
+    total = int(counts.sum())
+    if not additive:
+        return Published(_display(counts, small, withheld, marker), None, upper, threshold)
+    if total < threshold:
+        return Published(_display(counts, small, withheld, marker), marker, upper, threshold)
+
+    shown_total: int | str = total
+    while True:
+        published = Published(_display(counts, small, withheld, marker), shown_total, upper,
+                              threshold)
+        if not _discloses(published, counts, parent):
+            return published
+        candidates = counts[~small & ~withheld & (counts > 0)]
+        if candidates.empty:
+            published = Published(published.cells, WITHHELD, upper, threshold)
+            # with bounds from the city's table a facility's cells may still be pinned
+            if parent is not None and _discloses_with_parent(published, counts, parent):
+                raise FacilityTooSmall("table")
+            return published
+        # the smallest count still shown; ties go to the first row
+        key = candidates.index[int(np.argmin(candidates.to_numpy()))]
+        withheld[key] = True
+
+
+def _is_count(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _discloses(published: Published, counts: pd.Series, parent: _Parent | None) -> bool:
+    if parent is None:
+        return bool(exposed_cells(published)) or _small_group_known(published)
+    return _discloses_with_parent(published, counts, parent)
+
+
+def _small_group_known(published: Published) -> bool:
+    """Whether the "<5" cells together can be worked out as a group of 1 to threshold − 1.
+
+    They add up to the total minus the shown cells minus the withheld cells; the withheld
+    cells' ranges (at least the threshold, at most their upper bounds) bound that sum.
+    """
+    hidden_sum = _hidden_sum(published)
+    if hidden_sum is None:
+        return False
+    lo, hi = _marker_bounds(published)
+    small = (published.cells == published.small).to_numpy()
+    withheld = (published.cells == WITHHELD).to_numpy()
+    low = max(lo[small].sum(), hidden_sum - hi[withheld].sum())
+    high = min(hi[small].sum(), hidden_sum - lo[withheld].sum())
+    return bool(low == high and 0 < low < published.threshold)
+
+
+def _discloses_with_parent(published: Published, counts: pd.Series, parent: _Parent) -> bool:
+    """Audit a facility's table together with the all-facility table it is read against.
+
+    The two tables are linked cell by cell (facility ≤ all facilities) and by both totals,
+    so per-cell ranges are not enough: the facility's hidden cells in a group cannot add up
+    to more than the group's hidden all-facility cells. The linked system is a
+    transportation problem (its matrix is totally unimodular), so linear programming gives
+    each count's exact integer range; a count is exposed when its smallest and largest
+    possible values are both its true value. The counts protected are the hidden ones
+    from 1 to threshold − 1 in this table, in the all-facility table and in the rest of
+    the city (all minus this facility).
+    """
+    threshold = published.threshold
+    index = published.cells.index
+    mine = counts.to_numpy().astype(float)
+    everyone = parent.counts.reindex(index).to_numpy().astype(float)
+    f_lo, f_hi = _marker_bounds(published)
+    a_ranges = cell_ranges(parent.published)
+    a_lo, a_hi = a_ranges["lo"].to_numpy(), a_ranges["hi"].to_numpy()
+    f_hidden = ~published.shown.to_numpy()
+    a_hidden = ~parent.published.shown.reindex(index).to_numpy()
+    if _small_group_known(published):
+        return True
+    both_totals = _is_count(published.total) and _is_count(parent.published.total)
+    if both_totals and 0 < (everyone - mine)[f_hidden].sum() < threshold:
+        return True  # the rest of the city's hidden cells add up to a small group
+
+    f_vars, a_vars = np.flatnonzero(f_hidden), np.flatnonzero(a_hidden)
+    column = {("f", i): k for k, i in enumerate(f_vars)}
+    column |= {("a", i): len(f_vars) + k for k, i in enumerate(a_vars)}
+    n = len(column)
+    if n == 0:
+        return False
+
+    def row(terms: dict) -> np.ndarray:
+        vector = np.zeros(n)
+        for key, weight in terms.items():
+            vector[column[key]] = weight
+        return vector
+
+    def finite(value):
+        return None if np.isinf(value) else value
+
+    bounds = [(f_lo[i], finite(f_hi[i])) for i in f_vars]
+    bounds += [(a_lo[i], finite(a_hi[i])) for i in a_vars]
+    # a facility's count is at most the count for all facilities (known, or a variable)
+    a_ub = [row({("f", i): 1, ("a", i): -1}) if ("a", i) in column else row({("f", i): 1})
+            for i in f_vars]
+    b_ub = [0.0 if ("a", i) in column else everyone[i] for i in f_vars]
+    a_eq, b_eq = [], []
+    for side, table, values, variables, hidden in (
+            ("f", published, mine, f_vars, f_hidden),
+            ("a", parent.published, everyone, a_vars, a_hidden)):
+        total = _total_range(table.total, threshold)
+        if total is None or not len(variables):
+            continue
+        shown_sum = values[~hidden].sum()
+        low, high = total[0] - shown_sum, total[1] - shown_sum
+        if low == high:
+            a_eq.append(row({(side, i): 1 for i in variables}))
+            b_eq.append(low)
+        else:  # "<5" or "x": the hidden cells add up to a sum in a range
+            a_ub.append(row({(side, i): -1 for i in variables}))
+            b_ub.append(-low)
+            if np.isfinite(high):
+                a_ub.append(row({(side, i): 1 for i in variables}))
+                b_ub.append(high)
+    problem = {"A_ub": np.array(a_ub), "b_ub": b_ub, "A_eq": np.array(a_eq) if a_eq else None,
+               "b_eq": b_eq or None, "bounds": bounds}
+
+    protected = []  # (linear form, its true value)
+    for i in f_vars:
+        if 0 < mine[i] < threshold:
+            protected.append((row({("f", i): 1}), mine[i]))
+        if 0 < everyone[i] - mine[i] < threshold:  # the rest of the city's count
+            if ("a", i) in column:
+                protected.append((row({("a", i): 1, ("f", i): -1}), everyone[i] - mine[i]))
+            else:
+                protected.append((row({("f", i): 1}), mine[i]))
+    for i in a_vars:
+        if 0 < everyone[i] < threshold:
+            protected.append((row({("a", i): 1}), everyone[i]))
+    # and the "<5" cells of each table taken together
+    for side, table, values, variables in (("f", published, mine, f_vars),
+                                           ("a", parent.published, everyone, a_vars)):
+        small = [i for i in variables if table.cells.iloc[i] == table.small]
+        if small and 0 < values[small].sum() < threshold:
+            protected.append((row({(side, i): 1 for i in small}), values[small].sum()))
+    return any(_only_value(form, value, problem) for form, value in protected)
+
+
+def _only_value(form: np.ndarray, value: float, problem: dict) -> bool:
+    """Whether the linear form can only take `value` (exact: the LP's vertices are integral)."""
+    from scipy.optimize import linprog
+
+    for sign in (1.0, -1.0):
+        result = linprog(sign * form, method="highs", **problem)
+        if result.status == 3:  # unbounded: the form can be larger or smaller
+            return False
+        if result.status != 0:
+            raise RuntimeError(f"suppression audit failed: {result.message}")
+        if abs(sign * result.fun - value) > 1e-6:
+            return False
+    return True
+
+
+# --------------------------------------------------------------------------- the summary
+
+
+@dataclass(frozen=True)
+class SeekerSummary:
+    """The published seeker tables of one window: ``seekers`` (the number of seekers, or a
+    marker) and ``tables`` by name (see :func:`seeker_counts`)."""
+
+    seekers: int | str
+    tables: Mapping[str, Published]
+
+    def __getitem__(self, name: str) -> Published:
+        return self.tables[name]
+
+
+def _publish_all(counts: Mapping[str, pd.Series], threshold: int,
+                 parents: Mapping[str, _Parent] | None = None) -> dict[str, Published]:
+    parents = parents or {}
+    published: dict[str, Published] = {}
+    # any-choice first: it bounds the first-choice counts (a first choice is also a choice)
+    order = ["any_choice", *[name for name in counts if name != "any_choice"]]
+    for name in order:
+        upper = None
+        if name == "first_choice" and "any_choice" in published:
+            upper = cell_ranges(published["any_choice"])["hi"]
+        published[name] = suppress_small_counts(
+            counts[name], threshold, additive=name in ADDITIVE_TABLES, upper=upper,
+            parent=parents.get(name),
+        )
+    return {name: published[name] for name in counts}
+
+
+def _withhold_totals(published: dict[str, Published], seekers: int,
+                     threshold: int) -> tuple[dict[str, Published], int | str]:
+    """Show the number of seekers only if no table had to withhold it (it is every total)."""
+    if seekers < threshold:
+        return published, f"<{threshold}"
+    if all(p.total != WITHHELD for p in published.values()):
+        return published, seekers
+    return {
+        name: Published(p.cells, WITHHELD, p.upper, p.threshold) if p.additive else p
+        for name, p in published.items()
+    }, WITHHELD
+
+
+def summarise_seekers(
+    seekers: pd.DataFrame, *, categories: Sequence[str], districts: Sequence[str],
+    months: Sequence[str], facility_id=None, threshold: int = THRESHOLD,
+) -> SeekerSummary:
+    """Publish every seeker table of a window, for all facilities or for one.
+
+    `seekers` holds every facility's seekers of the window. For one facility
+    (`facility_id`), each table is published against the all-facility table (see
+    :func:`suppress_small_counts`); :class:`FacilityTooSmall` is raised when the facility
+    has fewer than `threshold` seekers in the window, when the other facilities together
+    have 1 to `threshold` − 1 (their number would be the difference of the two totals), or
+    when a table cannot be published against the city's without revealing a small count.
+    """
+    shape = {"categories": categories, "districts": districts, "months": months}
+    all_counts = seeker_counts(seekers, **shape)
+    everyone, all_n = _withhold_totals(_publish_all(all_counts, threshold), len(seekers),
+                                       threshold)
+    if facility_id is None:
+        return SeekerSummary(all_n, everyone)
+    mine = seekers[seekers["facility_id"] == facility_id]
+    if len(mine) < threshold:
+        raise FacilityTooSmall("facility")
+    if 0 < len(seekers) - len(mine) < threshold:
+        raise FacilityTooSmall("rest")
+    parents = {name: _Parent(everyone[name], all_counts[name]) for name in all_counts}
+    facility_counts = seeker_counts(mine, **shape)
+    published, n = _withhold_totals(_publish_all(facility_counts, threshold, parents),
+                                    len(mine), threshold)
+    return SeekerSummary(n, published)
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    name = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title)).strip()[:31] or "Sheet"
+    base, n = name, 2
+    while name.lower() in used:
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def _as_text(value):
+    """Keep text that a spreadsheet would run as a formula ('=…', '+…', '-…', '@…') as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def _safe(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.rename(columns=_as_text)
+    return frame.astype(object).map(_as_text) if len(frame.columns) else frame
+
+
+def tables_to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """Write one sheet per table (sheet names from the keys); markers stay text."""
+    buffer = io.BytesIO()
+    used: set[str] = set()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for title, frame in tables.items():
+            name = _sheet_name(title, used)
+            _safe(frame).to_excel(writer, sheet_name=name, index=False)
+            sheet = writer.sheets[name]
+            for column_cells in sheet.columns:
+                width = max(len(str(c.value or "")) for c in column_cells)
+                sheet.column_dimensions[column_cells[0].column_letter].width = min(
+                    max(10, width * 1.6 + 2), 60)
+    return buffer.getvalue()
+
+
+def tables_to_csv(tables: Mapping[str, pd.DataFrame], table_column: str = "table") -> bytes:
+    """Write every table into one CSV (UTF-8 with BOM, for Excel); `table_column` names each."""
+    frames = [_safe(frame.assign(**{table_column: title})[[table_column, *frame.columns]])
+              for title, frame in tables.items()]
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    text = combined.astype(object).where(combined.notna(), "").to_csv(
+        index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    return text.encode("utf-8-sig")
