@@ -28,6 +28,10 @@ def create_app(config=None, **overrides) -> Flask:
     _configure_sqlite(app)
 
     db.init_app(app)
+    from app.crypto import decrypt_text, encrypt_text, keyed_hash
+    from models.db import set_field_cipher
+
+    set_field_cipher(encrypt_text, decrypt_text, keyed_hash)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=None)

@@ -48,6 +48,12 @@ class Config:
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
+    ADMIN_REQUIRES_TOTP = _env_bool("ADMIN_REQUIRES_TOTP", "1")
+    REAUTH_MINUTES = _env_int("REAUTH_MINUTES", 15)
+    RETENTION_DAYS = _env_int("RETENTION_DAYS", 730)
+    # key for encrypting names and phone numbers and for hashing ID numbers; derived from
+    # SECRET_KEY when not set (set it separately in production and keep it backed up)
+    DATA_KEY = _env("DATA_KEY", "")
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
     KIOSK_MAX_FAILURES = _env_int("KIOSK_MAX_FAILURES", 5)
     KIOSK_LOCK_MINUTES = _env_int("KIOSK_LOCK_MINUTES", 5)
@@ -77,6 +83,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_KIB = 1024
     IMPORT_DIR = str(Path(tempfile.gettempdir()) / "qibu-test-imports")
     WTF_CSRF_ENABLED = False  # tests/app/test_csrf.py turns it back on
+    ADMIN_REQUIRES_TOTP = False  # tests/app/test_second_factor.py turns it back on
 
 
 class ProductionConfig(Config):

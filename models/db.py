@@ -30,6 +30,39 @@ def utcnow() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+class _FieldCipher:
+    """The app's encrypt/decrypt functions for EncryptedText (models import nothing of ours)."""
+
+    encrypt = staticmethod(lambda text: text)
+    decrypt = staticmethod(lambda text: text)
+    keyed_hash = staticmethod(lambda text: text)
+
+
+def set_field_cipher(encrypt, decrypt, keyed_hash) -> None:
+    """Install the functions EncryptedText columns use (called by the app factory)."""
+    _FieldCipher.encrypt = staticmethod(encrypt)
+    _FieldCipher.decrypt = staticmethod(decrypt)
+    _FieldCipher.keyed_hash = staticmethod(keyed_hash)
+
+
+def keyed_hash(text: str) -> str:
+    """The app's keyed hash (HMAC) of a value, for blind indexes of encrypted fields."""
+    return _FieldCipher.keyed_hash(text)
+
+
+class EncryptedText(sa.types.TypeDecorator):
+    """Text stored encrypted at rest and read back in clear, transparently."""
+
+    impl = sa.String(400)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return _FieldCipher.encrypt(value) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        return _FieldCipher.decrypt(value) if value is not None else None
+
+
 def enum_column(enum_class: type[enum.Enum], **kwargs) -> sa.Enum:
     """Store an enum by its value in a portable VARCHAR with a CHECK constraint."""
     return sa.Enum(

@@ -5,9 +5,10 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.db import Base, enum_column, utcnow
+from models.db import Base, EncryptedText, enum_column, keyed_hash, utcnow
 from models.errors import StateError
 from models.facilities import Facility
 
@@ -30,7 +31,14 @@ class Seeker(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(60))
+    name: Mapped[str] = mapped_column(EncryptedText())
+    # keyed hash of the full name, so staff can find a person without a clear-text column
+    name_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    # the ID number itself is never stored: a keyed hash to find duplicates, and the
+    # last four characters for staff to confirm
+    id_number_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    id_number_last4: Mapped[str | None] = mapped_column(sa.String(4))
+    anonymised_at: Mapped[datetime | None]
     gender: Mapped[str | None] = mapped_column(sa.String(1))
     birth_year: Mapped[int | None]
     education: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
@@ -69,6 +77,34 @@ class Seeker(Base):
         setattr(self, f"consent_{kind}_at", utcnow())
         setattr(self, f"consent_{kind}_by_id", by_user_id)
 
+    @classmethod
+    def named(cls, name: str):
+        """A filter for seekers with exactly this name (names are encrypted at rest)."""
+        return cls.name_key == keyed_hash(name)
+
+    def set_id_number(self, number: str | None) -> None:
+        """Keep only a keyed hash and the last four characters of a validated ID number."""
+        if not number:
+            self.id_number_hash = self.id_number_last4 = None
+            return
+        self.id_number_hash = keyed_hash(number)
+        self.id_number_last4 = number[-4:]
+
+    def anonymise(self) -> None:
+        """Erase what identifies the person; codes and aggregates stay (retention)."""
+        self.name = "—"
+        self.name_key = None
+        self.gender = None
+        self.birth_year = None
+        self.id_number_hash = self.id_number_last4 = None
+        self.riasec_scores = None
+        self.anonymised_at = utcnow()
+        for survey in self.surveys:
+            survey.skills_text = ""
+            survey.health_limits = ""
+            survey.answers = {k: v for k, v in (survey.answers or {}).items()
+                              if k not in ("skills_text", "health_limits")}
+
     def release(self, on: date) -> None:
         """Mark the seeker released; a placed seeker stays placed."""
         if self.status is SeekerStatus.IN_FACILITY:
@@ -80,6 +116,11 @@ class Seeker(Base):
 
     def __repr__(self) -> str:
         return f"<Seeker {self.code}>"
+
+
+@event.listens_for(Seeker.name, "set")
+def _index_name(target, value, oldvalue, initiator):
+    target.name_key = keyed_hash(value) if value else None
 
 
 class Survey(Base):

@@ -36,6 +36,9 @@ class StaffUser(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     password_changed_at: Mapped[datetime | None]
+    # second factor (TOTP, RFC 6238); the secret is stored encrypted by the app
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(200))
+    totp_enabled: Mapped[bool] = mapped_column(default=False)
 
     facility: Mapped[Facility | None] = relationship()
 

@@ -6,6 +6,8 @@ from flask_login import current_user
 from models import Role
 
 PUBLIC = frozenset({"public"})
+# pages an administrator can reach before enrolling the required second factor
+ENROLMENT_ENDPOINTS = frozenset({"auth.second_factor_setup", "auth.logout"})
 STAFF_ROLES = frozenset({Role.ADMIN, Role.BUREAU, Role.EMPLOYMENT, Role.ORGANIZER})
 ALL_ROLES = STAFF_ROLES | {Role.KIOSK}
 
@@ -52,6 +54,11 @@ def _enforce():
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in rule:
         abort(403)
+    if endpoint not in ENROLMENT_ENDPOINTS:
+        from app.auth.second_factor import must_enrol
+
+        if must_enrol(current_user):
+            return redirect(url_for("auth.second_factor_setup"))
     if current_user.role is not Role.KIOSK:
         g.personal_data = True
     return None

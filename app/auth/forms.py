@@ -22,6 +22,25 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Log in"))
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code from the authenticator app"),
+        validators=[DataRequired(_l("Type the 6-digit code."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True},
+    )
+    submit = SubmitField(_l("Confirm"))
+
+
+class ConfirmForm(FlaskForm):
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )
+    code = StringField(_l("Code from the authenticator app"),
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    submit = SubmitField(_l("Confirm"))
+
+
 class NewPasswordMixin:
     def validate_new_password(self, field):
         problem = password_problem(field.data or "", self.username_for_policy())

@@ -6,11 +6,13 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.i18n import locale_code
 from app.services.importing import UploadStore
+from app.value_messages import value_error_message
 from models import Certificate, District, Environment, JobCategory, db
+from models.values import ValueParseError, validate_resident_id
 from surveys.questionnaire import WholeNumberField, build_survey_form, load_questionnaire
 from surveys.selftest import load_selftest_definition, load_selftest_items
 
@@ -33,6 +35,20 @@ class SeekerForm(FlaskForm):
         validators=[Optional(), NumberRange(1940, 2010, _l("Enter a year from 1940 to 2010."))],
     )
     hukou_shanghai = BooleanField(_l("Shanghai hukou"))
+    id_number = StringField(
+        _l("ID number"),
+        description=_l("Optional. Only a keyed hash and the last four characters are kept."),
+        render_kw={"autocomplete": "off", "inputmode": "latin"},
+    )
+
+    def validate_id_number(self, field):
+        if not (field.data or "").strip():
+            field.data = None
+            return
+        try:
+            field.data = validate_resident_id(field.data)
+        except ValueParseError as error:
+            raise ValidationError(value_error_message(error)) from None
 
     def personal_data(self) -> dict:
         return {
@@ -40,6 +56,7 @@ class SeekerForm(FlaskForm):
             "gender": self.gender.data or None,
             "birth_year": self.birth_year.data,
             "hukou_shanghai": bool(self.hukou_shanghai.data),
+            "id_number": self.id_number.data or None,
         }
 
 

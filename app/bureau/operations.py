@@ -7,11 +7,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
 from app.services.importing import CHUNK_ROWS, ImportScope, ParsedRow, PlannedRow, Problem
-from models import Seeker, StaffUser, Survey, db, utcnow
+from models import Seeker, StaffUser, StateError, Survey, db, utcnow
 from surveys.questionnaire import answers_for_version, load_questionnaire
 from surveys.selftest import SelfTestResult, scores_as_vector
 
@@ -26,10 +27,29 @@ def new_seeker_code() -> str:
             return code
 
 
+def set_id_number(seeker: Seeker, number: str | None) -> None:
+    """Keep a seeker's ID number as a keyed hash; refuse one registered to somebody else."""
+    if number is None:
+        return
+    seeker.set_id_number(number)
+    other = db.session.scalar(
+        sa.select(Seeker).where(Seeker.id_number_hash == seeker.id_number_hash,
+                                Seeker.id != seeker.id if seeker.id else sa.true())
+    )
+    if other is not None:
+        if other.facility_id == seeker.facility_id:
+            raise StateError(_l("This ID number is already registered as %(code)s."),
+                             code=other.code)
+        raise StateError(_l("This ID number is already registered; ask an administrator."))
+
+
 def create_seeker(facility_id: int, personal: dict, answers: dict, by: StaffUser,
                   surveyed_on: date | None = None) -> Seeker:
     """Register a seeker of a facility together with their first survey."""
+    personal = dict(personal)
+    id_number = personal.pop("id_number", None)
     seeker = Seeker(code=new_seeker_code(), facility_id=facility_id, **personal)
+    set_id_number(seeker, id_number)
     db.session.add(seeker)
     db.session.flush()
     log_event("seeker_created", seeker)
@@ -38,6 +58,9 @@ def create_seeker(facility_id: int, personal: dict, answers: dict, by: StaffUser
 
 
 def update_seeker(seeker: Seeker, personal: dict) -> None:
+    personal = dict(personal)
+    id_number = personal.pop("id_number", None)
+    set_id_number(seeker, id_number)
     changed = sorted(k for k, v in personal.items() if getattr(seeker, k) != v)
     for key, value in personal.items():
         setattr(seeker, key, value)
@@ -152,7 +175,7 @@ def _latest_survey_dates(seeker_ids: Iterable[int]) -> dict[int, date]:
         latest.update(db.session.execute(
             sa.select(Survey.seeker_id, sa.func.max(Survey.surveyed_on))
             .where(Survey.seeker_id.in_(chunk)).group_by(Survey.seeker_id)
-        ).tuples().all())
+        ).all())
     return latest
 
 
@@ -187,9 +210,9 @@ def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
     problems: list[Problem] = []
     new_seekers: dict[str, tuple[str, int]] = {}  # code -> (name, first row)
 
-    def reject(row: ParsedRow, column: str, value: str, key: str, **params) -> None:
-        problems.append(Problem(row.row, column, "", value, key, params, stage="plan"))
-        planned.append(PlannedRow(row.row, "reject", row.record))
+    def reject(parsed: ParsedRow, column: str, value: str, key: str, **params) -> None:
+        problems.append(Problem(parsed.row, column, "", value, key, params, stage="plan"))
+        planned.append(PlannedRow(parsed.row, "reject", parsed.record))
 
     for row in rows:
         record = row.record

@@ -24,6 +24,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 
 from app.audit import log_event
 from app.auth.access import allow
+from app.auth.second_factor import recently_authenticated
 from app.fairs import placements, report
 from models import (
     Fair,
@@ -129,6 +130,8 @@ def fair_report():
         fairs = [choices[0]]
     reports = [report.published_report(fair) for fair in fairs]
     if request.args.get("format") == "xlsx" and reports:
+        if not recently_authenticated():
+            return redirect(url_for("auth.confirm", next=request.full_path.rstrip("?")))
         log_event("fair_report_exported", fairs[0], fairs=[f.id for f in fairs])
         db.session.commit()
         return Response(

@@ -18,6 +18,7 @@ from models import (
     Seeker,
     db,
 )
+from models.db import keyed_hash
 
 PAGE_SIZE = 50
 
@@ -49,7 +50,9 @@ def facility_seekers(facility_id: int, search: str, number: int) -> Page:
     )
     if search:
         pattern = f"%{search}%"
-        query = query.where(sa.or_(Seeker.code.ilike(pattern), Seeker.name.ilike(pattern)))
+        # names are encrypted at rest: a full name is found through its keyed hash
+        query = query.where(sa.or_(Seeker.code.ilike(pattern),
+                                   Seeker.name_key == keyed_hash(search)))
     return _paginate(query, number)
 
 

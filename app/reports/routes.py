@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from app.audit import log_event
 from app.auth.access import allow
+from app.auth.second_factor import reauthentication_required
 from app.i18n import locale_code
 from app.reports import queries
 from app.reports.forms import ReportWindow, window_from_args
@@ -58,12 +59,14 @@ def summary():
 
 @bp.get("/summary.xlsx")
 @allow(*SUMMARY_ROLES)
+@reauthentication_required
 def summary_xlsx():
     return _summary_export("xlsx")
 
 
 @bp.get("/summary.csv")
 @allow(*SUMMARY_ROLES)
+@reauthentication_required
 def summary_csv():
     return _summary_export("csv")
 
@@ -110,6 +113,7 @@ def gap():
 
 @bp.get("/gap.xlsx")
 @allow(*GAP_ROLES)
+@reauthentication_required
 def gap_xlsx():
     window, errors = window_from_args({k: v for k, v in request.args.items()
                                        if k != "facility"})

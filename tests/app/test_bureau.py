@@ -38,7 +38,7 @@ def test_register_a_seeker_with_a_first_survey(client, clerk):
     response = client.post("/bureau/seekers/new", data=survey_data(name="张三", gender="M",
                                                                    birth_year="1985"))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
-    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.name == "张三"))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.named("张三")))
     assert seeker.facility_id == clerk.facility_id and seeker.code.startswith("QB")
     survey = seeker.surveys[0]
     assert survey.categories == ["logistics", "workshop"]
@@ -96,7 +96,7 @@ def test_re_survey_starts_from_previous_answers(client, make, clerk):
     seeker = make.seeker(facility_id=clerk.facility_id)
     db.session.commit()
     client.post("/bureau/seekers/new", data=survey_data(name="王五"))
-    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.name == "王五"))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.named("王五")))
     page = client.get(f"/bureau/seekers/{seeker.code}/surveys/new").get_data(as_text=True)
     assert 'value="5500"' in page and "会开叉车，做过仓库管理" in page
     # a corrected survey on the same day updates it instead of adding another
@@ -127,3 +127,23 @@ def test_incomplete_self_test_is_refused(client, make, clerk):
     assert "请回答每一条陈述" in page
     db.session.refresh(seeker)
     assert seeker.riasec_code is None
+
+
+def test_id_number_is_kept_only_as_a_hash_and_last_four(client, clerk):
+    from models.values import validate_resident_id
+
+    number = "11010519491231002X"
+    validate_resident_id(number)
+    client.post("/bureau/seekers/new", data=survey_data(name="吴九", id_number=number))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.named("吴九")))
+    assert seeker.id_number_last4 == "002X"
+    assert seeker.id_number_hash and number not in seeker.id_number_hash
+    raw = db.session.execute(sa.text("SELECT * FROM seekers")).all()
+    assert number not in repr(raw) and "吴九" not in repr(raw)  # name encrypted at rest
+    page = client.post("/bureau/seekers/new", data=survey_data(name="郑十", id_number=number)
+                       ).get_data(as_text=True)
+    assert seeker.code in page  # the duplicate is named by its code
+    bad = client.post("/bureau/seekers/new", data=survey_data(name="郑十",
+                                                              id_number="110105194912310021"))
+    assert "ID" in bad.get_data(as_text=True) or "身份证" in bad.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Seeker.id))) == 1

@@ -39,7 +39,7 @@ def test_register_a_seeker_by_keyboard(page, make):
 
     expect(page.get_by_role("heading", level=1)).to_contain_text("孙八")
     expect(page.locator(".flash-success")).to_contain_text("已登记")
-    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.name == "孙八"))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.named("孙八")))
     assert seeker.birth_year == 1990
     assert seeker.latest_survey.categories == ["logistics"]
     assert seeker.latest_survey.salary_min == 5500
