@@ -1,16 +1,21 @@
 """Admin pages: overview, staff accounts, roles."""
 
+from datetime import datetime, time, timedelta
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.admin import operations
 from app.admin.forms import ROLE_LABELS, EditRoleForm, ToggleForm, UserForm
+from app.audit import log_event
 from app.auth.access import allow
 from app.i18n import locale_code
+from app.main.queries import Page
 from app.services.matching import active_model_info
 from models import (
+    AuditEvent,
     Employer,
     Facility,
     Fair,
@@ -22,6 +27,7 @@ from models import (
     Survey,
     db,
 )
+from models.values import ValueParseError, parse_date
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -128,3 +134,39 @@ def set_active(user_id, active):
         message = _("%(name)s can log in again.") if active else _("%(name)s is disabled.")
         flash(message % {"name": user.username}, "success")
     return redirect(url_for("admin.users"))
+
+
+@bp.get("/audit")
+@allow(Role.ADMIN)
+def audit():
+    """The audit trail, newest first, with filters; entries cannot be changed here."""
+    args = request.args
+    query = sa.select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if args.get("action"):
+        query = query.where(AuditEvent.action == args["action"])
+    if args.get("actor"):
+        query = query.where(AuditEvent.actor_name == args["actor"].strip())
+    if args.get("target_type"):
+        query = query.where(AuditEvent.target_type == args["target_type"])
+    if args.get("target_id"):
+        query = query.where(AuditEvent.target_id == args["target_id"].strip())
+    for name, op in (("since", "__ge__"), ("until", "__lt__")):
+        if args.get(name):
+            try:
+                day = parse_date(args[name])
+            except ValueParseError:
+                flash(_("Write dates as 2026-07-15."), "error")
+                continue
+            if name == "until":
+                day = day + timedelta(days=1)
+            query = query.where(getattr(AuditEvent.at, op)(datetime.combine(day, time())))
+    number = max(1, args.get("page", 1, type=int) or 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    events = db.session.scalars(query.limit(100).offset((number - 1) * 100)).all()
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
+    log_event("audit_viewed", filters={k: v for k, v in args.items() if k != "page"})
+    db.session.commit()
+    return render_template("admin/audit.html", events=events, actions=actions,
+                           page=Page(items=list(events), number=number, total=total, size=100),
+                           args=args, filters={k: v for k, v in args.items() if k != "page"})

@@ -133,6 +133,12 @@ def apply_answers(survey: Survey, seeker: Seeker, answers: dict, by: StaffUser |
                 log_event("consent_changed", seeker, kind=kind, given=given)
 
 
+def change_consent(seeker: Seeker, kind: str, given: bool, by: StaffUser) -> None:
+    """Give or withdraw a consent (share with employers / contact after release); audited."""
+    seeker.record_consent(kind, given, by.id)
+    log_event("consent_changed", seeker, kind=kind, given=given)
+
+
 def record_selftest(seeker: Seeker, result: SelfTestResult) -> None:
     """Store a self-test result on the seeker, for the matcher and their page."""
     seeker.riasec_scores = scores_as_vector(result)

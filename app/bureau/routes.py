@@ -4,6 +4,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
@@ -78,6 +79,19 @@ def seeker(code):
     return render_template("bureau/seeker.html", seeker=seeker, fits=fits,
                            recommendations=recommendations,
                            questionnaire=load_questionnaire())
+
+
+@bp.post("/seekers/<code>/consent/<kind>/<int:given>")
+@allow(Role.BUREAU)
+def consent(code, kind, given):
+    """Record that the person gave or withdrew a consent; it applies at once everywhere."""
+    seeker = _own_seeker(code)
+    if kind not in ("share", "contact") or not FlaskForm().validate_on_submit():
+        abort(400)
+    operations.change_consent(seeker, kind, bool(given), current_user)
+    db.session.commit()
+    flash(_("Consent recorded."), "success")
+    return redirect(url_for("bureau.seeker", code=seeker.code))
 
 
 @bp.route("/seekers/<code>/edit", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from models import Role, db
 # Sample values for URL parameters, so every endpoint can be requested.
 SAMPLE_ARGS = {
     "code": "en", "user_id": "1", "active": "1", "filename": "css/qibu.css", "survey_id": "1",
-    "employer_id": "1", "opening_id": "1", "fair_id": "1", "booth_id": "1", "follow_up_id": "1",
+    "employer_id": "1", "opening_id": "1", "fair_id": "1", "booth_id": "1", "follow_up_id": "1", "kind": "share", "given": "1",
     "token": "0123456789abcdefghijklmnopqrstuv",
 }
 

@@ -71,3 +71,23 @@ def test_admin_cannot_disable_themselves(client, make, auth):
     assert "不能停用自己的账号" in response.get_data(as_text=True)
     db.session.refresh(me)
     assert me.active
+
+
+def test_audit_viewer_filters_and_is_admin_only(client, make, auth):
+    clerk = make.user(Role.EMPLOYMENT, username="clerk")
+    db.session.commit()
+    auth.login("clerk", "wrong-password-123")
+    auth.login("clerk")
+    assert client.get("/admin/audit").status_code == 403
+    auth.logout()
+    _admin(make, auth)
+    client.get("/lang/en")
+    page = client.get("/admin/audit?action=login_failed").get_data(as_text=True)
+    assert "login_failed" in page and "clerk" in page
+    assert ">login<" not in page.split("<tbody>")[1]
+    page = client.get(f"/admin/audit?actor=clerk&target_type=StaffUser&target_id={clerk.id}"
+                      ).get_data(as_text=True)
+    assert "logout" in page
+    # the trail is read-only: no route writes or deletes entries
+    rules = [r for r in client.application.url_map.iter_rules() if "audit" in r.rule]
+    assert all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in rules)

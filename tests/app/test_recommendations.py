@@ -83,3 +83,24 @@ def test_match_train_refuses_without_outcomes(runner):
     result = runner.invoke(args=["match", "train"])
     assert result.exit_code != 0
     assert "nothing to learn from" in result.output
+
+
+def test_withdrawn_consent_removes_the_seeker_from_employer_lists_at_once(
+        client, auth, scene, make):
+    import sqlalchemy as sa
+
+    from models import AuditEvent
+
+    seeker = scene["seeker"]
+    make.user(Role.EMPLOYMENT, username="centre")
+    db.session.commit()
+    auth.login("clerk")
+    client.post(f"/bureau/seekers/{seeker.code}/consent/share/0")
+    db.session.refresh(seeker)
+    assert seeker.consent_share is False and seeker.consent_share_at is not None
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "consent_changed"))
+    assert event.detail == {"kind": "share", "given": False}
+    auth.logout()
+    auth.login("centre")
+    page = client.get(f"/employment/openings/{scene['good'].id}").get_data(as_text=True)
+    assert seeker.code not in page
