@@ -37,11 +37,12 @@ def create_app(config=None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=None)
     login_manager.init_app(app)
 
-    from app import auth, errors, i18n, labels, main, reasons
+    from app import api, auth, errors, i18n, labels, main, reasons
     from app.admin import routes as admin_routes
     from app.auth import access
     from app.bureau import imports as bureau_imports
     from app.bureau import routes as bureau_routes
+    from app.corner import routes as corner_routes
     from app.employment import routes as employment_routes
     from app.fairs import after as fair_after
     from app.fairs import day as fair_day
@@ -65,6 +66,8 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(fair_after.bp)
     app.register_blueprint(kiosk_routes.bp)
     app.register_blueprint(report_routes.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(corner_routes.bp)
 
     from app import cli
 
@@ -82,6 +85,9 @@ def create_app(config=None, **overrides) -> Flask:
         )
         if getattr(g, "personal_data", False):
             response.headers["Cache-Control"] = "no-store"
+        if app.config.get("PRODUCTION"):
+            response.headers.setdefault("Strict-Transport-Security",
+                                        "max-age=31536000; includeSubDomains")
         return response
 
     logging.getLogger("qibu").setLevel(app.config.get("LOG_LEVEL", "INFO"))

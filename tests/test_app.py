@@ -15,6 +15,18 @@ def test_production_refuses_the_default_secret_key():
 def test_production_starts_with_a_real_secret_key():
     app = create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] is True
+    response = app.test_client().get("/healthz")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_cookies_are_http_only_and_same_site(client, make, auth):
+    from models import Role, db
+
+    make.user(Role.EMPLOYMENT, username="clerk")
+    db.session.commit()
+    response = auth.login("clerk")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
 def test_healthz_checks_the_database(client):

@@ -66,3 +66,25 @@ def test_every_revision_downgrades_and_upgrades_again(migration_app):
     for revision in revisions:
         upgrade(directory=str(MIGRATIONS_DIR), revision=revision.revision)
     assert _tables() == set(Base.metadata.tables)
+
+
+def test_names_are_encrypted_by_the_migration_and_decrypted_by_its_downgrade(migration_app):
+    upgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO facilities (id, code, name_zh, name_en, address) "
+            "VALUES (1, 'F1', '所', 'F', '')"))
+        connection.execute(sa.text(
+            "INSERT INTO seekers (id, code, facility_id, name, education, hukou_shanghai, "
+            "status, consent_share, consent_contact, created_at) VALUES "
+            "(1, 'QB1', 1, '李雷', 2, false, 'in_facility', false, false, '2026-01-01')"))
+    upgrade(directory=str(MIGRATIONS_DIR))
+    from app.crypto import decrypt_text, keyed_hash
+
+    with db.engine.connect() as connection:
+        stored, key = connection.execute(sa.text("SELECT name, name_key FROM seekers")).one()
+    assert stored.startswith("enc1:") and "李雷" not in stored
+    assert decrypt_text(stored) == "李雷" and key == keyed_hash("李雷")
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
+    with db.engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT name FROM seekers")).scalar() == "李雷"
