@@ -203,3 +203,50 @@ def test_fair_report_equals_a_count_from_the_database(app, runner, client, auth)
             min_row=2):
         for cell in row[3:]:
             assert cell.value == "<5" or cell.value == "x" or cell.value >= 5
+
+
+def test_concurrent_hires_never_exceed_the_headcount(app, make, database_url, day):
+    """8 workers try to place 24 people in an opening with 5 places: exactly 5 succeed."""
+    from datetime import date
+
+    from app.fairs import placements
+    from models import Opening, Placement
+
+    fair, opening = day["fair"], day["opening"]
+    opening.headcount = 5
+    people = [make.participant(fair, make.seeker(facility_id=fair.facility_id))
+              for _ in range(24)]
+    for participant in people:
+        recording.record_stage(fair, participant, opening.id, InterestStage.INTENT)
+    db.session.commit()
+    interest_ids = list(db.session.scalars(sa.select(Interest.id)))
+    outcomes, errors = [], []
+
+    def worker(ids):
+        worker_app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+        with worker_app.app_context():
+            for interest_id in ids:
+                try:
+                    placements.record_placement(db.session.get(Interest, interest_id),
+                                                date(2027, 1, 4), 6000)
+                    db.session.commit()
+                    outcomes.append("hired")
+                except StateError:
+                    db.session.rollback()
+                    outcomes.append("full")
+                except Exception as error:  # noqa: BLE001 (collected and asserted)
+                    db.session.rollback()
+                    errors.append(repr(error))
+            db.session.remove()
+            db.engine.dispose()
+
+    threads = [threading.Thread(target=worker, args=(interest_ids[i::8],)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    db.session.expire_all()
+    assert outcomes.count("hired") == 5 and outcomes.count("full") == 19
+    assert db.session.scalar(sa.select(Opening.filled).where(Opening.id == opening.id)) == 5
+    assert db.session.scalar(sa.select(sa.func.count(Placement.id))) == 5
