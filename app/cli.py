@@ -129,8 +129,16 @@ def i18n_update_command():
 
 
 def init_app(app):
+    from app.api.tokens import api_token_group
+    from app.backup import backup_command, restore_command
+    from app.bureau.imports import import_surveys_command
+    from app.corner.cli import bulletin_group
     from app.match_cli import match_group
+    from app.retention import purge_command
 
     for command in (seed_reference_command, seed_demo_command, demo_accounts_command,
-                    create_user_command, i18n_group, match_group):
+                    create_user_command, i18n_group, match_group, purge_command,
+                    import_surveys_command, backup_command,
+                    restore_command,
+                    api_token_group, bulletin_group):
         app.cli.add_command(command)

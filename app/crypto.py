@@ -41,6 +41,15 @@ def decrypt_text(stored: str | None) -> str | None:
         return None
 
 
+def encrypt_bytes(data: bytes) -> bytes:
+    """Encrypt a file's contents (uploads awaiting confirmation hold personal data)."""
+    return _fernet().encrypt(data)
+
+
+def decrypt_bytes(token: bytes) -> bytes:
+    return _fernet().decrypt(token)
+
+
 def keyed_hash(value: str) -> str:
     """An HMAC-SHA256 of a normalised value (ID numbers, name search keys)."""
     normalised = "".join(value.split()).upper()

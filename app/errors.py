@@ -4,11 +4,14 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 
+from app.api import api_error, is_api_request
 from models import StateError, db
 
 
 def _page(status: int, title: str, message: str):
     db.session.rollback()
+    if is_api_request():
+        return api_error(status)
     if request.accept_mimetypes.best == "application/json":
         return {"error": title, "message": message}, status
     return render_template("errors/error.html", status=status, title=title, message=message), status

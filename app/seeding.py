@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from app.admin.operations import create_user
 from models import (
     Certificate,
+    Course,
     District,
     Employer,
     Environment,
@@ -261,6 +262,8 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         fairs.append(fair)
     db.session.flush()
 
+    _load_demo_courses(demo, facility_by_code, today, report)
+
     for username, password, role, facility_index in DEMO_ACCOUNTS:
         if _by(StaffUser, StaffUser.username, username) is not None:
             continue
@@ -275,6 +278,31 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         report.count("accounts")
     db.session.flush()
     return report
+
+
+def _load_demo_courses(demo: Path, facility_by_code: dict, today: date,
+                       report: SeedReport) -> None:
+    """Add the demo skills courses (seed_data/demo/courses.csv) a facility does not have yet."""
+    path = demo / "courses.csv"
+    if not path.is_file():
+        return
+    existing = {(facility_id, name) for facility_id, name in db.session.execute(
+        sa.select(Course.facility_id, Course.name))}
+    for row in _rows(path):
+        facility = facility_by_code[row["facility"]]
+        if (facility.id, row["name"]) in existing:
+            continue
+        starts, ends = _int(row["starts_in_days"]), _int(row["ends_in_days"])
+        db.session.add(Course(
+            facility_id=facility.id, name=row["name"], category_code=row["category"] or None,
+            certificate_code=row["certificate"] or None, seats=_int(row["seats"]),
+            starts_on=today + timedelta(days=starts) if starts is not None else None,
+            ends_on=today + timedelta(days=ends) if ends is not None else None,
+            notes=row["notes"],
+        ))
+        existing.add((facility.id, row["name"]))
+        report.count("courses")
+    db.session.flush()
 
 
 def _hold_fair(fair: Fair, outcomes: list[dict], close: bool, report: SeedReport) -> None:

@@ -3,7 +3,10 @@
 This package imports nothing else of Qibu's.
 """
 
+from models.api import ApiToken
 from models.audit import AuditEvent
+from models.bulletins import Bulletin, iso_week_of, week_monday
+from models.courses import Course
 from models.db import Base, db, utcnow
 from models.employers import Employer, Opening, OpeningStatus, Shift
 from models.errors import StateError
@@ -24,9 +27,12 @@ from models.seekers import Seeker, SeekerStatus, Survey, SurveyIntention
 from models.users import LoginSession, LoginThrottle, Role, StaffUser
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "Base",
+    "Bulletin",
     "Certificate",
+    "Course",
     "District",
     "Employer",
     "Environment",
@@ -56,5 +62,7 @@ __all__ = [
     "Survey",
     "SurveyIntention",
     "db",
+    "iso_week_of",
     "utcnow",
+    "week_monday",
 ]

@@ -205,13 +205,16 @@ def is_blank(value: Any) -> bool:
     """Return True for None, NaN, pandas NA/NaT and empty or whitespace-only text."""
     if value is None:
         return True
+    if isinstance(value, str):
+        stripped = value.strip()
+        # A visible first character survives normalisation: skip it (imports ask this
+        # of every cell).
+        if stripped and not _INVISIBLE.match(stripped):
+            return False
+        return not normalize_text(value)
     if isinstance(value, float):
         return math.isnan(value)
-    if type(value).__name__ in {"NAType", "NaTType"}:
-        return True
-    if isinstance(value, str):
-        return not normalize_text(value)
-    return False
+    return type(value).__name__ in {"NAType", "NaTType"}
 
 
 def normalize_text(text: Any) -> str:

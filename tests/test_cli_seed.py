@@ -131,7 +131,7 @@ def test_every_demo_account_logs_in_to_its_own_home(app, runner):
         Role.BUREAU: ("/bureau", "的求职者"),
         Role.EMPLOYMENT: ("/employment", "用人单位和岗位"),
         Role.ORGANIZER: ("/organizer", "起步"),
-        Role.KIOSK: ("/kiosk", "展位"),
+        Role.KIOSK: ("/kiosk", "专场招聘会"),
     }
     for username, password, role, _ in DEMO_ACCOUNTS:
         client = app.test_client()

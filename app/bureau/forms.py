@@ -76,10 +76,12 @@ def survey_choices() -> dict:
             for d in db.session.scalars(sa.select(District).order_by(District.adcode))
         ],
         "certificates": [
-            (c.code, c.name(locale)) for c in db.session.scalars(sa.select(Certificate))
+            (c.code, c.name(locale))
+            for c in db.session.scalars(sa.select(Certificate).order_by(Certificate.code))
         ],
         "environments": [
-            (e.tag, e.name(locale)) for e in db.session.scalars(sa.select(Environment))
+            (e.tag, e.name(locale))
+            for e in db.session.scalars(sa.select(Environment).order_by(Environment.tag))
         ],
     }
 

@@ -31,6 +31,7 @@ from app.audit import log_event
 from app.auth.access import allow
 from app.bureau import operations
 from app.bureau.forms import SurveyImportForm
+from app.crypto import decrypt_bytes, encrypt_bytes
 from app.services.importing import (
     ImportBusy,
     ImportFileError,
@@ -84,7 +85,8 @@ def audit_import(action: str, result: ImportResult, scope: ImportScope, **detail
 
 def _store() -> UploadStore:
     config = current_app.config
-    return UploadStore(config["IMPORT_DIR"], keep_hours=config["IMPORT_KEEP_HOURS"])
+    return UploadStore(config["IMPORT_DIR"], keep_hours=config["IMPORT_KEEP_HOURS"],
+                       encrypt=encrypt_bytes, decrypt=decrypt_bytes)
 
 
 def _own_upload(token: str) -> tuple[UploadStore, dict]:
@@ -114,15 +116,15 @@ def upload():
         filename = Path(form.file.data.filename or "").name[:200]
         meta = {"user_id": current_user.id, "facility_id": current_user.facility_id,
                 "filename": filename, "kind": SURVEY_IMPORT.name}
-        path = store.save(token, form.file.data.stream, meta)
+        data = store.save(token, form.file.data.stream, meta)
 
         def progress(stage, done, total):
             store.write_progress(token, stage, done, total)
 
         try:
-            fmt = detect_format(path, filename)
+            fmt = detect_format(data, filename)
             store.update_meta(token, format=fmt)
-            result = preview_import(path, fmt, SURVEY_IMPORT, _scope(meta),
+            result = preview_import(data, fmt, SURVEY_IMPORT, _scope(meta),
                                     max_rows=current_app.config["IMPORT_MAX_ROWS"],
                                     progress=progress, name=filename)
         except ImportFileError as error:
@@ -147,11 +149,7 @@ def _limits() -> dict:
 @bp.get("/template.xlsx")
 @allow(Role.BUREAU)
 def template():
-    data = template_workbook(
-        SURVEY_IMPORT.parser(), data_title=TEMPLATE_NOTES["data_title"],
-        notes_title=TEMPLATE_NOTES["notes_title"], intro=TEMPLATE_NOTES["intro"],
-        notes_headers=TEMPLATE_NOTES["notes_headers"],
-    )
+    data = template_workbook(SURVEY_IMPORT.parser(), TEMPLATE_NOTES)
     return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                      download_name="qibu-survey-template.xlsx")
 
@@ -178,17 +176,25 @@ def preview(token):
     )
 
 
-_STAGES = {
-    "uploading": lambda p: _("Uploading the file…"),
-    "reading": lambda p: _("Reading the file…"),
-    "checking": lambda p: _("Checking rows: %(done)s of %(total)s", done=f"{p['done']:,}",
-                            total=f"{p['total']:,}"),
-    "planning": lambda p: _("Comparing with the surveys already recorded…"),
-    "writing": lambda p: _("Saving: %(done)s of %(total)s rows", done=f"{p['done']:,}",
-                           total=f"{p['total']:,}"),
-    "done": lambda p: _("Done."),
-    "failed": lambda p: _("Nothing was saved."),
-}
+def _progress_label(state: dict) -> str:
+    """The words under the progress bar for a stage of the import."""
+    stage = state["stage"]
+    done, total = format(state["done"], ","), format(state["total"], ",")
+    if stage == "uploading":
+        return _("Uploading the file…")
+    if stage == "reading" and state["total"]:
+        return _("Reading the file: row %(done)s of %(total)s", done=done, total=total)
+    if stage == "checking":
+        return _("Checking rows: %(done)s of %(total)s", done=done, total=total)
+    if stage == "planning":
+        return _("Comparing with the surveys already recorded…")
+    if stage == "writing":
+        return _("Saving: %(done)s of %(total)s rows", done=done, total=total)
+    if stage == "done":
+        return _("Done.")
+    if stage == "failed":
+        return _("Nothing was saved.")
+    return _("Reading the file…")
 
 
 @bp.get("/<token>/progress")
@@ -205,8 +211,7 @@ def progress(token):
         abort(404)
     else:
         state = store.progress(token) or {"stage": "reading", "done": 0, "total": 0}
-    label = _STAGES.get(state["stage"], _STAGES["reading"])(state)
-    return {**state, "label": label}
+    return {**state, "label": _progress_label(state)}
 
 
 @bp.post("/<token>/confirm")
@@ -263,7 +268,7 @@ def rejected(token):
     if not result.problems:
         abort(404)
     data = rejected_rows_workbook(
-        store.upload_path(token), meta["format"], result, SURVEY_IMPORT.parser(),
+        store.upload(token), meta["format"], result, SURVEY_IMPORT.parser(),
         error_header=_("What to fix"), row_header=_("Row in the file"),
         sheet_title=_("Rejected rows"),
     )

@@ -8,11 +8,19 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
 from app.services.importing import CHUNK_ROWS, ImportScope, ParsedRow, PlannedRow, Problem
-from models import Seeker, StaffUser, StateError, Survey, db, utcnow
+from models import (
+    Seeker,
+    SeekerStatus,
+    StaffUser,
+    StateError,
+    Survey,
+    SurveyIntention,
+    db,
+    utcnow,
+)
 from surveys.questionnaire import answers_for_version, load_questionnaire
 from surveys.selftest import SelfTestResult, scores_as_vector
 
@@ -89,35 +97,54 @@ def record_survey(seeker: Seeker, answers: dict, by: StaffUser, *, version: int 
     return survey
 
 
+def survey_values(answers: dict) -> dict:
+    """The survey columns canonical answers give (besides the ranked categories).
+
+    The survey form and the spreadsheet import both store a survey through this one
+    mapping, so a survey means the same whichever way it was entered.
+    """
+    return {
+        "answers": dict(answers),
+        "salary_min": answers.get("salary_min"),
+        "salary_hoped": answers.get("salary_hoped"),
+        "home_district": answers.get("home_district") or None,
+        "districts": list(answers.get("districts") or []),
+        "needs_accommodation": bool(answers.get("needs_accommodation")),
+        "shifts": list(answers.get("shifts") or []),
+        "work_pattern": answers.get("work_pattern") or "full_time",
+        "education": answers.get("education"),
+        "work_history": [
+            {"category": row.get("category"), "years": float(row.get("years") or 0)}
+            for row in answers.get("work_history") or []
+        ],
+        "certificates": list(answers.get("certificates") or []),
+        "skills_text": answers.get("skills_text") or "",
+        "health_limits": answers.get("health_limits") or "",
+        "avoid": list(answers.get("avoid") or []),
+        "training_interests": list(answers.get("training_interests") or []),
+    }
+
+
 def apply_answers(survey: Survey, seeker: Seeker, answers: dict, by: StaffUser | None, *,
                   seeker_facts: bool = True, audit: bool = True) -> None:
     """Copy canonical answers onto the survey's columns and the seeker's current facts.
 
     With `seeker_facts` False (an older survey imported after a newer one) the seeker's
-    education, release date and consents are left as the newer survey set them; with
-    `audit` False consent changes are not logged one by one (an import logs itself).
+    education, release date and consents are left as the newer survey set them.
     """
-    survey.answers = dict(answers)
     survey.set_categories(list(answers.get("categories") or []))
-    survey.salary_min = answers.get("salary_min")
-    survey.salary_hoped = answers.get("salary_hoped")
-    survey.home_district = answers.get("home_district") or None
-    survey.districts = list(answers.get("districts") or [])
-    survey.needs_accommodation = bool(answers.get("needs_accommodation"))
-    survey.shifts = list(answers.get("shifts") or [])
-    survey.work_pattern = answers.get("work_pattern") or "full_time"
-    survey.education = answers.get("education")
-    survey.work_history = [
-        {"category": row.get("category"), "years": float(row.get("years") or 0)}
-        for row in answers.get("work_history") or []
-    ]
-    survey.certificates = list(answers.get("certificates") or [])
-    survey.skills_text = answers.get("skills_text") or ""
-    survey.health_limits = answers.get("health_limits") or ""
-    survey.avoid = list(answers.get("avoid") or [])
-    survey.training_interests = list(answers.get("training_interests") or [])
-    if not seeker_facts:
-        return
+    for name, value in survey_values(answers).items():
+        setattr(survey, name, value)
+    if seeker_facts:
+        apply_seeker_facts(seeker, answers, by, audit=audit)
+
+
+def apply_seeker_facts(seeker: Seeker, answers: dict, by: StaffUser | None, *,
+                       audit: bool = True) -> None:
+    """Set the facts a seeker's latest survey gives: education, release date, consents.
+
+    With `audit` False consent changes are not logged one by one (an import logs itself).
+    """
     if answers.get("education") is not None:
         seeker.education = answers["education"]
     if answers.get("expected_release_date"):
@@ -174,6 +201,11 @@ def _comparable(answers: dict | None, questionnaire) -> dict:
     return canonical
 
 
+def _same_answers(stored: dict | None, new: dict, questionnaire) -> bool:
+    """Whether stored answers say what the new ones say (list order aside)."""
+    return stored == new or _comparable(stored, questionnaire) == _comparable(new, questionnaire)
+
+
 def _latest_survey_dates(seeker_ids: Iterable[int]) -> dict[int, date]:
     ids = sorted(set(seeker_ids))
     latest = {}
@@ -196,16 +228,18 @@ def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
     """
     questionnaire = load_questionnaire()
     codes = sorted({row.record["code"] for row in rows})
-    known: dict[str, tuple[int, int, str]] = {}
+    known: dict[str, tuple[int, int]] = {}
     for chunk in _chunks(codes):
-        for seeker_id, code, facility_id, name in db.session.execute(
-            sa.select(Seeker.id, Seeker.code, Seeker.facility_id, Seeker.name)
-            .where(Seeker.code.in_(chunk))
+        for seeker_id, code, facility_id in db.session.execute(
+            sa.select(Seeker.id, Seeker.code, Seeker.facility_id).where(Seeker.code.in_(chunk))
         ):
-            known[code] = (seeker_id, facility_id, name)
+            known[code] = (seeker_id, facility_id)
     own_ids = sorted(v[0] for v in known.values() if v[1] == scope.facility_id)
+    names: dict[int, str] = {}  # only the importing facility's names are decrypted
     stored: dict[tuple[int, str], dict] = {}
     for chunk in _chunks(own_ids):
+        names.update(db.session.execute(
+            sa.select(Seeker.id, Seeker.name).where(Seeker.id.in_(chunk))).all())
         for seeker_id, surveyed_on, answers in db.session.execute(
             sa.select(Survey.seeker_id, Survey.surveyed_on, Survey.answers)
             .where(Survey.seeker_id.in_(chunk))
@@ -224,15 +258,15 @@ def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
         record = row.record
         code, name = record["code"], record["personal"].get("name") or ""
         if code in known:
-            seeker_id, facility_id, registered_name = known[code]
+            seeker_id, facility_id = known[code]
             if facility_id != scope.facility_id:
                 reject(row, "seeker_code", code, "survey.code_elsewhere", text=code)
-            elif name and not _same_name(name, registered_name):
+            elif name and not _same_name(name, names[seeker_id]):
                 reject(row, "name", name, "survey.name_mismatch", text=name)
             elif (seeker_id, record["surveyed_on"]) not in stored:
                 planned.append(PlannedRow(row.row, "create", record))
-            elif _comparable(stored[(seeker_id, record["surveyed_on"])], questionnaire) == \
-                    _comparable(record["answers"], questionnaire):
+            elif _same_answers(stored[(seeker_id, record["surveyed_on"])], record["answers"],
+                               questionnaire):
                 planned.append(PlannedRow(row.row, "unchanged", record))
             else:
                 planned.append(PlannedRow(row.row, "update", record))
@@ -252,61 +286,120 @@ def import_surveys(rows: list[PlannedRow], scope: ImportScope,
                    progress: Callable[[int], None] = lambda done: None) -> None:
     """Write planned survey rows: new seekers, new surveys and corrected surveys.
 
-    Surveys are stored as the survey form stores them (`apply_answers`); a survey older
-    than the seeker's latest leaves the seeker's current facts alone. Flushes every
-    CHUNK_ROWS rows and never commits; per-row audit events are left to the one event
-    the caller logs for the whole import.
+    Each survey is stored through `survey_values` and each seeker's facts through
+    `apply_seeker_facts`, as the survey form stores them; a survey older than the
+    seeker's latest leaves the seeker's facts alone. Rows are written CHUNK_ROWS at a
+    time with bulk statements (a handful of queries per chunk, none per row), inside the
+    session's transaction: nothing is committed here, so a failure leaves nothing. The
+    caller logs one audit event for the whole import instead of one per row.
     """
     by = scope.user
-    questionnaire = load_questionnaire()
+    by_id = by.id if by is not None else None
+    version = load_questionnaire().version
+    now = utcnow()
     codes = sorted({row.record["code"] for row in rows})
     seekers: dict[str, Seeker] = {}
     for chunk in _chunks(codes):
         seekers.update((s.code, s) for s in db.session.scalars(
             sa.select(Seeker).where(Seeker.code.in_(chunk),
                                     Seeker.facility_id == scope.facility_id)))
-    surveys: dict[tuple[int, date], Survey] = {}
+    survey_ids: dict[tuple[int, date], int] = {}
     for chunk in _chunks(sorted(s.id for s in seekers.values())):
-        for survey in db.session.scalars(
-            sa.select(Survey).where(Survey.seeker_id.in_(chunk))
-            .options(selectinload(Survey.intentions))
-        ):
-            surveys[(survey.seeker_id, survey.surveyed_on)] = survey
+        survey_ids.update(((seeker_id, day), survey_id) for survey_id, seeker_id, day in
+                          db.session.execute(sa.select(Survey.id, Survey.seeker_id,
+                                                       Survey.surveyed_on)
+                                             .where(Survey.seeker_id.in_(chunk))))
     # Only a seeker's latest survey sets their current facts (release date, consents …).
     latest: dict[str, date] = {}
     for row in rows:
-        surveyed_on = date.fromisoformat(row.record["surveyed_on"])
-        latest[row.record["code"]] = max(surveyed_on, latest.get(row.record["code"], surveyed_on))
-    stored_latest = _latest_survey_dates(s.id for s in seekers.values())
-    for code, seeker in seekers.items():
-        if seeker.id in stored_latest:
-            latest[code] = max(latest[code], stored_latest[seeker.id])
+        day = date.fromisoformat(row.record["surveyed_on"])
+        latest[row.record["code"]] = max(day, latest.get(row.record["code"], day))
+    code_of = {seeker.id: code for code, seeker in seekers.items()}
+    for seeker_id, stored in _latest_survey_dates(code_of).items():
+        latest[code_of[seeker_id]] = max(latest[code_of[seeker_id]], stored)
 
-    for done, row in enumerate(rows, start=1):
-        record = row.record
-        surveyed_on = date.fromisoformat(record["surveyed_on"])
-        seeker = seekers.get(record["code"])
-        survey = None
-        if seeker is None:
-            personal = {k: record["personal"].get(k) for k in _PERSONAL}
+    # Seekers first, all of them: a new seeker's rows may fall in different chunks.
+    new_seekers: dict[str, Seeker] = {}
+    for row in rows:
+        code = row.record["code"]
+        if code not in seekers and code not in new_seekers:
+            personal = {k: row.record["personal"].get(k) for k in _PERSONAL}
             personal["hukou_shanghai"] = bool(personal["hukou_shanghai"])
-            seeker = Seeker(code=record["code"], facility_id=scope.facility_id, **personal)
-            db.session.add(seeker)
-            seekers[record["code"]] = seeker
-        elif seeker.id is not None:
-            survey = surveys.get((seeker.id, surveyed_on))
-        if survey is None:
-            # a new seeker's survey joins it through the relationship (no id yet)
-            survey = (Survey(seeker_id=seeker.id, surveyed_on=surveyed_on, source="import")
-                      if seeker.id is not None else
-                      Survey(seeker=seeker, surveyed_on=surveyed_on, source="import"))
-            db.session.add(survey)
-        apply_answers(survey, seeker, record["answers"], by,
-                      seeker_facts=surveyed_on >= latest[record["code"]], audit=False)
-        survey.questionnaire_version = questionnaire.version
-        survey.recorded_by_id = by.id if by is not None else None
-        if done % CHUNK_ROWS == 0:
-            db.session.flush()
-            progress(done)
-    db.session.flush()
+            # a transient object (never added to the session): the model's own rules set
+            # the name's search key and the consents; its columns are inserted in bulk
+            new_seekers[code] = Seeker(code=code, facility_id=scope.facility_id, **personal)
+    for row in rows:
+        code = row.record["code"]
+        if date.fromisoformat(row.record["surveyed_on"]) >= latest[code]:
+            apply_seeker_facts(seekers.get(code) or new_seekers[code], row.record["answers"],
+                               by, audit=False)
+    new_codes = list(new_seekers)
+    for chunk in _chunks(new_codes, CHUNK_ROWS):
+        db.session.execute(Seeker.__table__.insert(),
+                           [_seeker_columns(new_seekers[code], now) for code in chunk])
+        for seeker_id, code in db.session.execute(
+            sa.select(Seeker.id, Seeker.code).where(Seeker.code.in_(chunk))
+        ):
+            new_seekers[code].id = seeker_id
+    db.session.flush()  # the facts of seekers registered before
+    ids = {code: seeker.id for code, seeker in {**seekers, **new_seekers}.items()}
+
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start:start + CHUNK_ROWS]
+        _write_survey_chunk(chunk, ids, survey_ids, by_id, version, now)
+        progress(start + len(chunk))
     progress(len(rows))
+
+
+def _write_survey_chunk(rows, ids, survey_ids, by_id, version, now):
+    """Insert and update the chunk's surveys, then their ranked intentions.
+
+    Inserts are Core executemany statements on the tables (the ORM's bulk path costs
+    several times more per row); the rows carry every column, defaults included.
+    """
+    inserts, updates, intentions = [], [], {}
+    for row in rows:
+        record = row.record
+        seeker_id = ids[record["code"]]
+        day = date.fromisoformat(record["surveyed_on"])
+        values = {**survey_values(record["answers"]), "questionnaire_version": version,
+                  "recorded_by_id": by_id, "updated_at": now}
+        survey_id = survey_ids.get((seeker_id, day))
+        if survey_id is None:
+            inserts.append({**values, "seeker_id": seeker_id, "surveyed_on": day,
+                            "source": "import", "created_at": now})
+        else:
+            updates.append({**values, "id": survey_id})
+        intentions[(seeker_id, day)] = list(record["answers"].get("categories") or [])
+    if inserts:
+        db.session.execute(Survey.__table__.insert(), inserts)
+        for survey_id, seeker_id, day in db.session.execute(
+            sa.select(Survey.id, Survey.seeker_id, Survey.surveyed_on).where(
+                Survey.seeker_id.in_(sorted({v["seeker_id"] for v in inserts})))
+        ):
+            survey_ids[(seeker_id, day)] = survey_id
+    if updates:
+        db.session.execute(sa.update(Survey), updates)
+        db.session.execute(sa.delete(SurveyIntention).where(
+            SurveyIntention.survey_id.in_([v["id"] for v in updates])))
+    ranked = [{"survey_id": survey_ids[key], "rank": rank, "category_code": code}
+              for key, codes in intentions.items()
+              for rank, code in enumerate(codes, start=1)]
+    if ranked:
+        db.session.execute(SurveyIntention.__table__.insert(), ranked)
+
+
+_SEEKER_DEFAULTS = {"education": 0, "hukou_shanghai": False, "consent_share": False,
+                    "consent_contact": False, "status": SeekerStatus.IN_FACILITY}
+
+
+def _seeker_columns(seeker: Seeker, now) -> dict:
+    """A transient seeker's row: every column, defaults filled in, ready to insert."""
+    columns = [c.key for c in sa.inspect(Seeker).column_attrs if c.key != "id"]
+    # the instance dict holds what was set; reading unset attributes through the ORM
+    # would cost more than everything else here
+    values = dict.fromkeys(columns)
+    values.update(_SEEKER_DEFAULTS)
+    values.update((k, v) for k, v in vars(seeker).items() if k in values and v is not None)
+    values["created_at"] = now
+    return values

@@ -11,6 +11,7 @@ from app.audit import log_event
 from app.auth.access import allow
 from app.bureau import operations
 from app.bureau.forms import SeekerForm, selftest_form_class, survey_form_class
+from app.corner.training import courses_by_certificate
 from app.i18n import locale_code
 from app.services.matching import ranked_openings_for
 from models import Role, Seeker, StateError, Survey, db
@@ -78,6 +79,7 @@ def seeker(code):
     recommendations = ranked_openings_for(seeker, k=10) if seeker.surveys else []
     return render_template("bureau/seeker.html", seeker=seeker, fits=fits,
                            recommendations=recommendations,
+                           courses=courses_by_certificate(seeker.facility_id),
                            questionnaire=load_questionnaire())
 
 

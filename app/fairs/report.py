@@ -125,8 +125,9 @@ def published_report(fair: Fair) -> dict:
     by_category["placements"] = placements.cells
     if placements.total is not None and table["placements"].sum() == figures["placements"]:
         shown["placements"] = placements.total
-    by_category.index = [category_name(code) for code in by_category.index]
-    return {"fair": fair, "figures": shown, "by_category": by_category}
+    codes = list(by_category.index)
+    by_category.index = [category_name(code) for code in codes]
+    return {"fair": fair, "figures": shown, "by_category": by_category, "category_codes": codes}
 
 
 def report_workbook(reports: list[dict]) -> bytes:

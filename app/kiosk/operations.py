@@ -11,6 +11,7 @@ from app.fairs import recording
 from app.fairs.operations import normalize_badge_code
 from models import (
     Fair,
+    FairEmployer,
     FairOpening,
     FairParticipant,
     FairRecommendation,
@@ -77,6 +78,15 @@ def planned_openings(participant: FairParticipant) -> list[FairRecommendation]:
         .options(selectinload(FairRecommendation.opening).selectinload(Opening.employer))
         .order_by(FairRecommendation.rank)
     ).all()
+
+
+def booths_by_opening(fair: Fair) -> dict[int, str | None]:
+    """The booth of every opening offered at the fair, in one query (not one per booth)."""
+    return dict(db.session.execute(
+        sa.select(FairOpening.opening_id, FairEmployer.booth)
+        .join(FairEmployer, FairEmployer.id == FairOpening.fair_employer_id)
+        .where(FairOpening.fair_id == fair.id)
+    ).all())
 
 
 def fair_openings(fair: Fair) -> list[tuple[Opening, str | None]]:

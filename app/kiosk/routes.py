@@ -17,6 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from app.auth.access import allow
 from app.bureau.operations import record_selftest
@@ -24,7 +25,7 @@ from app.fairs.operations import format_badge_code
 from app.fairs.routes import given_name
 from app.kiosk import operations
 from app.services.matching import ranked_openings_for
-from models import Fair, JobCategory, Role, StateError, db, utcnow
+from models import Fair, JobCategory, Opening, Role, StateError, db, utcnow
 from surveys.selftest import (
     RIASEC,
     best_fitting_categories,
@@ -115,18 +116,35 @@ def options():
     if back:
         return back
     plan = operations.planned_openings(participant)
-    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
+    booths = operations.booths_by_opening(fair)
     planned_ids = {rec.opening_id for rec in plan}
-    more = []
-    if participant.seeker.surveys:
-        more = [r for r in ranked_openings_for(participant.seeker, k=30)
-                if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
+    more = _more_that_fit(participant, booths, planned_ids)
     return render_template(
         "kiosk/options.html",
         **_common(fair, visitor=participant, name=given_name(participant.seeker.name),
                   plan=plan, more=more, booths=booths,
                   interested=operations.interested_openings(fair, participant)),
     )
+
+
+def _more_that_fit(participant, booths, planned_ids) -> list[dict]:
+    """Up to 5 more fitting openings at the fair, ranked once per visit (and after the
+    self-test), so each page view does not rank every opening again."""
+    state = session.get(operations.SESSION_KEY) or {}
+    cached = state.get("more")
+    if cached is None:
+        cached = []
+        if participant.seeker.surveys:
+            cached = [{"id": r["opening"].id, "reasons": r["reasons"]}
+                      for r in ranked_openings_for(participant.seeker, k=30)
+                      if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
+        state["more"] = cached
+        session[operations.SESSION_KEY] = state
+    openings = {o.id: o for o in db.session.scalars(
+        sa.select(Opening).where(Opening.id.in_([c["id"] for c in cached]))
+        .options(selectinload(Opening.employer)))}
+    return [{"opening": openings[c["id"]], "reasons": c["reasons"]}
+            for c in cached if c["id"] in openings]
 
 
 @bp.post("/interest/<int:opening_id>")
@@ -154,7 +172,7 @@ def slip():
     participant, back = _require_visitor(fair)
     if back:
         return back
-    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
+    booths = operations.booths_by_opening(fair)
     wanted = operations.interested_openings(fair, participant)
     plan = operations.planned_openings(participant)
     chosen = [rec.opening for rec in plan if rec.opening_id in wanted] or \
@@ -192,6 +210,7 @@ def selftest():
             db.session.commit()
             state["answers"] = {}
             state["result"] = True
+            state.pop("more", None)  # the self-test changes what fits
             session[operations.SESSION_KEY] = state
             return redirect(url_for("kiosk.selftest_result"))
         return redirect(url_for("kiosk.selftest"))

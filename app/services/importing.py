@@ -33,14 +33,14 @@ import time
 import zipfile
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -51,7 +51,6 @@ from models.values import ValueParseError, is_blank, normalize_text
 CHUNK_ROWS = 500  # rows checked (and written) between progress reports
 HEADER_SEARCH_ROWS = 20
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # an XLSX that unpacks to more is refused
-FORMATS = ("xlsx", "csv")
 
 ENGINE_MESSAGES = {
     "import.wrong_type": _l(
@@ -239,7 +238,14 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 # --------------------------------------------------------------------------- reading
 
 
-def detect_format(path: Path, name: str = "") -> str:
+Source = Path | str | bytes  # a file, or its contents
+
+
+def _contents(source: Source) -> bytes:
+    return source if isinstance(source, bytes) else Path(source).read_bytes()
+
+
+def detect_format(source: Source, name: str = "") -> str:
     """Return 'xlsx' or 'csv' from the file's first bytes (and its name for CSV).
 
     Raises
@@ -247,43 +253,77 @@ def detect_format(path: Path, name: str = "") -> str:
     ImportFileError
         ``import.old_excel``, ``import.wrong_type``.
     """
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    shown = name or Path(path).name
+    head = _contents(source)[:8]
+    shown = name or ("" if isinstance(source, bytes) else Path(source).name)
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise ImportFileError("import.old_excel", name=shown)
-    if name.lower().endswith((".csv", ".txt")) or Path(path).suffix.lower() == ".csv":
+    if shown.lower().endswith((".csv", ".txt")):
         return "csv"
     raise ImportFileError("import.wrong_type", name=shown)
 
 
-def read_frames(path: Path, fmt: str, name: str = "") -> dict[str, pd.DataFrame]:
-    """Read every sheet as raw cells (no header, objects as written), keyed by sheet name.
+def read_frames(source: Source, fmt: str, name: str = "", *, max_rows: int | None = None,
+                progress: Progress = _no_progress) -> dict[str, pd.DataFrame]:
+    """Read every sheet as raw cells (no header, values as typed), keyed by sheet name.
 
-    Row ``i`` of each frame is row ``i + 1`` in Excel.
+    Row ``i`` of each frame is row ``i + 1`` in Excel. An XLSX workbook is read row by
+    row with openpyxl (read-only, cached values), reporting progress, and each sheet
+    becomes a DataFrame of objects: numbers stay numbers and date cells datetimes, for
+    the row parser to read. Reading stops as soon as a sheet has more than `max_rows`
+    filled rows.
+
+    Raises
+    ------
+    ImportFileError
+        ``import.unreadable``, ``import.unpacked_too_large``, ``import.too_many_rows``,
+        or the CSV errors.
     """
-    shown = name or Path(path).name
+    data = _contents(source)
+    shown = name or ("" if isinstance(source, bytes) else Path(source).name)
     if fmt == "csv":
-        return {"": _read_csv(path, shown)}
+        return {"": _read_csv(data, shown)}
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
     except zipfile.BadZipFile as error:
         raise ImportFileError("import.unreadable", name=shown) from error
     if unpacked > MAX_UNPACKED_BYTES:
         raise ImportFileError("import.unpacked_too_large", name=shown)
     try:
-        frames = pd.read_excel(path, sheet_name=None, header=None, dtype=object,
-                               engine="openpyxl")
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True,
+                             keep_links=False)
     except Exception as error:  # openpyxl raises many types for a damaged file
         raise ImportFileError("import.unreadable", name=shown) from error
-    return {str(sheet): frame for sheet, frame in frames.items()}
+    try:
+        return {sheet.title: _read_sheet(sheet, max_rows, progress)
+                for sheet in book.worksheets}
+    except ImportFileError:
+        raise
+    except Exception as error:
+        raise ImportFileError("import.unreadable", name=shown) from error
+    finally:
+        book.close()
 
 
-def _read_csv(path: Path, shown: str) -> pd.DataFrame:
-    raw = Path(path).read_bytes()
+def _read_sheet(sheet, max_rows: int | None, progress: Progress) -> pd.DataFrame:
+    total = sheet.max_row or 0  # from the sheet's dimension, which Excel always writes
+    limit = None if max_rows is None else max_rows + HEADER_SEARCH_ROWS
+    rows, filled = [], 0
+    for values in sheet.iter_rows(values_only=True):
+        rows.append(values)
+        if any(v is not None and v != "" for v in values):
+            filled += 1
+            if limit is not None and filled > limit:
+                raise ImportFileError("import.too_many_rows", rows=f"{max_rows:,}+",
+                                      max=f"{max_rows:,}")
+        if len(rows) % CHUNK_ROWS == 0:
+            progress("reading", len(rows), max(total, len(rows)))
+    return pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
+
+
+def _read_csv(raw: bytes, shown: str) -> pd.DataFrame:
     # Excel's "Unicode text" is UTF-16 with a byte-order mark; other NULs mean binary.
     encodings = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
         "utf-8-sig", "gb18030")
@@ -541,7 +581,10 @@ class ImportResult:
         }
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        # shallow copies: dataclasses.asdict deep-copies every record, seconds for 10k rows
+        data = {**vars(self), "planned": [vars(row) for row in self.planned],
+                "problems": [vars(problem) for problem in self.problems]}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str) -> ImportResult:
@@ -551,7 +594,7 @@ class ImportResult:
         return cls(**data)
 
 
-def preview_import(path: Path, fmt: str, kind: ImportKind, scope: ImportScope, *,
+def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScope, *,
                    max_rows: int, progress: Progress = _no_progress,
                    name: str = "") -> ImportResult:
     """Read and check a file and plan its rows against the database; write nothing.
@@ -563,7 +606,8 @@ def preview_import(path: Path, fmt: str, kind: ImportKind, scope: ImportScope, *
     """
     progress("reading", 0, 0)
     parser = kind.parser()
-    table = locate_table(read_frames(path, fmt, name), parser.columns)
+    frames = read_frames(source, fmt, name, max_rows=max_rows, progress=progress)
+    table = locate_table(frames, parser.columns)
     parsed, problems, rows = check_rows(table, parser, max_rows=max_rows, progress=progress)
     progress("planning", 0, len(parsed))
     planned, plan_problems = kind.plan(parsed, scope)
@@ -603,8 +647,9 @@ def confirm_import(preview: ImportResult, kind: ImportKind, scope: ImportScope, 
 def import_file(path: Path, kind: ImportKind, scope: ImportScope, *, max_rows: int,
                 dry_run: bool = False, progress: Progress = _no_progress) -> ImportResult:
     """Preview a file and, unless `dry_run`, write it (the command line's one step)."""
-    fmt = detect_format(path, str(path))
-    result = preview_import(path, fmt, kind, scope, max_rows=max_rows, progress=progress,
+    data = Path(path).read_bytes()
+    fmt = detect_format(data, Path(path).name)
+    result = preview_import(data, fmt, kind, scope, max_rows=max_rows, progress=progress,
                             name=Path(path).name)
     if dry_run:
         return result
@@ -628,14 +673,14 @@ def _cell_for_excel(value: Any) -> Any:
     return value
 
 
-def rejected_rows_workbook(path: Path, fmt: str, result: ImportResult, parser: RowParser,
+def rejected_rows_workbook(source: Source, fmt: str, result: ImportResult, parser: RowParser,
                            *, error_header: str, row_header: str, sheet_title: str) -> bytes:
     """The rejected rows as they were in the file, plus the row number and the errors.
 
     The header row keeps the file's headers, so after fixing the rows the workbook can be
     imported again (the two added columns are ignored then).
     """
-    table = locate_table(read_frames(path, fmt), parser.columns)
+    table = locate_table(read_frames(source, fmt), parser.columns)
     messages: dict[int, list[str]] = {}
     for problem in sorted(result.problems, key=lambda p: p.row):
         text = problem.message(parser.messages)
@@ -673,13 +718,17 @@ def rejected_rows_workbook(path: Path, fmt: str, result: ImportResult, parser: R
     return _save(workbook)
 
 
-def template_workbook(parser: RowParser, *, data_title: str, notes_title: str,
-                      intro: Sequence[str], notes_headers: Sequence[str]) -> bytes:
+def template_workbook(parser: RowParser, notes: Mapping[str, Any]) -> bytes:
     """An empty import template: the headers in Chinese, and a notes sheet that
-    explains each column in Chinese and English and lists the accepted names."""
+    explains each column in Chinese and English and lists the accepted names.
+
+    `notes` holds the kind's sheet names and bilingual wording: ``data_title``,
+    ``notes_title``, ``intro`` (lines), ``notes_headers``, ``required_mark`` and
+    ``list_headers``.
+    """
     workbook = Workbook()
     data = workbook.active
-    data.title = data_title[:31]
+    data.title = notes["data_title"][:31]
     columns = list(parser.columns)
     data.append([c.header["zh"] for c in columns])
     for index, column in enumerate(columns, start=1):
@@ -688,47 +737,47 @@ def template_workbook(parser: RowParser, *, data_title: str, notes_title: str,
         cell.fill = _HEADER_FILL
         data.column_dimensions[get_column_letter(index)].width = max(
             12, len(column.header["zh"]) * 2 + 4)
-        if column.is_date:
-            for row in range(2, 1002):
-                data.cell(row=row, column=index).number_format = "yyyy-mm-dd"
+        if column.is_date:  # a column style: typed dates show as dates, no cells are made
+            data.column_dimensions[get_column_letter(index)].number_format = "yyyy-mm-dd"
     data.freeze_panes = "A2"
 
-    notes = workbook.create_sheet(notes_title[:31])
-    for line in intro:
-        notes.append([line])
-    notes.append([])
-    notes.append(list(notes_headers))
-    header_row = notes.max_row
+    sheet = workbook.create_sheet(notes["notes_title"][:31])
+    for line in notes["intro"]:
+        sheet.append([line])
+    sheet.append([])
+    sheet.append(list(notes["notes_headers"]))
+    header_row = sheet.max_row
     for index, column in enumerate(columns, start=1):
-        notes.append([get_column_letter(index), column.header["zh"], column.header["en"],
-                      "是 yes" if column.required else "", column.help["zh"],
+        sheet.append([get_column_letter(index), column.header["zh"], column.header["en"],
+                      notes["required_mark"] if column.required else "", column.help["zh"],
                       column.help["en"], column.example])
-    for cell in notes[header_row]:
+    for cell in sheet[header_row]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
     for letter, width in zip("ABCDEFG", (6, 18, 24, 9, 60, 60, 20), strict=True):
-        notes.column_dimensions[letter].width = width
-    for row in notes.iter_rows(min_row=header_row + 1):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=header_row + 1):
         for cell in row:
             cell.alignment = _WRAP
 
     position = {c.key: index for index, c in enumerate(columns, start=1)}
+    name_zh, name_en, code = notes["list_headers"]
     for title, options, dropdown_keys in parser.code_lists():
-        notes.append([])
-        notes.append([f"{title['zh']} / {title['en']}"])
-        notes.cell(row=notes.max_row, column=1).font = _HEADER_FONT
-        notes.append(["", "中文名称", "English name", "", "代码 code"])
-        first = notes.max_row + 1
+        sheet.append([])
+        sheet.append([f"{title['zh']} / {title['en']}"])
+        sheet.cell(row=sheet.max_row, column=1).font = _HEADER_FONT
+        sheet.append(["", name_zh, name_en, "", code])
+        first = sheet.max_row + 1
         for option in options:
-            notes.append(["", option.name_zh, option.name_en, "", option.code])
-        last = notes.max_row
+            sheet.append(["", option.name_zh, option.name_en, "", option.code])
+        last = sheet.max_row
         for key in dropdown_keys:
             if key not in position or last < first:
                 continue
             letter = get_column_letter(position[key])
             # a drop-down of the Chinese names; other spellings still import
             validation = DataValidation(
-                type="list", formula1=f"='{notes.title}'!$B${first}:$B${last}",
+                type="list", formula1=f"='{sheet.title}'!$B${first}:$B${last}",
                 allow_blank=True, showErrorMessage=False,
             )
             validation.add(f"{letter}2:{letter}1001")
@@ -754,11 +803,19 @@ class ImportBusy(Exception):
 
 class UploadStore:
     """Uploaded files in ``root/<token>/``: the file (never under the user's name), its
-    owner, the progress and the preview. Folders older than `keep_hours` are purged."""
+    owner, the progress and the preview. Folders older than `keep_hours` are purged.
 
-    def __init__(self, root: Path | str, keep_hours: float = 24):
+    The file and the preview hold personal data: with `encrypt` and `decrypt` (bytes to
+    bytes) they are stored encrypted, as the database keeps names.
+    """
+
+    def __init__(self, root: Path | str, keep_hours: float = 24, *,
+                 encrypt: Callable[[bytes], bytes] | None = None,
+                 decrypt: Callable[[bytes], bytes] | None = None):
         self.root = Path(root)
         self.keep_seconds = keep_hours * 3600
+        self.encrypt = encrypt or (lambda data: data)
+        self.decrypt = decrypt or (lambda data: data)
 
     @staticmethod
     def new_token() -> str:
@@ -776,19 +833,22 @@ class UploadStore:
     def exists(self, token: str) -> bool:
         return self.valid_token(token) and (self.folder(token) / "meta.json").is_file()
 
-    def save(self, token: str, stream, meta: Mapping[str, Any]) -> Path:
-        """Store an uploaded stream under `token` with its metadata; return the file."""
+    def save(self, token: str, stream, meta: Mapping[str, Any]) -> bytes:
+        """Store an uploaded stream under `token` with its metadata; return its contents.
+
+        The web server's upload limit (MAX_CONTENT_LENGTH) bounds the stream.
+        """
         self.purge()
         folder = self.folder(token)
         folder.mkdir(parents=True, exist_ok=False)
-        path = folder / "upload"
-        with open(path, "wb") as handle:
-            shutil.copyfileobj(stream, handle, 1024 * 1024)
+        data = stream.read()
+        (folder / "upload").write_bytes(self.encrypt(data))
         self._write(folder / "meta.json", {**meta, "stored_at": time.time()})
-        return path
+        return data
 
-    def upload_path(self, token: str) -> Path:
-        return self.folder(token) / "upload"
+    def upload(self, token: str) -> bytes:
+        """The stored file's contents."""
+        return self.decrypt((self.folder(token) / "upload").read_bytes())
 
     def meta(self, token: str) -> dict | None:
         return self._read(self.folder(token) / "meta.json") if self.exists(token) else None
@@ -807,16 +867,16 @@ class UploadStore:
         return self._read(path) if path.is_file() else None
 
     def save_result(self, token: str, result: ImportResult) -> None:
-        path = self.folder(token) / "result.json"
+        path = self.folder(token) / "result"
         temporary = path.with_suffix(".tmp")
-        temporary.write_text(result.to_json(), encoding="utf-8")
+        temporary.write_bytes(self.encrypt(result.to_json().encode("utf-8")))
         os.replace(temporary, path)
 
     def load_result(self, token: str) -> ImportResult | None:
-        path = self.folder(token) / "result.json"
+        path = self.folder(token) / "result"
         if not path.is_file():
             return None
-        return ImportResult.from_json(path.read_text(encoding="utf-8"))
+        return ImportResult.from_json(self.decrypt(path.read_bytes()).decode("utf-8"))
 
     def delete(self, token: str) -> None:
         shutil.rmtree(self.folder(token), ignore_errors=True)

@@ -26,7 +26,6 @@ from models import (
     InterestStage,
     Opening,
     Role,
-    Seeker,
     db,
 )
 

@@ -1,0 +1,172 @@
+"""The API's OpenAPI 3.1 document, written from the same parameter definitions the views use.
+
+Response schemas forbid properties they do not list, so a test that validates responses
+against them (tests/api/test_schemathesis.py) also proves no other field is published.
+"""
+
+from app.api.params import FAIR_CODE, OPENING_FILTERS, OPENING_ID, Param
+from app.fairs.report import PEOPLE_COUNTS, RETENTION_MONTHS
+from surveys.summary import SMALL, WITHHELD
+
+VERSION = "1.0.0"
+
+
+def _object(properties: dict, description: str = "") -> dict:
+    schema = {"type": "object", "properties": properties, "required": list(properties),
+              "additionalProperties": False}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def _nullable(schema: dict) -> dict:
+    kind = schema["type"]
+    return {**schema, "type": [kind, "null"]} if isinstance(kind, str) else schema
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _list_of(name: str) -> dict:
+    return _object({"items": {"type": "array", "items": _ref(name)}})
+
+
+STRING = {"type": "string"}
+COUNT = {"type": "integer", "minimum": 0}
+SHARE = {"type": ["number", "null"], "minimum": 0, "maximum": 1}
+
+SCHEMAS = {
+    "Error": _object({
+        "error": {**STRING, "description": "A stable code, e.g. not_found or unauthorized."},
+        "message": {**STRING, "description": "What went wrong, in English."},
+    }),
+    "Category": _object({"code": STRING, "name_zh": STRING, "name_en": STRING},
+                        "A job category (岗位类别)."),
+    "District": _object({"adcode": {"type": "string", "pattern": "^[0-9]{6}$"},
+                         "name_zh": STRING, "name_en": STRING}, "A district of Shanghai."),
+    "Opening": _object({
+        "id": {"type": "integer", "minimum": 1},
+        "title": STRING,
+        "description": STRING,
+        "category": _ref("Category"),
+        "employer": _object({
+            "name": STRING,
+            "industry": STRING,
+            "district": {"anyOf": [_ref("District"), {"type": "null"}]},
+        }, "The company (no contact person or phone)."),
+        "district": {"anyOf": [_ref("District"), {"type": "null"}]},
+        "pay": _object({
+            "min": _nullable({"type": "integer"}),
+            "max": _nullable({"type": "integer"}),
+            "text": {**STRING, "description": "The pay as the employer wrote it."},
+        }, "Monthly pay in yuan; null where not stated."),
+        "accommodation": {"type": "boolean"},
+        "shift": {"type": "string", "enum": ["day", "night", "rotating"]},
+        "education_min": {"type": "integer", "minimum": 0, "maximum": 6,
+                          "description": "0 none, 1 primary, 2 junior middle, 3 senior high or "
+                                         "vocational, 4 junior college, 5 bachelor, "
+                                         "6 postgraduate."},
+        "experience_min_years": {"type": "number", "minimum": 0},
+        "certificates_required": {"type": "array", "items": STRING},
+        "environments": {"type": "array", "items": STRING,
+                         "description": "Work environment tags, e.g. late_night."},
+        "headcount": _nullable({"type": "integer", "minimum": 0,
+                                "description": "People wanted (招聘人数); null: several."}),
+        "posted_on": _nullable({"type": "string", "format": "date"}),
+        "updated_at": {"type": "string", "format": "date-time"},
+    }, "An open opening's public job facts."),
+    "OpeningPage": _object({
+        "items": {"type": "array", "items": _ref("Opening")},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1},
+        "total": COUNT,
+    }),
+    "Fair": _object({
+        "code": STRING, "name_zh": STRING, "name_en": STRING,
+        "held_on": {"type": "string", "format": "date"},
+        "status": {"type": "string", "enum": ["planning", "open", "closed"]},
+    }, "A job fair (招聘会)."),
+    "PeopleCount": {
+        "description": f"A count of people: a whole number of at least 5, '{SMALL}' for a "
+                       f"count from 0 to 4, or '{WITHHELD}' for a count of 5 or more withheld "
+                       "so that no count under 5 can be worked out by difference.",
+        "anyOf": [{"type": "integer", "minimum": 5}, {"type": "string", "enum": [SMALL, WITHHELD]}],
+    },
+    "FairStatistics": _object({
+        "fair": _ref("Fair"),
+        "employers": COUNT,
+        "openings": COUNT,
+        "headcount": COUNT,
+        "people": _object({key: _ref("PeopleCount") for key in PEOPLE_COUNTS},
+                          "Counts of people (participants, intents, placements, follow-ups "
+                          "done and still employed after 1, 3 and 6 months)."),
+        "intent_rate": {**SHARE, "description": "Share of participants who reached a "
+                                                "preliminary intent; null where hidden."},
+        "retention": _object({str(m): SHARE for m in RETENTION_MONTHS},
+                             "Share still employed at the 1, 3 and 6 month follow-ups."),
+        "by_category": {"type": "array", "items": _object({
+            "category": _ref("Category"),
+            "openings": COUNT,
+            "headcount": COUNT,
+            "interests": _ref("PeopleCount"),
+            "intents": _ref("PeopleCount"),
+            "placements": _ref("PeopleCount"),
+        })},
+    }, "A fair's figures with counts of people under 5 suppressed."),
+    "CategoryList": _list_of("Category"),
+    "DistrictList": _list_of("District"),
+    "FairList": _list_of("Fair"),
+}
+
+
+def _error(description: str) -> dict:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _operation(operation_id: str, summary: str, schema: str,
+               parameters: tuple[Param, ...] = (), path_param: Param | None = None) -> dict:
+    responses = {
+        "200": {"description": "OK", "content": {"application/json": {"schema": _ref(schema)}}},
+        "401": _error("No valid API token."),
+    }
+    documented = [p.document() for p in parameters]
+    responses["400"] = _error("A parameter is not valid, or not one the operation has.")
+    if path_param is not None:
+        documented.insert(0, path_param.document("path"))
+        responses["404"] = _error("No such resource.")
+    return {"get": {"operationId": operation_id, "summary": summary,
+                    "parameters": documented, "responses": responses}}
+
+
+def openapi_document() -> dict:
+    """The OpenAPI 3.1 document of /api/v1."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Qibu (起步) API",
+            "version": VERSION,
+            "description": "Read-only job facts and fair aggregates. No personal data; "
+                           "counts of people under 5 are suppressed. Authenticate with "
+                           "'Authorization: Bearer <token>' (`qibu api-token create NAME`).",
+        },
+        "servers": [{"url": "/api/v1"}],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/openings": _operation("listOpenings", "Open openings, newest first.",
+                                    "OpeningPage", OPENING_FILTERS),
+            "/openings/{opening_id}": _operation("getOpening", "One open opening.", "Opening",
+                                                 path_param=OPENING_ID),
+            "/categories": _operation("listCategories", "Job categories.", "CategoryList"),
+            "/districts": _operation("listDistricts", "Districts.", "DistrictList"),
+            "/fairs": _operation("listFairs", "Job fairs, latest first.", "FairList"),
+            "/fairs/{fair_code}/statistics": _operation(
+                "getFairStatistics", "A fair's figures, small counts suppressed.",
+                "FairStatistics", path_param=FAIR_CODE),
+        },
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+    }

@@ -1,0 +1,834 @@
+"""Read one row of a job-intention survey spreadsheet into a seeker's canonical answers.
+
+`SURVEY_COLUMNS` names the template's columns (Chinese and English headers plus the other
+headers people write); `SurveyRowParser.parse_row` turns one row's cells into the record
+the import stores: the seeker's code and personal facts, the survey date and the answers
+dict keyed by the questionnaire's question ids (the same dict the survey form produces).
+Messy values are read by `models.values`; every problem comes back as a
+`ValueParseError` whose ``message_key`` the app translates (the keys of this module are in
+`SURVEY_MESSAGES`). The spreadsheet flow around it (reading files, headers, preview,
+confirm) is `app.services.importing`; this module imports nothing of the app.
+"""
+
+import copy
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from models import Certificate, Environment, JobCategory, db
+from models.values import (
+    SHANGHAI_DISTRICTS,
+    Pay,
+    ValueParseError,
+    is_blank,
+    normalize_text,
+    parse_bool,
+    parse_date,
+    parse_district,
+    parse_education_level,
+    parse_experience_years,
+    parse_monthly_pay,
+)
+from surveys.questionnaire import Questionnaire, answers_for_version, load_questionnaire
+
+CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,11}$")
+NAME_MAX_LENGTH = 60
+BIRTH_YEARS = (1940, 2010)  # as the seeker form accepts
+TEXT_MAX_LENGTH = 500
+# Separators between the items of a list cell: 、 , ; | and new lines (full-width too,
+# after NFKC). '/' and spaces split an item only when the whole item is not a known name,
+# because names like 车间工人/普工 contain them.
+_LIST_SEPARATORS = re.compile(r"[、,;|\n]+")
+_ITEM_SEPARATORS = re.compile(r"[/ ]+")
+_EVERYTHING_WORDS = {"不限", "都可以", "均可", "都行", "全部", "any", "all"}
+
+
+# --------------------------------------------------------------------------- columns
+
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """One column of the survey spreadsheet.
+
+    ``key`` is what the row parser reads the cell as (a question id, ``categories_1``, or
+    a personal fact); ``header`` the template's Chinese and English headers; ``aliases``
+    other headers accepted for it; ``required`` whether a file without the column is
+    refused; ``help`` how to fill it in, in both languages, for the template's notes.
+    """
+
+    key: str
+    header: Mapping[str, str]
+    help: Mapping[str, str]
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+    example: str = ""
+    is_date: bool = False
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header text that names this column."""
+        return (self.header["zh"], self.header["en"], self.key, *self.aliases)
+
+
+def _column(key, zh, en, help_zh, help_en, *aliases, required=False, example="",
+            is_date=False) -> ImportColumn:
+    return ImportColumn(key=key, header={"zh": zh, "en": en},
+                        help={"zh": help_zh, "en": help_en}, aliases=aliases,
+                        required=required, example=example, is_date=is_date)
+
+
+SURVEY_COLUMNS: tuple[ImportColumn, ...] = (
+    _column("seeker_code", "求职者编号", "Seeker code",
+            "必填。已登记的人写其编号；新的人写一个新编号（3-12位字母、数字或-），导入时登记。",
+            "Required. The code of a registered person; for a new person a new code (3-12 "
+            "letters, digits or -), registered by the import.",
+            "编号", "人员编号", "求职者代码", "代码", "code", "seeker id",
+            required=True, example="QP20260001"),
+    _column("name", "姓名", "Name",
+            "新的人必填；已登记的人可不填，填了则须与登记的姓名一致。",
+            "Required for a new person; for a registered person it may be left empty, and "
+            "if given it must match the registered name.",
+            "名字", "求职者姓名", "full name", example="张三"),
+    _column("gender", "性别", "Gender", "男 或 女。只在登记新的人时使用。",
+            "男/M or 女/F. Used only when registering a new person.", "sex", example="男"),
+    _column("birth_year", "出生年份", "Year of birth",
+            "如 1985。只在登记新的人时使用。", "E.g. 1985. Used only when registering a new "
+            "person.", "出生年", "出生年月", "出生日期", "birth year", example="1985"),
+    _column("hukou_shanghai", "上海户籍", "Shanghai hukou",
+            "是 或 否。只在登记新的人时使用。", "是/yes or 否/no. Used only when registering "
+            "a new person.", "本市户籍", "是否上海户籍", "hukou", example="否"),
+    _column("surveyed_on", "调查日期", "Survey date",
+            "必填。如 2026-05-20、2026/5/20 或 2026年5月20日。同一编号同一日期的调查会被更新。",
+            "Required. E.g. 2026-05-20, 2026/5/20 or 2026年5月20日. A survey with the same "
+            "code and date is updated.",
+            "填表日期", "调查时间", "日期", "date", "surveyed on", required=True,
+            example="2026-05-20", is_date=True),
+    _column("categories_1", "第一志愿", "First choice",
+            "必填。最想做的工作类别，写说明页列出的类别名称，如 物流仓储操作员。",
+            "Required. The most wanted kind of work: a category name from the list below, "
+            "e.g. 物流仓储操作员.",
+            "岗位意向1", "意向岗位1", "求职意向1", "第一意向", "岗位意向第一志愿",
+            "想做的工作第一志愿", "first choice job", "category 1", required=True,
+            example="物流仓储操作员"),
+    _column("categories_2", "第二志愿", "Second choice", "可不填。", "Optional.",
+            "岗位意向2", "意向岗位2", "求职意向2", "第二意向", "岗位意向第二志愿",
+            "想做的工作第二志愿", "second choice job", "category 2", example="车间工人/普工"),
+    _column("categories_3", "第三志愿", "Third choice", "可不填。", "Optional.",
+            "岗位意向3", "意向岗位3", "求职意向3", "第三意向", "岗位意向第三志愿",
+            "想做的工作第三志愿", "third choice job", "category 3", example=""),
+    _column("salary_min", "最低月工资", "Lowest acceptable pay",
+            "每月元数，如 5000、5千、5k、5000元。写成范围（如 5000-7000）时，下限为最低月工资，"
+            "上限在希望月工资为空时作为希望月工资。",
+            "Yuan a month, e.g. 5000, 5千, 5k or 5000元. A range such as 5000-7000 gives the "
+            "lowest acceptable pay its lower end, and the hoped-for pay its upper end when "
+            "that column is empty.",
+            "最低工资", "最低薪资", "最低能接受的月工资", "最低期望月薪", "最低期望工资",
+            "月工资最低", "工资最低", "薪酬预期最低", "lowest pay", "minimum pay",
+            "lowest acceptable monthly pay", example="5000"),
+    _column("salary_hoped", "希望月工资", "Hoped-for pay",
+            "每月元数，写法同上；不能低于最低月工资。",
+            "Yuan a month, written as above; not lower than the lowest acceptable pay.",
+            "期望月工资", "期望薪资", "期望工资", "期望月薪", "希望工资", "薪资要求",
+            "薪酬预期", "希望的月工资", "月工资希望", "月工资期望", "工资希望", "工资期望",
+            "薪酬预期希望", "expected pay", "hoped pay", "hoped-for monthly pay",
+            example="6500"),
+    _column("work_pattern", "工作形式", "Working pattern",
+            "全职、兼职 或 灵活就业；不填为全职。",
+            "全职 full-time, 兼职 part-time or 灵活就业 flexible; empty means full-time.",
+            "用工形式", "就业形式", "pattern", example="全职"),
+    _column("shifts", "可接受班次", "Shifts accepted",
+            "白班、夜班、倒班，可写多个，用顿号隔开；写“不限”为全部；不填为白班。",
+            "白班 day, 夜班 night, 倒班 rotating; several separated by 、 or commas; 不限 "
+            "means all; empty means day shift.",
+            "班次", "能接受的班次", "shifts", example="白班、倒班"),
+    _column("home_district", "居住区", "Home district",
+            "出所后住在上海哪个区，如 浦东新区（简写 浦东 也可以）。",
+            "The Shanghai district of residence after release, e.g. 浦东新区 (浦东 works "
+            "too).",
+            "出所后居住区", "出所后住在哪个区", "居住地", "住址区", "居住区县",
+            "district of residence", example="浦东"),
+    _column("districts", "希望工作区域", "Preferred districts",
+            "希望在哪些区工作，可写多个，用顿号隔开。",
+            "Districts preferred for work; several separated by 、 or commas.",
+            "希望工作的区", "意向工作区域", "期望工作地点", "工作地点", "工作区域",
+            "preferred districts", example="浦东、闵行"),
+    _column("needs_accommodation", "需要住宿", "Needs housing",
+            "是 或 否；不填为否。", "是/yes or 否/no; empty means no.",
+            "是否需要住宿", "住宿", "需要单位提供住宿", "housing", "accommodation",
+            "needs accommodation", example="是"),
+    _column("education", "文化程度", "Education",
+            "没上过学、小学、初中、高中、中专、技校、大专、本科 或 研究生。",
+            "没上过学, 小学, 初中, 高中/中专/技校, 大专, 本科 or 研究生 (or the level 0-6).",
+            "学历", "受教育程度", example="初中"),
+    _column("work_history", "工作经历", "Work history",
+            "以前做过的工作和年数，最多三项，如“物流仓储操作员 3年；保安员 1年”。",
+            "Past work with years, up to three, e.g. “物流仓储操作员 3年；保安员 1年”.",
+            "以前做过的工作", "工作经验", "过往工作", "past work", example="物流仓储操作员 3年"),
+    _column("certificates", "持有证书", "Certificates",
+            "说明页列出的证书，可写多个，如 叉车司机证(N1)、健康证。",
+            "Certificates from the list below; several separated by 、, e.g. "
+            "叉车司机证(N1)、健康证.",
+            "证书", "资格证书", "持有的证书", "certificates held", example="叉车、健康证"),
+    _column("skills_text", "其他技能", "Other skills", "自由填写，最多500字。",
+            "Free text, at most 500 characters.", "技能", "技能特长", "特长", "其他技能和特长",
+            "skills", example="会开叉车"),
+    _column("health_limits", "身体情况", "Health limits",
+            "身体情况或不能做的工作，只给戒毒所工作人员看，最多500字。",
+            "Health or physical limits, seen by bureau staff only; at most 500 characters.",
+            "健康状况", "身体状况", "身体情况或不能做的工作", "health", example=""),
+    _column("avoid", "不去的场所", "Workplaces to avoid",
+            "说明页列出的场所，可写多个；匹配时一定排除，用人单位看不到。",
+            "Places from the list below, several allowed; the matcher always excludes them "
+            "and employers never see them.",
+            "不去的工作场所", "回避场所", "回避的工作场所", "avoid",
+            example="夜场及娱乐场所、酒吧"),
+    _column("training_interests", "培训意向", "Training wanted",
+            "想参加哪些技能培训，写类别名称，可写多个。",
+            "Kinds of skills training wanted: category names, several allowed.",
+            "想参加的培训", "培训需求", "想参加哪些技能培训", "培训", "training",
+            example="电工"),
+    _column("expected_release_date", "预计出所日期", "Expected release date",
+            "必填。如 2026-07-15；只知道月份时写 2026.7 或 2026年7月（记为当月1日）。",
+            "Required. E.g. 2026-07-15; when only the month is known 2026.7 or 2026年7月 "
+            "(read as the 1st).",
+            "出所日期", "预计出所时间", "出所时间", "解除日期", "release date",
+            "expected release", required=True, example="2026-07-15", is_date=True),
+    _column("consent_share", "同意向用人单位展示", "Consent to share",
+            "本人是否同意把求职信息（不含姓名）给用人单位看：是 或 否；不填为否。",
+            "Whether the person agrees to show the job profile (without name) to employers: "
+            "是/yes or 否/no; empty means no.",
+            "同意共享", "同意把求职信息给用人单位看", "同意展示", "consent share",
+            example="是"),
+    _column("consent_contact", "同意回访", "Consent to follow-up",
+            "本人是否同意出所后接受就业回访：是 或 否；不填为否。",
+            "Whether the person agrees to be contacted about work after release: 是/yes or "
+            "否/no; empty means no.",
+            "同意接受回访", "同意出所后接受就业回访", "consent contact", "consent to contact",
+            example="是"),
+)
+
+
+# The template's sheet names and notes, in both languages at once (the file is shared).
+TEMPLATE_NOTES = {
+    "data_title": "就业意向调查",
+    "notes_title": "说明 Notes",
+    "intro": (
+        "起步 · 就业意向调查导入模板 / Qibu job-intention survey import template",
+        "在第一张表每行填一份调查；第一行是表头，请不要改动。"
+        " / Fill in one survey per row on the first sheet; keep its header row as it is.",
+        "同一求职者编号和调查日期再次导入会更新那份调查，不会重复登记；导入前会先预览，确认后才保存。"
+        " / Importing the same seeker code and survey date again updates that survey "
+        "instead of adding another; every import is previewed and saved only when confirmed.",
+        "也可以用英文表头；表头上方的标题行、合并的表头单元格和多余的列都没有关系。"
+        " / English headers work too; a title row, merged header cells and extra columns "
+        "are fine.",
+    ),
+    "notes_headers": ("列 Col.", "中文表头", "English header", "必填 Required", "填写说明",
+                      "How to fill in", "示例 Example"),
+    "required_mark": "是 yes",
+    "list_headers": ("中文名称", "English name", "代码 code"),
+}
+
+
+# --------------------------------------------------------------------------- messages
+
+SURVEY_MESSAGES = {
+    "survey.code_blank": _l(
+        "Write the job seeker's code. For a person not yet registered, write a new code of "
+        "3 to 12 letters and digits, e.g. QP20260001."
+    ),
+    "survey.code_invalid": _l(
+        "The code “%(text)s” is not a valid code: use 3 to 12 letters, digits or “-”, "
+        "e.g. QP20260001."
+    ),
+    "survey.code_elsewhere": _l(
+        "The code “%(text)s” cannot be used for your facility. Check it against your "
+        "facility's list; for a person new to Qibu, choose another code."
+    ),
+    "survey.name_required": _l(
+        "The code “%(text)s” is new, so this row registers a new job seeker and needs their "
+        "name. Write the name, or correct the code if the person is already registered."
+    ),
+    "survey.name_mismatch": _l(
+        "The name “%(text)s” differs from the name registered under this code. Check the "
+        "code; to correct the name, edit it on the job seeker's page."
+    ),
+    "survey.name_conflict": _l(
+        "The name “%(text)s” differs from the name given for the same code in row %(row)s. "
+        "Use the same name in both rows."
+    ),
+    "survey.too_long": _l("Shorten this to %(max)s characters or fewer."),
+    "survey.required": _l("This column needs a value in every row."),
+    "survey.future_survey_date": _l(
+        "The survey date %(text)s is in the future. Write the day the questionnaire was "
+        "filled in."
+    ),
+    "survey.gender_unknown": _l("Write the gender as 男 or 女 (M or F), or leave it empty."),
+    "survey.birth_year": _l(
+        "Write the year of birth as a year from %(low)s to %(high)s, e.g. 1985."
+    ),
+    "survey.unknown_choice": _l(
+        "“%(text)s” is not in the list for this column. Use a name from the template's notes "
+        "sheet, e.g. %(example)s."
+    ),
+    "survey.ambiguous_choice": _l(
+        "“%(text)s” could mean %(options)s. Write the full name of the one meant."
+    ),
+    "survey.repeated_choice": _l(
+        "“%(text)s” is already an earlier choice. Choose a different category for each "
+        "choice."
+    ),
+    "survey.choice_gap": _l(
+        "Fill in the earlier choice first, or move this choice up."
+    ),
+    "survey.pay_range": _l(
+        "The pay “%(text)s” comes to %(monthly)s yuan a month. Write a monthly pay between "
+        "%(low)s and %(high)s yuan."
+    ),
+    "survey.pay_order": _l(
+        "The hoped-for pay (%(hoped)s) is lower than the lowest acceptable pay (%(lowest)s). "
+        "Raise it, or lower the lowest acceptable pay."
+    ),
+    "survey.work_history_item": _l(
+        "Could not read the work history item “%(text)s”. Write the kind of work and the "
+        "years, e.g. 物流仓储操作员 3年; separate items with ；."
+    ),
+    "survey.work_history_years": _l(
+        "In “%(text)s” write the years as a whole number from 0 to 50, e.g. 1年; for less "
+        "than a year write 0年."
+    ),
+    "survey.too_many": _l("List at most %(max)s items here; this cell has %(count)s."),
+}
+
+
+class SurveyRowError(ValueParseError):
+    """A survey-specific problem; its message is in `SURVEY_MESSAGES`."""
+
+    @property
+    def default_message(self) -> str:
+        template = SURVEY_MESSAGES.get(self.message_key)
+        if template is None:
+            return super().default_message
+        try:
+            return str(template) % self.params
+        except (KeyError, TypeError, ValueError):
+            return str(template)
+
+
+# --------------------------------------------------------------------------- reference
+
+
+@dataclass(frozen=True)
+class Option:
+    """A value a list column accepts: its code and its Chinese and English names."""
+
+    code: str
+    name_zh: str
+    name_en: str
+    aliases: tuple[str, ...] = ()
+
+
+def _key(text: Any) -> str:
+    """The comparison form of a name: NFKC, lower case, no spaces."""
+    return re.sub(r"\s+", "", normalize_text(text)).lower()
+
+
+_BRACKETS = re.compile(r"\(.*?\)")
+
+
+class OptionList:
+    """Look up a written name in a list of options.
+
+    A name is found by its code, its Chinese or English name, a part of a Chinese name
+    ('普工' in 车间工人/普工, '厨师' in 厨师及厨房帮工), its name without the bracketed
+    note, an alias, or a beginning that only one name has ('叉车' is 叉车司机). Text found
+    only inside a name ('司机' in 叉车司机) is not taken: it may well mean another option.
+    """
+
+    def __init__(self, options: Iterable[Option]):
+        self.options = tuple(options)
+        self._exact: dict[str, str] = {}
+        self._prefixes: list[tuple[str, Option]] = []
+        for option in self.options:
+            parts = [p for p in re.split(r"[/及]", option.name_zh) if p]
+            plain = _BRACKETS.sub("", normalize_text(option.name_zh))
+            for name in (option.code, option.name_zh, option.name_en, plain, *option.aliases,
+                         *(parts if len(parts) > 1 else ())):
+                self._exact.setdefault(_key(name), option.code)
+            self._prefixes += [(_key(name), option) for name in (*parts, option.name_en)]
+        self.order = {option.code: position for position, option in enumerate(self.options)}
+
+    def code_for(self, text: Any) -> str:
+        """Return the code `text` names.
+
+        Raises
+        ------
+        SurveyRowError
+            ``survey.unknown_choice`` or ``survey.ambiguous_choice``.
+        """
+        key = _key(text)
+        if key in self._exact:
+            return self._exact[key]
+        stem = re.sub(r"(证书|证)$", "", _BRACKETS.sub("", key))
+        if len(stem) >= 2:
+            found = list({o.code: o for name, o in self._prefixes
+                          if name.startswith(stem)}.values())
+            if len(found) == 1:
+                return found[0].code
+            if len(found) > 1:
+                raise SurveyRowError(
+                    "survey.ambiguous_choice", text=_shown(text),
+                    options="、".join(o.name_zh for o in found[:6]),
+                )
+        raise SurveyRowError("survey.unknown_choice", text=_shown(text),
+                             example=self.options[0].name_zh if self.options else "")
+
+    def codes_for(self, text: Any) -> list[str]:
+        """Return the codes a list cell names, in the list's order, without repeats."""
+        codes = set()
+        for item in _split_list(text):
+            try:
+                codes.add(self.code_for(item))
+            except SurveyRowError:
+                pieces = [p for p in _ITEM_SEPARATORS.split(item) if p]
+                if len(pieces) < 2:
+                    raise
+                codes.update(self.code_for(piece) for piece in pieces)
+        return sorted(codes, key=self.order.__getitem__)
+
+
+# What people call certificates, besides the names in seed_data/certificates.csv.
+CERTIFICATE_ALIASES = {
+    "forklift": ("叉车证", "叉车操作证", "叉车驾驶证"),
+    "electrician": ("电工证", "低压电工证", "电工操作证"),
+    "welder": ("焊工证", "电焊证", "电焊工证"),
+    "driving_c1": ("C1", "C1驾照", "驾照C1", "C1驾驶证", "小车驾照"),
+    "driving_b2": ("B2", "B2驾照", "驾照B2", "B2驾驶证"),
+    "driving_a2": ("A2", "A2驾照", "驾照A2", "A2驾驶证"),
+    "chef": ("厨师证", "烹调师证"),
+    "security_guard": ("保安证",),
+    "health_cert": ("健康证明",),
+    "work_at_height": ("登高证", "高空作业证"),
+    "care_worker": ("护理员证", "护工证", "养老护理证"),
+    "hairdresser": ("美发证",),
+}
+
+
+def _split_list(text: Any) -> list[str]:
+    return [part.strip() for part in _LIST_SEPARATORS.split(normalize_text(text))
+            if part.strip()]
+
+
+@dataclass(frozen=True)
+class SurveyReference:
+    """The lists the survey columns accept, in the order the survey form offers them."""
+
+    categories: Sequence[Option]
+    certificates: Sequence[Option]
+    environments: Sequence[Option]
+
+    @classmethod
+    def from_database(cls) -> "SurveyReference":
+        """Read the reference tables in the order the survey form lists them (see
+        app.bureau.forms.survey_choices), so imported lists are stored as the form
+        stores them."""
+        def options(query, key):
+            return tuple(Option(getattr(r, key), r.name_zh, r.name_en)
+                         for r in db.session.scalars(query))
+
+        return cls(
+            categories=options(sa.select(JobCategory).order_by(JobCategory.position), "code"),
+            certificates=tuple(
+                Option(o.code, o.name_zh, o.name_en, CERTIFICATE_ALIASES.get(o.code, ()))
+                for o in options(sa.select(Certificate), "code")
+            ),
+            environments=options(sa.select(Environment), "tag"),
+        )
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+def _shown(value: Any) -> str:
+    """The cell as the user wrote it, for messages."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() \
+            else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_MISSING = object()
+_MEMO_LIMIT = 200_000
+
+
+@dataclass
+class _Row:
+    """Collects one row's answers and problems while its cells are read.
+
+    ``memo`` is the parser's: spreadsheets repeat the same few values down a column
+    (districts, categories, 是/否, pay written alike), so each distinct value is read once.
+    """
+
+    cells: Mapping[str, Any]
+    memo: dict = field(default_factory=dict)
+    problems: list[tuple[str, ValueParseError]] = field(default_factory=list)
+
+    def value(self, key: str) -> Any:
+        value = self.cells.get(key)
+        return None if is_blank(value) else value
+
+    def read(self, key: str, reader, default=None):
+        value = self.value(key)
+        if value is None:
+            return default
+        slot = (reader, type(value), value)
+        try:
+            result, error = self.memo.get(slot, (_MISSING, None))
+        except TypeError:  # an unhashable cell value: read it every time
+            slot, result, error = None, _MISSING, None
+        if result is _MISSING and error is None:
+            try:
+                result, error = reader(value), None
+            except ValueParseError as problem:
+                result, error = None, problem
+            if slot is not None:
+                if len(self.memo) > _MEMO_LIMIT:
+                    self.memo.clear()
+                self.memo[slot] = (result, error)
+        if error is not None:
+            self.problems.append((key, error))
+            return default
+        if isinstance(result, list):  # the caller may keep it: never hand out the memo's
+            return [dict(item) if isinstance(item, dict) else item for item in result]
+        return result
+
+    def problem(self, key: str, message_key: str, **params) -> None:
+        self.problems.append((key, SurveyRowError(message_key, **params)))
+
+
+class SurveyRowParser:
+    """Turn the cells of one survey row into a record, or the problems that stop it.
+
+    Parameters
+    ----------
+    reference
+        The category, certificate and environment lists.
+    questionnaire
+        The questionnaire version the answers are for (the latest by default).
+    today
+        The date a survey date may not be after (today by default).
+    """
+
+    kind = "surveys"
+    columns = SURVEY_COLUMNS
+    messages = SURVEY_MESSAGES
+    identity_columns = ("seeker_code", "surveyed_on")
+
+    def __init__(self, reference: SurveyReference, questionnaire: Questionnaire | None = None,
+                 today: date | None = None):
+        self.reference = reference
+        self.questionnaire = questionnaire or load_questionnaire()
+        self.today = today or date.today()
+        self.categories = OptionList(reference.categories)
+        self.certificates = OptionList(reference.certificates)
+        self.environments = OptionList(reference.environments)
+        self.work_patterns = self._inline_options(
+            "work_pattern", {"flexible": ("灵活", "零工", "灵活用工")})
+        self.shifts = self._inline_options(
+            "shifts", {"day": ("白天", "日班", "长白班"), "night": ("晚班", "夜间"),
+                       "rotating": ("三班倒", "两班倒", "轮班", "倒班制", "shift work")})
+        self.educations = {
+            _key(c.label.get(lang, "")): int(c.value)
+            for c in self.questionnaire.question("education").choices
+            for lang in ("zh", "en")
+        }
+        salary = self.questionnaire.question("salary_min")
+        self.pay_bounds = (salary.min, salary.max)
+        self._question_ids = tuple(q.id for q in self.questionnaire.questions)
+        # what a question this importer has no column for gets (a later version's)
+        self._unasked = answers_for_version({}, self.questionnaire)
+        self._defaults = {q.id: q.default for q in self.questionnaire.questions}
+        self._work_history_max = self.questionnaire.question("work_history").max
+        self._memo: dict = {}
+
+    def _inline_options(self, question_id: str, aliases: Mapping[str, tuple[str, ...]]):
+        question = self.questionnaire.question(question_id)
+        return OptionList(
+            Option(str(c.value), c.label.get("zh", ""), c.label.get("en", ""),
+                   aliases=aliases.get(str(c.value), ()))
+            for c in question.choices
+        )
+
+    def identity(self, record: Mapping[str, Any]) -> tuple[str, str]:
+        """What makes two rows the same survey: the seeker's code and the survey date."""
+        return record["code"], record["surveyed_on"]
+
+    def parse_row(self, cells: Mapping[str, Any]):
+        """Read one row; return ``(record, [])`` or ``(None, [(column key, error), …])``.
+
+        ``cells`` maps column keys (see `SURVEY_COLUMNS`) to raw cell values; a missing
+        key is an empty cell. The record is plain JSON: ``code``, ``personal`` (name,
+        gender, birth_year, hukou_shanghai), ``surveyed_on`` (ISO date) and ``answers``
+        (question id -> canonical answer, as `surveys.questionnaire.form_to_answers`).
+        """
+        row = _Row(cells, self._memo)
+        code = self._code(row)
+        personal = {
+            "name": self._text(row, "name", NAME_MAX_LENGTH),
+            "gender": row.read("gender", _gender),
+            "birth_year": row.read("birth_year", _birth_year),
+            "hukou_shanghai": row.read("hukou_shanghai", parse_bool, False),
+        }
+        surveyed_on = self._survey_date(row)
+        answers = {
+            "categories": self._categories(row),
+            **self._pay(row),
+            "work_pattern": row.read("work_pattern", self.work_patterns.code_for,
+                                     self._default("work_pattern")),
+            "shifts": row.read("shifts", self._shift_codes, self._default("shifts")),
+            "home_district": row.read("home_district", parse_district),
+            "districts": row.read("districts", _district_codes, []),
+            "needs_accommodation": row.read("needs_accommodation", parse_bool, False),
+            "education": row.read("education", self._education),
+            "work_history": row.read("work_history", self._work_history, []),
+            "certificates": row.read("certificates", self.certificates.codes_for, []),
+            "skills_text": self._text(row, "skills_text", TEXT_MAX_LENGTH),
+            "training_interests": row.read("training_interests",
+                                           self.categories.codes_for, []),
+            "health_limits": self._text(row, "health_limits", TEXT_MAX_LENGTH),
+            "avoid": row.read("avoid", self.environments.codes_for, []),
+            "expected_release_date": self._release_date(row),
+            "consent_share": row.read("consent_share", parse_bool, False),
+            "consent_contact": row.read("consent_contact", parse_bool, False),
+        }
+        if row.problems:
+            return None, row.problems
+        record = {
+            "code": code,
+            "personal": personal,
+            "surveyed_on": surveyed_on.isoformat(),
+            "answers": {qid: answers[qid] if qid in answers else copy.deepcopy(self._unasked[qid])
+                        for qid in self._question_ids},
+        }
+        return record, []
+
+    # -- cells ---------------------------------------------------------------------
+
+    def _default(self, question_id: str):
+        default = self._defaults[question_id]
+        return list(default) if isinstance(default, list) else default
+
+    def _code(self, row: _Row) -> str | None:
+        value = row.value("seeker_code")
+        if value is None:
+            row.problem("seeker_code", "survey.code_blank")
+            return None
+        code = re.sub(r"\s+", "", normalize_text(_shown(value))).upper()
+        if not CODE_PATTERN.match(code):
+            row.problem("seeker_code", "survey.code_invalid", text=_shown(value))
+            return None
+        return code
+
+    def _text(self, row: _Row, key: str, max_length: int) -> str:
+        value = row.value(key)
+        if value is None:
+            return ""
+        text = re.sub(r"[ \t\u3000]+", " ", _shown(value)).strip()
+        if key == "name":  # '张 三' is 张三: a space between Chinese characters is stray
+            text = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", text)
+        if len(text) > max_length:
+            row.problem(key, "survey.too_long", max=max_length)
+        return text
+
+    def _survey_date(self, row: _Row) -> date | None:
+        if row.value("surveyed_on") is None:
+            row.problem("surveyed_on", "survey.required")
+            return None
+        surveyed_on = row.read("surveyed_on", parse_date)
+        if surveyed_on is not None and surveyed_on > self.today:
+            row.problem("surveyed_on", "survey.future_survey_date",
+                        text=surveyed_on.isoformat())
+        return surveyed_on
+
+    def _release_date(self, row: _Row) -> str | None:
+        if row.value("expected_release_date") is None:
+            row.problem("expected_release_date", "survey.required")
+            return None
+        released = row.read("expected_release_date", parse_date)
+        return released.isoformat() if released else None
+
+    def _categories(self, row: _Row) -> list[str]:
+        chosen: list[str] = []
+        gap = False
+        for rank in (1, 2, 3):
+            key = f"categories_{rank}"
+            value = row.value(key)
+            if value is None:
+                if rank == 1:
+                    row.problem(key, "survey.required")
+                else:
+                    gap = True
+                continue
+            code = row.read(key, self.categories.code_for)
+            if code is None:
+                continue
+            if gap:
+                row.problem(key, "survey.choice_gap")
+            elif code in chosen:
+                row.problem(key, "survey.repeated_choice", text=_shown(value))
+            else:
+                chosen.append(code)
+        return chosen
+
+    def _pay(self, row: _Row) -> dict:
+        """Lowest acceptable and hoped-for pay; a range fills the other column if empty."""
+        lowest_pay = row.read("salary_min", parse_monthly_pay) or Pay.not_given()
+        hoped_pay = row.read("salary_hoped", parse_monthly_pay) or Pay.not_given()
+        lowest = _first(lowest_pay.min, lowest_pay.max)
+        hoped = _first(hoped_pay.max, hoped_pay.min)
+        if row.value("salary_hoped") is None and _is_range(lowest_pay):
+            hoped = lowest_pay.max
+        if row.value("salary_min") is None and _is_range(hoped_pay):
+            lowest = hoped_pay.min
+        result = {}
+        for key, amount in (("salary_min", lowest), ("salary_hoped", hoped)):
+            result[key] = None if amount is None else int(round(amount))
+            low, high = self.pay_bounds
+            if result[key] is not None and not low <= result[key] <= high:
+                source = key if row.value(key) is not None else (
+                    "salary_hoped" if key == "salary_min" else "salary_min")
+                row.problem(source, "survey.pay_range", text=_shown(row.value(source)),
+                            monthly=f"{result[key]:,}", low=f"{low:,}", high=f"{high:,}")
+        if (result["salary_min"] is not None and result["salary_hoped"] is not None
+                and result["salary_hoped"] < result["salary_min"]):
+            column = "salary_hoped" if row.value("salary_hoped") is not None else "salary_min"
+            row.problem(column, "survey.pay_order", hoped=f"{result['salary_hoped']:,}",
+                        lowest=f"{result['salary_min']:,}")
+        return result
+
+    def _shift_codes(self, value: Any) -> list[str]:
+        if _key(value) in _EVERYTHING_WORDS:
+            return [o.code for o in self.shifts.options]
+        return self.shifts.codes_for(value)
+
+    def _education(self, value: Any) -> int:
+        level = self.educations.get(_key(value))
+        if level is not None:
+            return level
+        return parse_education_level(value)
+
+    def _work_history(self, value: Any) -> list[dict]:
+        rows = []
+        items = [part for part in re.split(r"[;\n、|]+", normalize_text(value)) if part.strip()]
+        for item in items:
+            match = _WORK_ITEM.match(item.strip())
+            if match is None or not match["what"].strip(" :,"):
+                raise SurveyRowError("survey.work_history_item", text=item.strip())
+            category = self.categories.code_for(match["what"].strip(" :,"))
+            try:
+                years = parse_experience_years(match["years"] + (match["unit"] or "年"))
+            except ValueParseError as error:
+                raise SurveyRowError("survey.work_history_item", text=item.strip()) from error
+            if years is None or not float(years).is_integer() or not 0 <= years <= 50:
+                raise SurveyRowError("survey.work_history_years", text=item.strip())
+            rows.append({"category": category, "years": int(years)})
+        limit = self._work_history_max
+        if len(rows) > limit:
+            raise SurveyRowError("survey.too_many", max=limit, count=len(rows))
+        return rows
+
+    def code_lists(self) -> list[tuple[Mapping[str, str], Sequence[Option], tuple[str, ...]]]:
+        """The lists a template's notes sheet shows: title, options, and the columns
+        that offer the list as a drop-down."""
+        districts = [
+            Option(d.adcode, d.name, d.english_name, (d.short_name,))
+            for d in SHANGHAI_DISTRICTS
+        ]
+        return [
+            ({"zh": "岗位类别（第一至第三志愿、工作经历、培训意向）",
+              "en": "Job categories (choices, work history, training wanted)"},
+             self.categories.options, ("categories_1", "categories_2", "categories_3")),
+            ({"zh": "上海各区（居住区、希望工作区域）",
+              "en": "Shanghai districts (home district, preferred districts)"},
+             districts, ("home_district",)),
+            ({"zh": "证书", "en": "Certificates"}, self.certificates.options, ()),
+            ({"zh": "不去的场所", "en": "Workplaces to avoid"}, self.environments.options, ()),
+            ({"zh": "工作形式", "en": "Working pattern"}, self.work_patterns.options,
+             ("work_pattern",)),
+            ({"zh": "班次", "en": "Shifts"}, self.shifts.options, ()),
+        ]
+
+
+_WORK_ITEM = re.compile(
+    r"^(?P<what>.+?)[\s:,(]*(?P<years>\d+(?:\.\d+)?|[一二两三四五六七八九十半]+)\s*"
+    r"(?P<unit>个月|年|years?|yrs?|y)?\)?$"
+)
+
+
+def _is_range(pay: Pay) -> bool:
+    return pay.min is not None and pay.max is not None and pay.min != pay.max
+
+
+def _first(*values):
+    return next((v for v in values if v is not None), None)
+
+
+def _district_codes(value: Any) -> list[str]:
+    codes = set()
+    for item in _split_list(value):
+        # Chinese district names hold no spaces: '闵行 徐汇' is two districts, while
+        # 'Pudong New Area' is one.
+        pieces = (_ITEM_SEPARATORS.split(item) if re.search(r"[\u4e00-\u9fff]", item)
+                  else [item])
+        for piece in pieces:
+            try:
+                codes.add(parse_district(piece))
+            except ValueParseError:
+                parts = [p for p in _ITEM_SEPARATORS.split(piece) if p]
+                if len(parts) < 2:
+                    raise
+                codes.update(parse_district(part) for part in parts)
+    return sorted(code for code in codes if code)
+
+
+_GENDERS = {"男": "M", "男性": "M", "m": "M", "male": "M", "女": "F", "女性": "F", "f": "F",
+            "female": "F"}
+
+
+def _gender(value: Any) -> str:
+    gender = _GENDERS.get(_key(value))
+    if gender is None:
+        raise SurveyRowError("survey.gender_unknown", text=_shown(value))
+    return gender
+
+
+def _birth_year(value: Any) -> int:
+    low, high = BIRTH_YEARS
+    year = None
+    if isinstance(value, (datetime, date)):
+        year = value.year
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        year = int(value) if float(value).is_integer() else None
+    else:
+        text = _key(value).removesuffix("年")
+        if text.isdigit():
+            year = int(text)
+        else:
+            try:
+                year = parse_date(value).year
+            except (ValueParseError, AttributeError):
+                year = None
+    if year is None or not low <= year <= high:
+        raise SurveyRowError("survey.birth_year", text=_shown(value), low=low, high=high)
+    return year
