@@ -445,9 +445,9 @@ class SurveyReference:
             categories=options(sa.select(JobCategory).order_by(JobCategory.position), "code"),
             certificates=tuple(
                 Option(o.code, o.name_zh, o.name_en, CERTIFICATE_ALIASES.get(o.code, ()))
-                for o in options(sa.select(Certificate), "code")
+                for o in options(sa.select(Certificate).order_by(Certificate.code), "code")
             ),
-            environments=options(sa.select(Environment), "tag"),
+            environments=options(sa.select(Environment).order_by(Environment.tag), "tag"),
         )
 
 
