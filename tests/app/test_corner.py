@@ -184,7 +184,7 @@ def test_issues_are_numbered_weekly_and_stay_as_printed(make, small_facility):
     db.session.commit()
     assert set(db.session.get(Bulletin, first.id).opening_ids) == {kept.id, closed.id}
 
-    with pytest.raises(StateError, match="later week"):
+    with pytest.raises(StateError, match="更晚"):
         operations.make_bulletin(small_facility, iso_week_of(today - timedelta(days=7)),
                                  today=today)
     with pytest.raises(StateError):
@@ -570,7 +570,7 @@ def test_seeded_demo_courses_are_loaded_once(runner):
 
 def test_course_and_week_rules(app):
     course = Course(name="x", facility_id=1)
-    with pytest.raises(StateError, match="cannot end before it starts"):
+    with pytest.raises(StateError, match="结束日期不能早于开始日期"):
         course.schedule(date(2026, 12, 7), date(2026, 12, 1))
     with pytest.raises(StateError):
         course.set_seats(0)

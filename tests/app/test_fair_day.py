@@ -100,8 +100,7 @@ def test_many_tablets_at_once_lose_and_duplicate_nothing(app, make, database_url
     jobs = [(people[i % 100], openings[i // 100]) for i in range(200)]
     errors = []
 
-    def worker(part):
-        worker_app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    def worker(part, worker_app):
         with worker_app.app_context():
             for participant_id, opening_id in part:
                 for stage in (InterestStage.INTERESTED, InterestStage.INTENT):
@@ -120,7 +119,10 @@ def test_many_tablets_at_once_lose_and_duplicate_nothing(app, make, database_url
 
     # every job twice, by different threads, to provoke races on the same pair
     parts = [jobs[i::8] + jobs[(i + 1) % 8::8] for i in range(8)]
-    threads = [threading.Thread(target=worker, args=(part,)) for part in parts]
+    # apps are built here: building them inside threads races on first imports
+    apps = [create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url) for _ in parts]
+    threads = [threading.Thread(target=worker, args=(part, worker_app))
+               for part, worker_app in zip(parts, apps, strict=True)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -222,8 +224,7 @@ def test_concurrent_hires_never_exceed_the_headcount(app, make, database_url, da
     interest_ids = list(db.session.scalars(sa.select(Interest.id)))
     outcomes, errors = [], []
 
-    def worker(ids):
-        worker_app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url)
+    def worker(ids, worker_app):
         with worker_app.app_context():
             for interest_id in ids:
                 try:
@@ -240,7 +241,9 @@ def test_concurrent_hires_never_exceed_the_headcount(app, make, database_url, da
             db.session.remove()
             db.engine.dispose()
 
-    threads = [threading.Thread(target=worker, args=(interest_ids[i::8],)) for i in range(8)]
+    apps = [create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url) for _ in range(8)]
+    threads = [threading.Thread(target=worker, args=(interest_ids[i::8], apps[i]))
+               for i in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
