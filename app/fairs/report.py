@@ -9,13 +9,12 @@ from io import BytesIO
 import pandas as pd
 import sqlalchemy as sa
 
-from app.fairs.stats import REACHED_INTENT
+from app.fairs.stats import REACHED_INTENT, count_of, fair_counts
 from app.labels import category_name
 from models import (
     Fair,
     FairEmployer,
     FairOpening,
-    FairParticipant,
     FollowUp,
     Interest,
     JobCategory,
@@ -28,39 +27,26 @@ from surveys.summary import suppress_small_counts
 RETENTION_MONTHS = (1, 3, 6)
 
 
-def _scalar(query) -> int:
-    return int(db.session.scalar(query) or 0)
-
-
 def fair_figures(fair: Fair) -> dict:
     """The fair's raw figures, counted straight from the database."""
     offered = sa.select(FairOpening.opening_id).where(FairOpening.fair_id == fair.id)
     figures = {
-        "employers": _scalar(sa.select(sa.func.count(FairEmployer.id))
+        "employers": count_of(sa.select(sa.func.count(FairEmployer.id))
                              .where(FairEmployer.fair_id == fair.id)),
-        "openings": _scalar(sa.select(sa.func.count()).select_from(offered.subquery())),
-        "headcount": _scalar(sa.select(sa.func.sum(Opening.headcount))
+        "openings": count_of(sa.select(sa.func.count()).select_from(offered.subquery())),
+        "headcount": count_of(sa.select(sa.func.sum(Opening.headcount))
                              .where(Opening.id.in_(offered))),
-        "participants": _scalar(sa.select(sa.func.count(FairParticipant.id))
-                                .where(FairParticipant.fair_id == fair.id)),
-        "interests": _scalar(sa.select(sa.func.count(Interest.id))
-                             .where(Interest.fair_id == fair.id)),
-        "intents": _scalar(sa.select(sa.func.count(Interest.id)).where(
-            Interest.fair_id == fair.id, Interest.stage.in_(REACHED_INTENT))),
-        "people_with_intent": _scalar(sa.select(sa.func.count(sa.distinct(Interest.seeker_id)))
-                                      .where(Interest.fair_id == fair.id,
-                                             Interest.stage.in_(REACHED_INTENT))),
-        "placements": _scalar(sa.select(sa.func.count(Placement.id))
-                              .where(Placement.fair_id == fair.id)),
     }
-    figures["intent_rate"] = (figures["people_with_intent"] / figures["participants"]
-                              if figures["participants"] else None)
+    counts = fair_counts(fair)
+    for key in ("participants", "interests", "intents", "people_with_intent", "placements"):
+        figures[key] = counts[key]
+    figures["intent_rate"] = counts["intent_rate"] if counts["participants"] else None
     for month in RETENTION_MONTHS:
         done = sa.and_(FollowUp.month == month, FollowUp.done_on.is_not(None),
                        FollowUp.placement_id.in_(sa.select(Placement.id)
                                                  .where(Placement.fair_id == fair.id)))
-        followed = _scalar(sa.select(sa.func.count(FollowUp.id)).where(done))
-        employed = _scalar(sa.select(sa.func.count(FollowUp.id))
+        followed = count_of(sa.select(sa.func.count(FollowUp.id)).where(done))
+        employed = count_of(sa.select(sa.func.count(FollowUp.id))
                            .where(done, FollowUp.still_employed.is_(True)))
         figures[f"followed_{month}"] = followed
         figures[f"employed_{month}"] = employed

@@ -19,26 +19,42 @@ REACHED_INTERVIEW = (InterestStage.INTERVIEWED, InterestStage.INTENT, InterestSt
 REACHED_INTENT = (InterestStage.INTENT, InterestStage.HIRED)
 
 
-def _count(query) -> int:
+def count_of(query) -> int:
+    """The integer a COUNT/SUM query gives (0 for NULL)."""
     return int(db.session.scalar(query) or 0)
 
 
-def fair_statistics(fair: Fair) -> dict:
-    """Participants, check-ins, interests, interviews, intents, the intent rate and booths."""
-    participants = _count(sa.select(sa.func.count(FairParticipant.id))
+def fair_counts(fair: Fair) -> dict:
+    """Participants, check-ins, interests, interviews, intents and placements of a fair."""
+    participants = count_of(sa.select(sa.func.count(FairParticipant.id))
                           .where(FairParticipant.fair_id == fair.id))
-    checked_in = _count(sa.select(sa.func.count(FairParticipant.id)).where(
+    checked_in = count_of(sa.select(sa.func.count(FairParticipant.id)).where(
         FairParticipant.fair_id == fair.id, FairParticipant.checked_in_at.is_not(None)))
     of_fair = Interest.fair_id == fair.id
-    interests = _count(sa.select(sa.func.count(Interest.id)).where(of_fair))
-    interviews = _count(sa.select(sa.func.count(Interest.id)).where(
+    interests = count_of(sa.select(sa.func.count(Interest.id)).where(of_fair))
+    interviews = count_of(sa.select(sa.func.count(Interest.id)).where(
         of_fair, Interest.stage.in_(REACHED_INTERVIEW)))
-    intents = _count(sa.select(sa.func.count(Interest.id)).where(
+    intents = count_of(sa.select(sa.func.count(Interest.id)).where(
         of_fair, Interest.stage.in_(REACHED_INTENT)))
-    people_with_intent = _count(sa.select(sa.func.count(sa.distinct(Interest.seeker_id))).where(
+    people_with_intent = count_of(sa.select(sa.func.count(sa.distinct(Interest.seeker_id))).where(
         of_fair, Interest.stage.in_(REACHED_INTENT)))
-    placements = _count(sa.select(sa.func.count(Placement.id)).where(
+    placements = count_of(sa.select(sa.func.count(Placement.id)).where(
         Placement.fair_id == fair.id))
+    return {
+        "participants": participants,
+        "checked_in": checked_in,
+        "interests": interests,
+        "interviews": interviews,
+        "intents": intents,
+        "people_with_intent": people_with_intent,
+        "intent_rate": people_with_intent / participants if participants else 0.0,
+        "placements": placements,
+    }
+
+
+def fair_statistics(fair: Fair) -> dict:
+    """The live dashboard: the fair's counts plus busiest, idle and unasked booths."""
+    of_fair = Interest.fair_id == fair.id
     per_booth = db.session.execute(
         sa.select(FairEmployer.booth, Employer.name, sa.func.count(Interest.id))
         .join(Employer, Employer.id == FairEmployer.employer_id)
@@ -59,16 +75,9 @@ def fair_statistics(fair: Fair) -> dict:
     ).all()
     employers_present = len({booth for booth, _, n in per_booth if n}) if per_booth else 0
     return {
-        "participants": participants,
-        "checked_in": checked_in,
+        **fair_counts(fair),
         "employers": len(per_booth),
         "employers_present": employers_present,
-        "interests": interests,
-        "interviews": interviews,
-        "intents": intents,
-        "people_with_intent": people_with_intent,
-        "intent_rate": people_with_intent / participants if participants else 0.0,
-        "placements": placements,
         "busiest": sorted(((b, name, n) for b, name, n in per_booth if n),
                           key=lambda row: -row[2])[:5],
         "idle": sorted((b or "—", name) for b, name, n in per_booth if not n),

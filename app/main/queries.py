@@ -12,7 +12,6 @@ from models import (
     FairEmployer,
     FairOpening,
     FairParticipant,
-    JobCategory,
     Opening,
     OpeningStatus,
     Seeker,
@@ -131,24 +130,3 @@ def fairs_overview() -> list[dict]:
         {"fair": fair, "participants": p, "booths": b, "openings": o}
         for fair, p, b, o in rows
     ]
-
-
-def kiosk_fair(fair_id: int | None) -> Fair | None:
-    return db.session.get(Fair, fair_id) if fair_id else None
-
-
-def fair_openings_by_category(fair_id: int) -> list[tuple[JobCategory, list]]:
-    """Open openings offered at the fair with their booth, grouped by category."""
-    rows = db.session.execute(
-        sa.select(Opening, FairEmployer.booth, JobCategory)
-        .join(FairOpening, FairOpening.opening_id == Opening.id)
-        .join(FairEmployer, FairEmployer.id == FairOpening.fair_employer_id)
-        .join(JobCategory, JobCategory.code == Opening.category_code)
-        .where(FairOpening.fair_id == fair_id, Opening.status == OpeningStatus.OPEN)
-        .options(selectinload(Opening.employer))
-        .order_by(JobCategory.position, FairEmployer.booth, Opening.title)
-    ).all()
-    groups: dict[str, tuple[JobCategory, list]] = {}
-    for opening, booth, category in rows:
-        groups.setdefault(category.code, (category, []))[1].append((opening, booth))
-    return list(groups.values())

@@ -22,6 +22,7 @@ import logging
 import os
 import re
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -218,10 +219,11 @@ def _screenshot_name(node_name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", node_name).strip("_") + ".png"
 
 
-@pytest.fixture
-def page(browser, live_server, page_watch, request):
-    """A new page in a fresh context; relative URLs go to the live server."""
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+@contextmanager
+def guarded_page(browser, live_server, page_watch, request, **context_options):
+    """A page in a fresh context whose requests are guarded; screenshot and checks at the end."""
+    context = browser.new_context(base_url=live_server.url,
+                                  viewport={"width": 1280, "height": 800}, **context_options)
     context.set_default_timeout(10_000)
     context.route("**/*", page_watch.guard)
     context.on("console", page_watch.on_console)
@@ -240,3 +242,10 @@ def page(browser, live_server, page_watch, request):
             context.close()
     problems = page_watch.problems()
     assert not problems, "the browser saw:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def page(browser, live_server, page_watch, request):
+    """A new page in a fresh context; relative URLs go to the live server."""
+    with guarded_page(browser, live_server, page_watch, request) as page:
+        yield page

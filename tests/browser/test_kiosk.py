@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from app.services.fair_plan import plan_fair_recommendations
 from models import FairRecommendation, Interest, Role, Seeker, db
-from tests.browser.conftest import SCREENSHOTS, _screenshot_name
+from tests.browser.conftest import SCREENSHOTS, _screenshot_name, guarded_page
 from tests.factories import PASSWORD
 
 BADGE = "K7M9XQ2PB"
@@ -35,27 +35,8 @@ MIN_TEXT_PX = 18
 @pytest.fixture
 def kiosk_page(browser, live_server, page_watch, request):
     """A touch screen in the hall: a fresh context with touch input, guarded like `page`."""
-    context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1280, "height": 800}, has_touch=True
-    )
-    context.set_default_timeout(10_000)
-    context.route("**/*", page_watch.guard)
-    context.on("console", page_watch.on_console)
-    page = context.new_page()
-    page.on("pageerror", page_watch.on_page_error)
-    try:
+    with guarded_page(browser, live_server, page_watch, request, has_touch=True) as page:
         yield page
-    finally:
-        try:
-            if not page.is_closed():
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                page.screenshot(
-                    path=SCREENSHOTS / _screenshot_name(request.node.name), full_page=True
-                )
-        finally:
-            context.close()
-    problems = page_watch.problems()
-    assert not problems, "the browser saw:\n" + "\n".join(problems)
 
 
 def _shot(page, request, step: str) -> None:
