@@ -43,6 +43,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app.bureau import imports as bureau_imports
     from app.bureau import routes as bureau_routes
     from app.corner import routes as corner_routes
+    from app.employment import imports as employment_imports
     from app.employment import routes as employment_routes
     from app.fairs import after as fair_after
     from app.fairs import day as fair_day
@@ -61,6 +62,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(bureau_routes.bp)
     app.register_blueprint(bureau_imports.bp)
     app.register_blueprint(employment_routes.bp)
+    app.register_blueprint(employment_imports.bp)
     app.register_blueprint(fair_routes.bp)
     app.register_blueprint(fair_day.bp)
     app.register_blueprint(fair_after.bp)

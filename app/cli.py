@@ -133,12 +133,13 @@ def init_app(app):
     from app.backup import backup_command, restore_command
     from app.bureau.imports import import_surveys_command
     from app.corner.cli import bulletin_group
+    from app.employment.imports import import_openings_command
     from app.match_cli import match_group
     from app.retention import purge_command
 
     for command in (seed_reference_command, seed_demo_command, demo_accounts_command,
                     create_user_command, i18n_group, match_group, purge_command,
-                    import_surveys_command, backup_command,
+                    import_surveys_command, import_openings_command, backup_command,
                     restore_command,
                     api_token_group, bulletin_group):
         app.cli.add_command(command)

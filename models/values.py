@@ -925,6 +925,36 @@ def parse_date(value: Any) -> dt.date | None:
     raise ValueParseError("date.unreadable", text=original)
 
 
+_MONTH_DAY = re.compile(r"^(\d{1,2})(?:[-/.]|月)(\d{1,2})[日号]?$")
+
+
+def parse_posting_date(value: Any, today: dt.date) -> dt.date | None:
+    """Return the date a job posting was posted or refreshed, or None when blank.
+
+    Besides everything :func:`parse_date` reads, job boards write the day without the
+    year ('10-14', '10月14日'): that is the latest such day not after `today`, since a
+    posting cannot be refreshed in the future.
+
+    Raises
+    ------
+    ValueParseError
+        ``date.unreadable``, ``date.invalid`` or ``date.out_of_range``.
+    """
+    if isinstance(value, str):
+        match = _MONTH_DAY.match(_compact(value))
+        if match:
+            month, day = int(match[1]), int(match[2])
+            for year in range(today.year, today.year - 8, -1):  # 02-29: the last leap year
+                try:
+                    found = dt.date(year, month, day)
+                except ValueError:
+                    continue
+                if found <= today:
+                    return found
+            raise ValueParseError("date.invalid", text=_original_text(value))
+    return parse_date(value)
+
+
 # --------------------------------------------------------------------------- yes / no
 
 _TRUE_WORDS = {"是", "有", "需要", "要", "对", "y", "yes", "true", "t", "1", "✓", "✔", "√",

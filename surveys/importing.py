@@ -382,10 +382,10 @@ class OptionList:
                 return found[0].code
             if len(found) > 1:
                 raise SurveyRowError(
-                    "survey.ambiguous_choice", text=_shown(text),
+                    "survey.ambiguous_choice", text=shown_value(text),
                     options="、".join(o.name_zh for o in found[:6]),
                 )
-        raise SurveyRowError("survey.unknown_choice", text=_shown(text),
+        raise SurveyRowError("survey.unknown_choice", text=shown_value(text),
                              example=self.options[0].name_zh if self.options else "")
 
     def codes_for(self, text: Any) -> list[str]:
@@ -454,7 +454,7 @@ class SurveyReference:
 # --------------------------------------------------------------------------- the parser
 
 
-def _shown(value: Any) -> str:
+def shown_value(value: Any) -> str:
     """The cell as the user wrote it, for messages."""
     if is_blank(value):
         return ""
@@ -473,7 +473,7 @@ _MEMO_LIMIT = 200_000
 
 
 @dataclass
-class _Row:
+class RowReader:
     """Collects one row's answers and problems while its cells are read.
 
     ``memo`` is the parser's: spreadsheets repeat the same few values down a column
@@ -582,7 +582,7 @@ class SurveyRowParser:
         gender, birth_year, hukou_shanghai), ``surveyed_on`` (ISO date) and ``answers``
         (question id -> canonical answer, as `surveys.questionnaire.form_to_answers`).
         """
-        row = _Row(cells, self._memo)
+        row = RowReader(cells, self._memo)
         code = self._code(row)
         personal = {
             "name": self._text(row, "name", NAME_MAX_LENGTH),
@@ -629,29 +629,29 @@ class SurveyRowParser:
         default = self._defaults[question_id]
         return list(default) if isinstance(default, list) else default
 
-    def _code(self, row: _Row) -> str | None:
+    def _code(self, row: RowReader) -> str | None:
         value = row.value("seeker_code")
         if value is None:
             row.problem("seeker_code", "survey.code_blank")
             return None
-        code = re.sub(r"\s+", "", normalize_text(_shown(value))).upper()
+        code = re.sub(r"\s+", "", normalize_text(shown_value(value))).upper()
         if not CODE_PATTERN.match(code):
-            row.problem("seeker_code", "survey.code_invalid", text=_shown(value))
+            row.problem("seeker_code", "survey.code_invalid", text=shown_value(value))
             return None
         return code
 
-    def _text(self, row: _Row, key: str, max_length: int) -> str:
+    def _text(self, row: RowReader, key: str, max_length: int) -> str:
         value = row.value(key)
         if value is None:
             return ""
-        text = re.sub(r"[ \t\u3000]+", " ", _shown(value)).strip()
+        text = re.sub(r"[ \t\u3000]+", " ", shown_value(value)).strip()
         if key == "name":  # '张 三' is 张三: a space between Chinese characters is stray
             text = re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", text)
         if len(text) > max_length:
             row.problem(key, "survey.too_long", max=max_length)
         return text
 
-    def _survey_date(self, row: _Row) -> date | None:
+    def _survey_date(self, row: RowReader) -> date | None:
         if row.value("surveyed_on") is None:
             row.problem("surveyed_on", "survey.required")
             return None
@@ -661,14 +661,14 @@ class SurveyRowParser:
                         text=surveyed_on.isoformat())
         return surveyed_on
 
-    def _release_date(self, row: _Row) -> str | None:
+    def _release_date(self, row: RowReader) -> str | None:
         if row.value("expected_release_date") is None:
             row.problem("expected_release_date", "survey.required")
             return None
         released = row.read("expected_release_date", parse_date)
         return released.isoformat() if released else None
 
-    def _categories(self, row: _Row) -> list[str]:
+    def _categories(self, row: RowReader) -> list[str]:
         chosen: list[str] = []
         gap = False
         for rank in (1, 2, 3):
@@ -686,12 +686,12 @@ class SurveyRowParser:
             if gap:
                 row.problem(key, "survey.choice_gap")
             elif code in chosen:
-                row.problem(key, "survey.repeated_choice", text=_shown(value))
+                row.problem(key, "survey.repeated_choice", text=shown_value(value))
             else:
                 chosen.append(code)
         return chosen
 
-    def _pay(self, row: _Row) -> dict:
+    def _pay(self, row: RowReader) -> dict:
         """Lowest acceptable and hoped-for pay; a range fills the other column if empty."""
         lowest_pay = row.read("salary_min", parse_monthly_pay) or Pay.not_given()
         hoped_pay = row.read("salary_hoped", parse_monthly_pay) or Pay.not_given()
@@ -708,7 +708,7 @@ class SurveyRowParser:
             if result[key] is not None and not low <= result[key] <= high:
                 source = key if row.value(key) is not None else (
                     "salary_hoped" if key == "salary_min" else "salary_min")
-                row.problem(source, "survey.pay_range", text=_shown(row.value(source)),
+                row.problem(source, "survey.pay_range", text=shown_value(row.value(source)),
                             monthly=f"{result[key]:,}", low=f"{low:,}", high=f"{high:,}")
         if (result["salary_min"] is not None and result["salary_hoped"] is not None
                 and result["salary_hoped"] < result["salary_min"]):
@@ -809,7 +809,7 @@ _GENDERS = {"男": "M", "男性": "M", "m": "M", "male": "M", "女": "F", "女�
 def _gender(value: Any) -> str:
     gender = _GENDERS.get(_key(value))
     if gender is None:
-        raise SurveyRowError("survey.gender_unknown", text=_shown(value))
+        raise SurveyRowError("survey.gender_unknown", text=shown_value(value))
     return gender
 
 
@@ -830,5 +830,5 @@ def _birth_year(value: Any) -> int:
             except (ValueParseError, AttributeError):
                 year = None
     if year is None or not low <= year <= high:
-        raise SurveyRowError("survey.birth_year", text=_shown(value), low=low, high=high)
+        raise SurveyRowError("survey.birth_year", text=shown_value(value), low=low, high=high)
     return year

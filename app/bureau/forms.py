@@ -3,13 +3,11 @@
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, HiddenField, RadioField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.i18n import locale_code
-from app.services.importing import UploadStore
 from app.value_messages import value_error_message
 from models import Certificate, District, Environment, JobCategory, db
 from models.values import ValueParseError, validate_resident_id
@@ -112,14 +110,3 @@ def selftest_form_class(previous: dict | None = None):
         )
     attrs["submit"] = SubmitField(_l("Score the self-test"))
     return type("SelfTestForm", (FlaskForm,), attrs)
-
-
-class SurveyImportForm(FlaskForm):
-    """Upload a survey spreadsheet; `token` names the upload so its progress can be shown."""
-
-    file = FileField(
-        _l("Spreadsheet (.xlsx or .csv)"),
-        validators=[FileRequired(_l("Choose the file to import."))],
-    )
-    token = HiddenField(default=UploadStore.new_token)
-    submit = SubmitField(_l("Upload and check"))

@@ -102,6 +102,10 @@ ENGINE_MESSAGES = {
     "import.duplicate_row": _l(
         "This row repeats %(identity)s from row %(first)s. Keep one of the two rows."
     ),
+    "import.unknown_column": _l(
+        "The column mapping names a column that is not in the file. Check the mapping "
+        "again."
+    ),
 }
 
 
@@ -370,6 +374,7 @@ class Table:
     columns: dict[int, str]  # frame column -> column key
     headers: dict[str, str]  # column key -> header as written in the file
     ignored: list[str]  # headers of columns not used
+    file_headers: dict[int, str] = field(default_factory=dict)  # frame column -> header
 
     @property
     def header_row(self) -> int:
@@ -400,16 +405,23 @@ def _layout_of(frame: pd.DataFrame, index: dict[str, str], r: int):
     return found, cells, above
 
 
-def locate_table(frames: Mapping[str, pd.DataFrame], columns: Sequence[Column]) -> Table:
+def locate_table(frames: Mapping[str, pd.DataFrame], columns: Sequence[Column],
+                 mapping: Mapping[int, str] | None = None) -> Table:
     """Find the sheet and header row that name the most columns, and map the columns.
+
+    `mapping` overrides the detected mapping: ``{file column index: column key}``, where
+    an empty key means "not used" and a column not named keeps what was detected. The
+    user corrects a mapping this way when the file's headers say something Qibu does not
+    recognise (or recognises wrongly).
 
     Raises
     ------
     ImportFileError
-        ``import.empty``, ``import.no_header``, ``import.duplicate_column`` or
-        ``import.missing_columns``.
+        ``import.empty``, ``import.no_header``, ``import.duplicate_column``,
+        ``import.missing_columns`` or ``import.unknown_column``.
     """
     index = {header_key(h): column.key for column in columns for h in column.headers}
+    known_keys = {column.key for column in columns}
     best = None
     for sheet, frame in frames.items():
         for r in range(min(len(frame), HEADER_SEARCH_ROWS)):
@@ -420,11 +432,21 @@ def locate_table(frames: Mapping[str, pd.DataFrame], columns: Sequence[Column]) 
     if best is None or all(frame.empty for frame in frames.values()):
         raise ImportFileError("import.empty")
     score, sheet, frame, r, found, cells, above = best
-    if score < 2:
+    file_headers = {c: cells[c] or above[c] for c in range(len(cells)) if cells[c] or above[c]}
+    if mapping:
+        for c, key in mapping.items():
+            c = int(c)
+            if c not in file_headers or (key and key not in known_keys):
+                raise ImportFileError("import.unknown_column")
+            found.pop(c, None)
+            if key:
+                found[c] = (key, file_headers[c])
+        score = len({key for key, _ in found.values()})
+    if score < 2 and not mapping:
         examples = "、".join(c.header["zh"] for c in columns if c.required)
         raise ImportFileError("import.no_header", examples=examples)
     by_key: dict[str, int] = {}
-    for c, (key, shown) in found.items():
+    for c, (key, shown) in sorted(found.items()):
         if key in by_key:
             raise ImportFileError("import.duplicate_column", first=found[by_key[key]][1],
                                   second=shown, column=_column_of(columns, key).header["zh"])
@@ -435,11 +457,10 @@ def locate_table(frames: Mapping[str, pd.DataFrame], columns: Sequence[Column]) 
             "import.missing_columns",
             columns="、".join(f"{c.header['zh']} ({c.header['en']})" for c in missing),
         )
-    ignored = [cells[c] or above[c] for c in range(len(cells))
-               if c not in found and (cells[c] or above[c])]
+    ignored = [text for c, text in file_headers.items() if c not in found]
     return Table(sheet=sheet, frame=frame, header_index=r,
                  columns={c: key for c, (key, _) in found.items()},
-                 headers=dict(found.values()), ignored=ignored)
+                 headers=dict(found.values()), ignored=ignored, file_headers=file_headers)
 
 
 def _column_of(columns: Sequence[Column], key: str) -> Column:
@@ -557,9 +578,19 @@ class ImportResult:
     planned: list[PlannedRow]
     problems: list[Problem]
     written: bool = False
+    # every header of the file by column index, and the column key each one is read as
+    file_headers: dict[str, str] = field(default_factory=dict)
+    mapping: dict[str, str] = field(default_factory=dict)
+    # what the kind's parser counted while reading (see RowParser.stats), e.g. how many
+    # rows had their pay understood
+    parsed: dict[str, int] = field(default_factory=dict)
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.planned if row.action == action)
+
+    def column_mapping(self) -> dict[int, str]:
+        """The mapping the rows were read with, for `locate_table` to read them again."""
+        return {int(c): self.mapping.get(c, "") for c in self.file_headers}
 
     @property
     def rejected_rows(self) -> list[int]:
@@ -596,8 +627,10 @@ class ImportResult:
 
 def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScope, *,
                    max_rows: int, progress: Progress = _no_progress,
-                   name: str = "") -> ImportResult:
+                   name: str = "", mapping: Mapping[int, str] | None = None) -> ImportResult:
     """Read and check a file and plan its rows against the database; write nothing.
+
+    `mapping` corrects the detected column mapping (see `locate_table`).
 
     Raises
     ------
@@ -607,7 +640,7 @@ def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScop
     progress("reading", 0, 0)
     parser = kind.parser()
     frames = read_frames(source, fmt, name, max_rows=max_rows, progress=progress)
-    table = locate_table(frames, parser.columns)
+    table = locate_table(frames, parser.columns, mapping)
     parsed, problems, rows = check_rows(table, parser, max_rows=max_rows, progress=progress)
     progress("planning", 0, len(parsed))
     planned, plan_problems = kind.plan(parsed, scope)
@@ -618,6 +651,9 @@ def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScop
         kind=kind.name, sheet=table.sheet, header_row=table.header_row,
         headers=table.headers, ignored=table.ignored, rows=rows, planned=planned,
         problems=problems + plan_problems,
+        file_headers={str(c): text for c, text in table.file_headers.items()},
+        mapping={str(c): key for c, key in table.columns.items()},
+        parsed=dict(getattr(parser, "stats", None) or {}),
     )
 
 
@@ -640,17 +676,19 @@ def confirm_import(preview: ImportResult, kind: ImportKind, scope: ImportScope, 
         headers=preview.headers, ignored=preview.ignored, rows=preview.rows,
         planned=planned,
         problems=[p for p in preview.problems if p.stage != "plan"] + plan_problems,
-        written=True,
+        written=True, file_headers=preview.file_headers, mapping=preview.mapping,
+        parsed=preview.parsed,
     )
 
 
 def import_file(path: Path, kind: ImportKind, scope: ImportScope, *, max_rows: int,
-                dry_run: bool = False, progress: Progress = _no_progress) -> ImportResult:
+                dry_run: bool = False, progress: Progress = _no_progress,
+                mapping: Mapping[int, str] | None = None) -> ImportResult:
     """Preview a file and, unless `dry_run`, write it (the command line's one step)."""
     data = Path(path).read_bytes()
     fmt = detect_format(data, Path(path).name)
     result = preview_import(data, fmt, kind, scope, max_rows=max_rows, progress=progress,
-                            name=Path(path).name)
+                            name=Path(path).name, mapping=mapping)
     if dry_run:
         return result
     return confirm_import(result, kind, scope, progress=progress)
@@ -680,7 +718,7 @@ def rejected_rows_workbook(source: Source, fmt: str, result: ImportResult, parse
     The header row keeps the file's headers, so after fixing the rows the workbook can be
     imported again (the two added columns are ignored then).
     """
-    table = locate_table(read_frames(source, fmt), parser.columns)
+    table = locate_table(read_frames(source, fmt), parser.columns, result.column_mapping())
     messages: dict[int, list[str]] = {}
     for problem in sorted(result.problems, key=lambda p: p.row):
         text = problem.message(parser.messages)

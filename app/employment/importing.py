@@ -1,0 +1,442 @@
+"""Read one row of a job-posting spreadsheet into an opening and its employer.
+
+Job boards and employers export postings in their own layouts: 51job's dump has
+``job_name, company_name, providesalary_text, workarea_text, jobwelf, updatedate,
+attribute_text`` (a list-like cell "['上海-静安区', '无需经验', '本科', '招若干人']"), an
+employer's own sheet has 职位名称, 单位名称, 薪资, 城市, 区县 … `OPENING_COLUMNS` names
+what Qibu reads and the headers it knows for each; the user can correct the detected
+mapping. `OpeningRowParser.parse_row` turns one row's cells into a plain-JSON record;
+messy values are read by `models.values` and every problem names its column and says how
+to fix it (`OPENING_MESSAGES`). While reading, the parser counts how many rows placed in
+Shanghai had each field understood (`stats`), which the import reports.
+
+The flow around it is `app.services.importing`; planning against the database and
+writing are `app.services.opening_import`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from models.values import (
+    SHANGHAI,
+    SHANGHAI_DISTRICTS,
+    Place,
+    ValueParseError,
+    normalize_employer_name,
+    normalize_text,
+    parse_bool,
+    parse_education_level,
+    parse_experience_years,
+    parse_headcount,
+    parse_job_attributes,
+    parse_monthly_pay,
+    parse_place,
+    parse_posting_date,
+    validate_uscc,
+)
+from surveys.importing import (
+    SURVEY_MESSAGES,
+    ImportColumn,
+    Option,
+    OptionList,
+    RowReader,
+    SurveyReference,
+    shown_value,
+)
+
+TITLE_MAX_LENGTH = 120
+EMPLOYER_MAX_LENGTH = 120
+SALARY_TEXT_MAX_LENGTH = 60
+DESCRIPTION_MAX_LENGTH = 5000
+REF_MAX_LENGTH = 64
+
+# Words in a benefits cell that mean the employer houses its workers ('住房补贴', a
+# housing allowance, is not housing).
+_HOUSING_WORDS = re.compile(r"包住|包吃住|包食宿|提供住宿|免费住宿|员工宿舍|提供宿舍|宿舍")
+_SHIFT_OPTIONS = (
+    Option("day", "白班", "day shift", ("白天", "日班", "长白班", "常白班", "day", "正常班")),
+    Option("night", "夜班", "night shift", ("晚班", "夜间", "大夜班", "night")),
+    Option("rotating", "倒班", "rotating shifts",
+           ("轮班", "两班倒", "三班倒", "倒班制", "轮班制", "做二休一", "rotating", "shift work")),
+)
+
+
+def _column(key, zh, en, help_zh, help_en, *aliases, required=False, example="",
+            is_date=False) -> ImportColumn:
+    return ImportColumn(key=key, header={"zh": zh, "en": en},
+                        help={"zh": help_zh, "en": help_en}, aliases=aliases,
+                        required=required, example=example, is_date=is_date)
+
+
+OPENING_COLUMNS: tuple[ImportColumn, ...] = (
+    _column("title", "职位名称", "Job title",
+            "必填。如 仓库管理员。", "Required. E.g. 仓库管理员 (warehouse keeper).",
+            "job_name", "岗位名称", "招聘岗位", "职位", "岗位", "工作名称", "招聘职位",
+            "position", "job", "title", required=True, example="仓库管理员"),
+    _column("employer", "单位名称", "Employer",
+            "必填。营业执照上的名称；未登记的单位会登记为“待核实”。",
+            "Required. The name on the business licence; an employer not yet registered is "
+            "registered as unverified.",
+            "company_name", "公司名称", "企业名称", "用人单位", "招聘单位", "公司", "单位",
+            "company", "employer name", required=True, example="上海某某物流有限公司"),
+    _column("uscc", "统一社会信用代码", "Unified social credit code",
+            "可不填。18位；填了就按代码找单位，否则按名称找。",
+            "Optional. 18 characters; when given the employer is found by it, otherwise by "
+            "its name.",
+            "信用代码", "社会信用代码", "credit code", "uscc", example="91310115MA1H7GQX8N"),
+    _column("company_type", "单位性质", "Kind of employer",
+            "可不填。如 民营公司；记入新登记单位的备注。",
+            "Optional. E.g. 民营公司 (private company); noted on a newly registered employer.",
+            "companytype_text", "公司性质", "企业性质", "公司类型", "company type",
+            example="民营公司"),
+    _column("salary", "薪资", "Pay",
+            "如 6-8千/月、1-1.5万/月、7-14万/年、150元/天、25元/小时、20-30K、18-35K·13薪、4500；"
+            "面议或空白表示未写明。",
+            "E.g. 6-8千/月, 1-1.5万/月, 7-14万/年, 150元/天, 25元/小时, 20-30K, 18-35K·13薪 or "
+            "4500; 面议 or blank when not stated.",
+            "providesalary_text", "薪资待遇", "工资", "月薪", "薪酬", "工资待遇", "薪水",
+            "salary", "pay", example="6-8千/月"),
+    _column("place", "工作地点", "Place of work",
+            "如 上海-浦东新区、上海·徐汇区·漕河泾、浦东。上海以外的行不导入。",
+            "E.g. 上海-浦东新区, 上海·徐汇区·漕河泾 or 浦东. Rows outside Shanghai are not "
+            "imported.",
+            "workarea_text", "工作地区", "地点", "工作区域", "工作地址", "上班地点",
+            "location", "work area", "place", example="上海-浦东新区"),
+    _column("city", "城市", "City", "可不填，单独的城市列。", "Optional: a separate city column.",
+            "所在城市", "工作城市", "city", example="上海"),
+    _column("district", "区县", "District", "可不填，单独的区列，如 浦东新区。",
+            "Optional: a separate district column, e.g. 浦东新区.",
+            "区", "所在区", "行政区", "所在区县", "district", example="浦东新区"),
+    _column("attributes", "职位属性", "Job attributes",
+            "招聘网站导出的列表，如 ['上海-静安区', '无需经验', '本科', '招若干人']。",
+            "A job board's list, e.g. ['上海-静安区', '无需经验', '本科', '招若干人'].",
+            "attribute_text", "职位标签", "attributes",
+            example="['上海-静安区', '无需经验', '高中', '招2人']"),
+    _column("education", "学历要求", "Education required",
+            "如 不限、初中、高中、中专、大专、本科。",
+            "E.g. 不限 (none), 初中, 高中, 中专, 大专, 本科.",
+            "学历", "最低学历", "education", "degree", example="初中"),
+    _column("experience", "经验要求", "Experience required",
+            "如 无需经验、1年经验、3-4年经验。", "E.g. 无需经验 (none), 1年经验, 3-4年经验.",
+            "工作经验", "经验", "工作年限", "experience", example="1年经验"),
+    _column("headcount", "招聘人数", "Headcount",
+            "如 5、招5人；若干 表示未写明。", "E.g. 5 or 招5人; 若干 when not stated.",
+            "人数", "招聘人数（人）", "需求人数", "headcount", "number of openings",
+            example="5"),
+    _column("welfare", "福利", "Benefits",
+            "如 五险一金 包吃包住；写明包住或提供宿舍的记为提供住宿。",
+            "E.g. 五险一金 包吃包住; housing (包住, 提供宿舍) is recorded as accommodation.",
+            "jobwelf", "福利待遇", "职位福利", "benefits", "welfare", example="五险一金 包住"),
+    _column("accommodation", "提供住宿", "Housing provided",
+            "可不填。是 或 否；不填时看福利一栏。",
+            "Optional. 是/yes or 否/no; when blank the benefits decide.",
+            "住宿", "是否提供住宿", "包住", "housing", "accommodation", example="是"),
+    _column("shift", "班次", "Shift", "可不填。白班、夜班 或 倒班；不填为白班。",
+            "Optional. 白班 (day), 夜班 (night) or 倒班 (rotating); day when blank.",
+            "班制", "工作班次", "shift", example="白班"),
+    _column("category", "岗位类别", "Job category",
+            "可不填。说明页列出的类别名称；不填时按职位名称自动建议。",
+            "Optional. A category name from the list below; when blank it is suggested "
+            "from the job title.",
+            "类别", "工种", "职位类别", "category", example="物流仓储操作员"),
+    _column("certificates", "所需证书", "Certificates required",
+            "可不填。多个用、分隔，如 叉车证。", "Optional. Separate several with 、, e.g. 叉车证.",
+            "证书要求", "证书", "certificates", example="叉车证"),
+    _column("description", "职位描述", "Description",
+            "可不填。工作内容和要求。", "Optional. What the work is and what it asks.",
+            "岗位职责", "职位要求", "工作内容", "岗位描述", "任职要求", "job description",
+            "description", example="负责货物出入库、盘点。"),
+    _column("posted_on", "发布日期", "Posted on",
+            "可不填。如 2026-10-14；只写月日（10-14）时取今天之前最近的那一天。",
+            "Optional. E.g. 2026-10-14; a month and day alone (10-14) is the latest such "
+            "day up to today.",
+            "updatedate", "更新日期", "发布时间", "刷新日期", "date posted", "posted",
+            example="2026-10-14", is_date=True),
+    _column("ref", "职位编号", "Job reference",
+            "可不填。招聘网站或本单位的职位编号；有编号时，同一编号再次导入会更新那个职位。",
+            "Optional. The job board's or your own reference; a row with the reference of "
+            "an imported opening updates it.",
+            "岗位编号", "职位ID", "job_id", "jobid", "job reference", "reference",
+            example="51JOB-128830912"),
+)
+
+TEMPLATE_NOTES = {
+    "data_title": "招聘岗位",
+    "notes_title": "说明 Notes",
+    "intro": (
+        "起步 · 招聘岗位导入模板 / Qibu job-posting import template",
+        "每行一个岗位；第一行是表头。招聘网站导出的表格（如 51job）也可以直接导入。"
+        " / One opening per row; the first row is the header. Job boards' exports (e.g. "
+        "51job) import as they are.",
+        "同一单位、同一职位名称、同一地点（或同一职位编号）再次导入会更新那个岗位，不会重复。"
+        " / The same employer, job title and place (or the same job reference) imported "
+        "again updates that opening instead of adding another.",
+        "导入前会先预览，可修改列的对应关系；确认后才保存。"
+        " / Every import is previewed, its column mapping can be corrected, and it is "
+        "saved only when confirmed.",
+    ),
+    "notes_headers": ("列 Col.", "中文表头", "English header", "必填 Required", "填写说明",
+                      "How to fill in", "示例 Example"),
+    "required_mark": "是 yes",
+    "list_headers": ("中文名称", "English name", "代码 code"),
+}
+
+OPENING_MESSAGES = {
+    **SURVEY_MESSAGES,
+    "opening.required": _l("This column must be filled in."),
+    "opening.too_long": _l("Shorten this to at most %(max)s characters."),
+    "opening.outside_shanghai": _l(
+        "“%(text)s” is outside Shanghai: Qibu posts openings in Shanghai only. Correct "
+        "the place if the job is in Shanghai, or leave the row out."
+    ),
+    "opening.remote": _l(
+        "“%(text)s” does not say where the work is. Write the Shanghai district, e.g. "
+        "上海-浦东新区."
+    ),
+    "opening.no_place": _l(
+        "The row does not say where the work is. Fill in the place, e.g. 上海-浦东新区."
+    ),
+    "opening.unknown_shift": _l("Write the shift as 白班 (day), 夜班 (night) or 倒班 "
+                                "(rotating), not “%(text)s”."),
+    "opening.employer_uscc_conflict": _l(
+        "The employer “%(name)s” is registered with another credit code, %(registered)s. "
+        "Check the code in this row."
+    ),
+    "opening.headcount_below_filled": _l(
+        "The opening already has %(filled)s people hired; the headcount cannot be lower. "
+        "Write at least %(filled)s."
+    ),
+}
+
+# The fields counted in `OpeningRowParser.stats` for rows placed in Shanghai.
+PARSED_FIELDS = ("salary", "district", "education", "experience", "headcount")
+
+
+def opening_ref(employer: str, title: str, place: str) -> str:
+    """The reference of an imported opening that has none of its own: the same
+    employer, title and place give the same reference, so importing again updates."""
+    key = "|".join((normalize_employer_name(employer), _title_key(title), place))
+    return "imp-" + hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"\s+", "", normalize_text(title)).lower()
+
+
+def _text(row: RowReader, key: str, max_length: int, *, required: bool = False) -> str:
+    value = row.value(key)
+    if value is None:
+        if required:
+            row.problem(key, "opening.required")
+        return ""
+    text = re.sub(r"[ \t\u3000]+", " ", shown_value(value)).strip()
+    if len(text) > max_length:
+        row.problem(key, "opening.too_long", max=max_length)
+    return text
+
+
+class OpeningRowParser:
+    """Turn the cells of one job-posting row into a record, or the problems that stop it.
+
+    Parameters
+    ----------
+    reference
+        The category and certificate lists (see `surveys.importing.SurveyReference`).
+    today
+        The date posting dates without a year are read against (today by default).
+    """
+
+    kind = "openings"
+    columns = OPENING_COLUMNS
+    messages = OPENING_MESSAGES
+    identity_columns = ("title", "employer", "place")
+
+    def __init__(self, reference: SurveyReference, today: date | None = None):
+        self.today = today or date.today()
+        self.categories = OptionList(reference.categories)
+        self.certificates = OptionList(reference.certificates)
+        self.shifts = OptionList(_SHIFT_OPTIONS)
+        self._memo: dict = {}
+        self.stats: dict[str, int] = {"shanghai_rows": 0, "outside_shanghai": 0,
+                                      **dict.fromkeys(PARSED_FIELDS, 0), "district_named": 0}
+
+    def identity(self, record: Mapping[str, Any]) -> tuple[str, ...]:
+        """What makes two rows the same opening: its reference when the file gives one,
+        else the employer, the title and the place."""
+        if record["ref_given"]:
+            return (record["ref"],)
+        return (record["employer"]["name"], record["title"], record["place_key"])
+
+    def parse_row(self, cells: Mapping[str, Any]):
+        """Read one row; return ``(record, [])`` or ``(None, [(column key, error), …])``.
+
+        The record is plain JSON: ``ref``, ``title``, ``employer`` (name, key, uscc,
+        company_type), ``salary_min``/``salary_max`` (yuan a month, None when not
+        stated) and ``salary_text`` (the original), ``district`` (adcode or None for
+        '上海' alone), ``education_min``, ``experience_min``, ``headcount`` (None when
+        not stated), ``accommodation``, ``shift``, ``category`` (None: suggest from the
+        title), ``certificates``, ``description``, ``posted_on`` (ISO date or None).
+        """
+        row = RowReader(cells, self._memo)
+        title = _text(row, "title", TITLE_MAX_LENGTH, required=True)
+        employer = _text(row, "employer", EMPLOYER_MAX_LENGTH, required=True)
+        uscc = row.read("uscc", validate_uscc)
+        attributes = row.read("attributes", parse_job_attributes, {})
+        place = self._place(row, attributes)
+        in_shanghai = place is not None and place.in_shanghai
+        salary_problems = len(row.problems)
+        pay = row.read("salary", parse_monthly_pay)
+        salary_understood = len(row.problems) == salary_problems
+        education = self._attribute(row, "education", parse_education_level, attributes)
+        experience = self._attribute(row, "experience", parse_experience_years, attributes)
+        headcount = self._attribute(row, "headcount", parse_headcount, attributes)
+        if in_shanghai:
+            self._count(place, salary_understood, education, experience, headcount)
+        welfare = _text(row, "welfare", DESCRIPTION_MAX_LENGTH)
+        accommodation = row.read("accommodation", parse_bool)
+        if accommodation is None:
+            accommodation = bool(_HOUSING_WORDS.search(welfare))
+        description = _text(row, "description", DESCRIPTION_MAX_LENGTH)
+        if welfare:
+            description = "\n".join(filter(None, (description, f"福利：{welfare}")))
+        record = {
+            "title": title,
+            "employer": {"name": employer, "key": normalize_employer_name(employer),
+                         "uscc": uscc, "company_type": _text(row, "company_type", 60)},
+            "salary_min": _whole(pay.min) if pay else None,
+            "salary_max": _whole(pay.max) if pay else None,
+            "salary_text": (pay.text if pay else "")[:SALARY_TEXT_MAX_LENGTH],
+            "district": place.adcode if place else None,
+            "place_key": (place.adcode or SHANGHAI) if place else "",
+            "education_min": _value(education, 0),
+            "experience_min": float(_value(experience, 0.0)),
+            "headcount": _value(headcount, None),
+            "accommodation": accommodation,
+            "shift": row.read("shift", self._shift, "day"),
+            "category": row.read("category", self.categories.code_for),
+            "certificates": row.read("certificates", self.certificates.codes_for, []),
+            "description": description[:DESCRIPTION_MAX_LENGTH],
+            "posted_on": self._posted_on(row),
+        }
+        ref = _text(row, "ref", REF_MAX_LENGTH)
+        record["ref_given"] = bool(ref)
+        if row.problems:
+            return None, row.problems
+        record["ref"] = ref or opening_ref(employer, title, record["place_key"])
+        return record, []
+
+    # -- cells ---------------------------------------------------------------------
+
+    def _place(self, row: RowReader, attributes: Mapping[str, Any]) -> Place | None:
+        """Where the work is, from the place (or city) and district columns, or else the
+        attributes list; a problem (and None) when it is missing or not in Shanghai."""
+        place_column = next((k for k in ("place", "city") if row.value(k) is not None), None)
+        text = row.value(place_column) if place_column else None
+        district = row.value("district")
+        column = place_column or ("district" if district is not None else "attributes")
+        place = None
+        if text is not None or district is not None:
+            try:
+                place = self._read_place(text, district)
+            except ValueParseError as error:
+                row.problems.append((column, error))
+                return None
+        listed = attributes.get("place")
+        if listed is not None and (place is None or (
+                place.in_shanghai and place.adcode is None and listed.adcode)):
+            place, column = listed, "attributes"
+        if place is None:
+            row.problem("place", "opening.no_place")
+            return None
+        if not place.in_shanghai:
+            self.stats["outside_shanghai"] += 1
+            shown = (place.city or "") if column == "attributes" else shown_value(
+                row.value(column))
+            row.problem(column, "opening.outside_shanghai" if place.city else "opening.remote",
+                        text=shown or "—")
+        return place
+
+    def _read_place(self, text: Any, district: Any) -> Place:
+        slot = ("place", shown_value(text), shown_value(district))
+        if slot not in self._memo:
+            try:
+                self._memo[slot] = parse_place(text, district)
+            except ValueParseError as error:
+                self._memo[slot] = error
+        found = self._memo[slot]
+        if isinstance(found, ValueParseError):
+            raise found
+        return found
+
+    def _attribute(self, row: RowReader, key: str, reader, attributes: Mapping[str, Any]):
+        """A field from its own column, else from the attributes list; ``_ABSENT`` when
+        neither says anything."""
+        if row.value(key) is not None:
+            before = len(row.problems)
+            value = row.read(key, reader)
+            return value if len(row.problems) == before else _UNREAD
+        return attributes.get(key, _ABSENT)
+
+    def _count(self, place: Place, salary_understood: bool, education, experience,
+               headcount) -> None:
+        """Count a Shanghai row's understood fields. An unstated pay ('面议', blank) and
+        headcount ('若干') were understood: read correctly as unknown; so was a district
+        when the place says only '上海'. A missing education or experience was not."""
+        stats = self.stats
+        stats["shanghai_rows"] += 1
+        stats["salary"] += salary_understood
+        stats["district"] += 1
+        stats["district_named"] += place.adcode is not None
+        stats["education"] += education not in (_ABSENT, _UNREAD)
+        stats["experience"] += experience not in (_ABSENT, _UNREAD)
+        stats["headcount"] += headcount not in (_ABSENT, _UNREAD)
+
+    def _shift(self, value: Any) -> str:
+        try:
+            return self.shifts.code_for(value)
+        except ValueParseError as error:
+            raise ValueParseError("opening.unknown_shift", text=shown_value(value)) from error
+
+    def _posted_on(self, row: RowReader) -> str | None:
+        posted = row.read("posted_on", lambda value: parse_posting_date(value, self.today))
+        return posted.isoformat() if posted else None
+
+    def code_lists(self) -> list[tuple[Mapping[str, str], Sequence[Option], tuple[str, ...]]]:
+        """The lists a template's notes sheet shows: title, options, and the columns
+        that offer the list as a drop-down."""
+        districts = [Option(d.adcode, d.name, d.english_name, (d.short_name,))
+                     for d in SHANGHAI_DISTRICTS]
+        return [
+            ({"zh": "岗位类别", "en": "Job categories"}, self.categories.options,
+             ("category",)),
+            ({"zh": "上海各区", "en": "Shanghai districts"}, districts, ("district",)),
+            ({"zh": "证书", "en": "Certificates"}, self.certificates.options, ()),
+            ({"zh": "班次", "en": "Shifts"}, self.shifts.options, ("shift",)),
+        ]
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+_ABSENT = _Marker("absent")  # the row says nothing about the field
+_UNREAD = _Marker("unread")  # the row says something that could not be read
+
+
+def _value(found: Any, default: Any) -> Any:
+    return default if found is _ABSENT or found is _UNREAD or found is None else found
+
+
+def _whole(amount: float | None) -> int | None:
+    return None if amount is None else int(round(amount))
