@@ -354,8 +354,9 @@ def test_upload_preview_and_confirm_in_chinese(client, officer):
     preview = response.headers["Location"]
     page = client.get(preview).get_data(as_text=True)
     assert "叉车司机" in page and "上海港城物流有限公司" in page
-    assert "新登记，待核实" in page or "new, unverified" in page
-    assert "北京-朝阳区" in page  # the rejected row, listed with its place
+    assert "新登记，待核实" in page
+    assert "“北京-朝阳区”在上海以外" in page  # the rejected row, with what to do
+    assert "薪资" in page and "(100%)" in page  # the share of Shanghai rows understood
     assert count_openings() == 0
     done = client.post(preview + "/confirm")
     assert done.status_code == 302
