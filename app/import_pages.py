@@ -341,6 +341,25 @@ class ImportPages:
 # --------------------------------------------------------------------------- command line
 
 
+def import_command(name: str):
+    """The options every import command shares: FILE, --dry-run, --json, --column."""
+    def decorate(function):
+        for option in reversed((
+            click.command(name),
+            click.argument("file", type=click.Path(exists=True, dir_okay=False,
+                                                   path_type=Path)),
+            click.option("--dry-run", is_flag=True,
+                         help="Check and report only; write nothing."),
+            click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
+            click.option("--column", "columns", multiple=True, metavar="HEADER=KEY",
+                         help="Read the file's column HEADER as KEY (repeatable; KEY "
+                              "empty: ignore)."),
+        )):
+            function = option(function)
+        return function
+    return decorate
+
+
 def cli_locale() -> str:
     """The command line's language: English, or Chinese with QIBU_CLI_LANG=zh."""
     return "zh_CN" if os.environ.get("QIBU_CLI_LANG", "").lower().startswith("zh") else "en"

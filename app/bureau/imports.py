@@ -5,7 +5,6 @@ row parser is `surveys.importing`; planning and writing are `app.bureau.operatio
 This module joins them for the bureau pages and the `qibu import-surveys` command.
 """
 
-from pathlib import Path
 
 import click
 import sqlalchemy as sa
@@ -21,6 +20,7 @@ from app.import_pages import (
     ImportPages,
     ImportWords,
     cli_locale,
+    import_command,
     parse_column_options,
     run_import_command,
 )
@@ -89,13 +89,8 @@ PAGES = ImportPages(
 # --------------------------------------------------------------------------- command line
 
 
-@click.command("import-surveys")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@import_command("import-surveys")
 @click.option("--facility", "facility_code", required=True, help="Code of the facility.")
-@click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--column", "columns", multiple=True, metavar="HEADER=KEY",
-              help="Read the file's column HEADER as KEY (repeatable; KEY empty: ignore).")
 @with_appcontext
 @click.pass_context
 def import_surveys_command(ctx, file, facility_code, dry_run, as_json, columns):

@@ -6,7 +6,6 @@ The flow is `app.services.importing` and its pages `app.import_pages`; the row p
 `app.employment.importing`; planning and writing are `app.services.opening_import`.
 """
 
-from pathlib import Path
 
 import click
 from flask import Blueprint
@@ -21,6 +20,7 @@ from app.import_pages import (
     ImportPages,
     ImportWords,
     cli_locale,
+    import_command,
     parse_column_options,
     run_import_command,
 )
@@ -60,12 +60,7 @@ PAGES = ImportPages(
 )
 
 
-@click.command("import-openings")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--dry-run", is_flag=True, help="Check and report only; write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option("--column", "columns", multiple=True, metavar="HEADER=KEY",
-              help="Read the file's column HEADER as KEY (repeatable; KEY empty: ignore).")
+@import_command("import-openings")
 @with_appcontext
 @click.pass_context
 def import_openings_command(ctx, file, dry_run, as_json, columns):

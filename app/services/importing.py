@@ -756,14 +756,23 @@ def rejected_rows_workbook(source: Source, fmt: str, result: ImportResult, parse
     return _save(workbook)
 
 
+TEMPLATE_LABELS = {
+    "notes_headers": ("列 Col.", "中文表头", "English header", "必填 Required", "填写说明",
+                      "How to fill in", "示例 Example"),
+    "required_mark": "是 yes",
+    "list_headers": ("中文名称", "English name", "代码 code"),
+}
+
+
 def template_workbook(parser: RowParser, notes: Mapping[str, Any]) -> bytes:
     """An empty import template: the headers in Chinese, and a notes sheet that
     explains each column in Chinese and English and lists the accepted names.
 
     `notes` holds the kind's sheet names and bilingual wording: ``data_title``,
-    ``notes_title``, ``intro`` (lines), ``notes_headers``, ``required_mark`` and
-    ``list_headers``.
+    ``notes_title``, ``intro`` (lines) and, to change `TEMPLATE_LABELS`,
+    ``notes_headers``, ``required_mark`` and ``list_headers``.
     """
+    notes = {**TEMPLATE_LABELS, **notes}
     workbook = Workbook()
     data = workbook.active
     data.title = notes["data_title"][:31]
