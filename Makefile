@@ -21,6 +21,7 @@ translations: $(VENV)/.installed
 run: translations
 	$(BIN)/qibu db upgrade
 	$(BIN)/qibu seed-demo --if-empty
+	$(BIN)/qibu match fit-categories
 	$(BIN)/qibu demo-accounts
 	$(BIN)/qibu run --host 127.0.0.1 --port $(PORT) --no-reload
 

@@ -7,6 +7,7 @@ from flask.cli import with_appcontext
 
 import matching
 from app.services import matching as services
+from app.services.categories import category_classifier, suggest_category
 
 
 @click.group("match")
@@ -77,3 +78,13 @@ def evaluate_command(k, test_size, as_json):
     click.echo(f"Held-out evaluation at k={k}: {len(test)} outcomes of "
                f"{test['seeker_id'].nunique()} seekers (trained on {len(train)}).")
     click.echo(table.to_string(float_format=lambda v: f"{v:.3f}"))
+
+
+@match_group.command("fit-categories")
+@with_appcontext
+def fit_categories_command():
+    """Fit the job-title classifier now and cache it (install time), so that the first
+    opening form or posting import does not wait for it; a no-op when it is cached."""
+    category_classifier()
+    code, confidence = suggest_category("叉车司机")
+    click.echo(f"Title classifier ready (叉车司机 -> {code}, {confidence:.2f}).")

@@ -102,7 +102,7 @@ OPENING_COLUMNS: tuple[ImportColumn, ...] = (
             "E.g. 上海-浦东新区, 上海·徐汇区·漕河泾 or 浦东. Rows outside Shanghai are not "
             "imported.",
             "workarea_text", "工作地区", "地点", "工作区域", "工作地址", "上班地点",
-            "location", "work area", "place", example="上海-浦东新区"),
+            "location", "place", example="上海-浦东新区"),
     import_column("city", "城市", "City", "可不填，单独的城市列。",
                   "Optional: a separate city column.", "所在城市", "工作城市", "city",
                   example="上海"),
@@ -263,7 +263,8 @@ class OpeningRowParser:
         else the employer, the title and the place."""
         if record["ref_given"]:
             return (record["ref"],)
-        return (record["employer"]["name"], record["title"], record["place_key"])
+        # what the reference is made of (`opening_ref`): names as normalised
+        return (record["employer"]["key"], _title_key(record["title"]), record["place_key"])
 
     def parse_row(self, cells: Mapping[str, Any]):
         """Read one row; return ``(record, [])`` or ``(None, [(column key, error), …])``.

@@ -98,9 +98,9 @@ def _employers(records: list[dict]) -> tuple[dict[str, tuple], dict[str, tuple]]
         # several registrations of one name: the verified one, else the oldest
         for row in db.session.execute(
             sa.select(*columns).where(Employer.normalized_name.in_(chunk))
-            .order_by(Employer.verified.desc(), Employer.id.desc())
+            .order_by(Employer.verified.desc(), Employer.id)
         ):
-            by_key[row.normalized_name] = tuple(row[:3])
+            by_key.setdefault(row.normalized_name, tuple(row[:3]))
     return by_code, by_key
 
 
@@ -135,6 +135,8 @@ def plan_opening_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
     planned: list[PlannedRow] = []
     problems: list[Problem] = []
     new_employers: set[str] = set()
+    new_by_name: dict[str, str] = {}  # normalised name -> key of an employer to register
+    new_by_code: dict[str, str] = {}  # credit code -> the same
 
     for row in rows:
         record = row.record
@@ -153,7 +155,13 @@ def plan_opening_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
         if found is not None:
             detail.update(employer_id=found[0], employer_name=found[1])
         else:
-            key = employer["uscc"] or employer["key"]
+            # one new employer however its rows name it: by code, else by name
+            code = employer["uscc"]
+            key = new_by_code.get(code) if code else None
+            key = key or new_by_name.get(employer["key"], employer["key"])
+            new_by_name.setdefault(employer["key"], key)
+            if code:
+                new_by_code.setdefault(code, key)
             detail.update(new_employer=key, employer_name=employer["name"],
                           first_of_employer=key not in new_employers)
             new_employers.add(key)
@@ -191,29 +199,37 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
     employers: dict[str, Employer] = {}
     for row in rows:
         key = row.detail.get("new_employer")
-        if key is None or key in employers:
+        if key is None:
             continue
         facts = row.record["employer"]
-        notes = f"单位性质：{facts['company_type']}" if facts["company_type"] else ""
-        employers[key] = Employer(
-            name=facts["name"], normalized_name=facts["key"], uscc=facts["uscc"],
-            verified=False, notes=notes)
+        if key not in employers:
+            notes = f"单位性质：{facts['company_type']}" if facts["company_type"] else ""
+            employers[key] = Employer(
+                name=facts["name"], normalized_name=facts["key"], uscc=facts["uscc"],
+                verified=False, notes=notes)
+        elif employers[key].uscc is None:  # a later row gives the code
+            employers[key].uscc = facts["uscc"]
     db.session.add_all(employers.values())
     db.session.flush()
 
     updates = {row.detail["opening_id"]: row for row in rows if row.action == "update"}
     done = 0
     creates = [row for row in rows if row.action == "create"]
+    # One executemany per chunk (ORM bulk INSERT): adding 10,000 Opening objects to the
+    # session took about 2 s more. render_nulls keeps rows whose unknown pay, district
+    # or headcount is None in the same batch instead of one INSERT per row.
+    insert = sa.insert(Opening).execution_options(render_nulls=True)
     for chunk in _chunks(creates, CHUNK_ROWS):
+        values = []
         for row in chunk:
             employer_id = row.detail.get("employer_id") or employers[
                 row.detail["new_employer"]].id
-            values = opening_values(row.record, row.detail["category"])
-            values["posted_on"] = values["posted_on"] or date.today()
-            opening = Opening(ref=row.record["ref"], employer_id=employer_id, source="import",
-                              filled=0, status=OpeningStatus.OPEN, **values)
-            db.session.add(opening)
-        db.session.flush()
+            opening = opening_values(row.record, row.detail["category"])
+            opening["posted_on"] = opening["posted_on"] or date.today()
+            values.append({"ref": row.record["ref"], "employer_id": employer_id,
+                           "source": "import", "filled": 0, "status": OpeningStatus.OPEN,
+                           **opening})
+        db.session.execute(insert, values)
         done += len(chunk)
         progress(done)
     ids = sorted(updates)

@@ -152,7 +152,7 @@ def test_list_like_attribute_cells_and_multi_line_cells(runner, posting_file):
 def test_posting_date_without_a_year_is_the_latest_such_day(runner, posting_file):
     report, _ = run_json(runner, posting_file(fifty_one({"updatedate": "01-02"})))
     today = date.today()
-    expected = date(today.year if (1, 2) <= (today.month, today.day) else today.year - 1, 1, 2)
+    expected = date(today.year if (today.month, today.day) >= (1, 2) else today.year - 1, 1, 2)
     assert openings()[0].posted_on == expected
 
 
@@ -433,3 +433,48 @@ def test_template_lists_the_columns_and_imports_back(client, officer):
     [opening] = openings()
     assert (opening.title, opening.ref, opening.salary_min) == ("仓库管理员", "51JOB-128830912",
                                                                 6000)
+
+
+def test_rows_naming_one_opening_alike_are_duplicates(runner, posting_file):
+    """Names that differ only in brackets or spaces are the same employer and title."""
+    path = posting_file(fifty_one(
+        {"company_name": "上海起步物流（集团）有限公司", "job_name": "仓库管理员"},
+        {"company_name": "上海起步物流(集团)有限公司", "job_name": "仓库 管理员"}))
+    report, code = run_json(runner, path)
+    assert (report["created"], report["rejected"], code) == (1, 1, 1)
+    assert count_openings() == 1
+
+
+def test_a_name_registered_twice_goes_to_the_verified_employer(runner, posting_file, make):
+    make.employer(name="上海港城物流有限公司", normalized_name="上海港城物流有限公司",
+                  verified=False)
+    verified = make.employer(name="上海港城物流有限公司",
+                             normalized_name="上海港城物流有限公司", uscc=uscc())
+    make.employer(name="上海港城物流有限公司", normalized_name="上海港城物流有限公司",
+                  verified=False)
+    db.session.commit()
+    run_json(runner, posting_file(fifty_one({"company_name": "上海港城物流有限公司"})))
+    assert openings()[0].employer_id == verified.id
+
+
+def test_one_new_employer_named_with_and_without_its_code(runner, posting_file):
+    code = uscc()
+    header = ["职位名称", "单位名称", "统一社会信用代码", "工作地点"]
+    rows = [["分拣员", "上海新起点快递有限公司", "", "嘉定"],
+            ["装卸工", "上海新起点快递有限公司", code, "嘉定"],
+            ["司机", "新起点快递", code, "嘉定"]]
+    report, _ = run_json(runner, posting_file(csv_bytes(header, rows)))
+    assert report["created"] == 3
+    [employer] = db.session.scalars(sa.select(Employer)).all()
+    assert employer.uscc == code and not employer.verified
+    assert {o.employer_id for o in openings()} == {employer.id}
+
+
+def test_a_51job_export_with_its_area_code_column_imports(runner, posting_file):
+    header = ["jobid", "job_name", "company_name", "providesalary_text", "workarea",
+              "workarea_text", "attribute_text"]
+    rows = [["128830912", "叉车司机", "上海港城物流有限公司", "6-8千/月", "020300",
+             "上海-宝山区", "['上海-宝山区', '1年经验', '初中', '招3人']"]]
+    report, code = run_json(runner, posting_file(csv_bytes(header, rows)))
+    assert code == 0, report["errors"]
+    assert (openings()[0].ref, openings()[0].district) == ("128830912", "310113")
