@@ -51,6 +51,8 @@ class Config:
     ADMIN_REQUIRES_TOTP = _env_bool("ADMIN_REQUIRES_TOTP", "1")
     REAUTH_MINUTES = _env_int("REAUTH_MINUTES", 15)
     RETENTION_DAYS = _env_int("RETENTION_DAYS", 730)
+    # client addresses (login sessions and throttles, the audit trail's "from where")
+    IP_RETENTION_DAYS = _env_int("IP_RETENTION_DAYS", 180)
     # key for encrypting names and phone numbers and for hashing ID numbers; derived from
     # SECRET_KEY when not set (set it separately in production and keep it backed up)
     DATA_KEY = _env("DATA_KEY", "")

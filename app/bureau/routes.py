@@ -1,7 +1,7 @@
 """Bureau pages: register seekers, record surveys and self-tests, view a seeker's page."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -9,7 +9,8 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
 from app.auth.access import allow
-from app.bureau import operations
+from app.auth.second_factor import reauthentication_required
+from app.bureau import erasure, operations
 from app.bureau.forms import SeekerForm, selftest_form_class, survey_form_class
 from app.corner.training import courses_by_certificate
 from app.i18n import locale_code
@@ -175,6 +176,56 @@ def selftest(code):
             return redirect(url_for("bureau.seeker", code=seeker.code))
     return render_template("bureau/selftest.html", form=form, seeker=seeker,
                            items=load_selftest_items(), definition=load_selftest_definition())
+
+
+def _seeker_to_erase(code: str) -> Seeker:
+    """Bureau staff may erase their facility's people, administrators anyone's; else 404."""
+    if current_user.role is not Role.ADMIN:
+        return _own_seeker(code)
+    seeker = db.session.scalar(
+        sa.select(Seeker).where(Seeker.code == code)
+        .options(selectinload(Seeker.surveys).selectinload(Survey.intentions))
+    )
+    if seeker is None:
+        abort(404)
+    g.personal_data = True
+    return seeker
+
+
+@bp.get("/erasure")
+@allow(Role.BUREAU, Role.ADMIN)
+def find_for_erasure():
+    """Type a person's code to reach their erasure page (administrators have no list)."""
+    code = "".join(request.args.get("code", "").split()).upper()
+    if code:
+        return redirect(url_for("bureau.erase", code=code))
+    return render_template("bureau/erase_find.html")
+
+
+@bp.route("/seekers/<code>/erase", methods=["GET", "POST"])
+@allow(Role.BUREAU, Role.ADMIN)
+@reauthentication_required
+def erase(code):
+    """Erase one person's personal data on their request (PIPL art. 47), after the user
+    typed the person's code and recently re-entered their password."""
+    seeker = _seeker_to_erase(code)
+    form = erasure.ErasureForm(seeker.code)
+    refusal = erasure.erasure_refusal(seeker)
+    if refusal is None and form.validate_on_submit():
+        try:
+            erasure.erase_seeker(seeker, current_user, form.reason.data)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("The personal data of %(code)s was erased.", code=seeker.code), "success")
+            if current_user.role is Role.BUREAU:
+                return redirect(url_for("bureau.seeker", code=seeker.code))
+            return redirect(url_for("bureau.erase", code=seeker.code))
+    status = 422 if form.is_submitted() else 200
+    return render_template("bureau/erase.html", seeker=seeker, form=form, refusal=refusal,
+                           summary=erasure.erasure_summary(seeker)), status
 
 
 def _fitting_categories(seeker):
