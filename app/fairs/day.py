@@ -63,12 +63,16 @@ def desk(fair_id):
                    if state.get("participant") else None)
     booths = db.session.scalars(
         sa.select(FairEmployer).where(FairEmployer.fair_id == fair.id)
-        .options(selectinload(FairEmployer.employer),
-                 selectinload(FairEmployer.openings).selectinload(FairOpening.opening))
-        .order_by(FairEmployer.booth)
+        .options(selectinload(FairEmployer.employer)).order_by(FairEmployer.booth)
     ).all()
     booth_filter = state.get("booth")
     shown = [b for b in booths if not booth_filter or b.id == booth_filter]
+    # the openings of the booths shown only: a tablet kept on one booth loads one booth's
+    if shown:
+        db.session.scalars(
+            sa.select(FairEmployer).where(FairEmployer.id.in_([b.id for b in shown]))
+            .options(selectinload(FairEmployer.openings).selectinload(FairOpening.opening))
+        ).all()
     stages, planned = {}, set()
     if participant is not None:
         stages = dict(db.session.execute(
