@@ -9,14 +9,20 @@ gets at most ``per_seeker`` recommendations and no opening more than
 ``load_factor × headcount`` participants.
 
 That is a maximum-weight bipartite b-matching with concave per-seeker bonuses, a min-cost
-flow problem. Its linear
-program is totally unimodular (the constraint matrix is the incidence matrix of a
-bipartite graph), so a basic optimal solution of the LP, which HiGHS returns through
-:func:`scipy.optimize.linprog`, is integral: the LP solves it exactly. To keep the LP
-small it starts from each seeker's best candidates and adds pairs by column generation:
-a left-out pair could improve the plan only if its score exceeds the sum of the duals of
-its seeker's and its opening's constraints, so the loop adds every such pair and stops
-when none is left, which proves the plan optimal over all feasible pairs.
+flow problem. Its linear program is totally unimodular (the constraint matrix is that of
+a flow network), so a basic optimal solution of the LP, which HiGHS's dual simplex returns,
+is integral: the LP solves the problem exactly. The LP is kept small in three ways, none
+of which changes the optimum:
+
+- column generation: it starts from each seeker's best candidates, and after each solve
+  adds the left-out pairs whose score exceeds the duals of their seeker's and opening's
+  rows (their reduced cost is positive); when no pair is left the duals are feasible for
+  the full problem, which proves the plan optimal over all feasible pairs;
+- an opening's capacity row enters only when the LP holds more of its pairs than its cap
+  (until then no solution can break it);
+- a seeker's coverage-bonus rows enter only when the solution does not earn the bonus in
+  full (until then the LP counts it as earned: an overestimate of every plan, so a plan
+  that earns it is optimal).
 """
 
 from __future__ import annotations
@@ -37,7 +43,6 @@ from .features import (
     PreparedOpenings,
     SeekerArrays,
     encode_seekers,
-    feature_matrix,
     prepare_openings,
     score_block,
 )
@@ -47,12 +52,20 @@ from .reference import Geography, Taxonomy
 
 __all__ = ["gini", "plan_fair", "plan_report"]
 
-#: Keep all scores in memory up to this many pairs (float32) instead of recomputing them
-#: in every column-generation round.
+#: Keep all scores in memory up to this many pairs (9 bytes each: float32 logit and
+#: probability, bool "good") instead of recomputing them in every column-generation round.
 FULL_MATRIX_CELLS = 25_000_000
 #: Reduced-cost tolerance of the optimality check (HiGHS solves to about 1e-7).
 DUAL_TOLERANCE = 1e-6
-MAX_ROUNDS = 50
+#: A safety net only: every round adds pairs or coverage rows, of which there are finitely
+#: many (a few rounds are usual).
+MAX_ROUNDS = 1000
+#: Improving pairs added per seeker and round: more rounds of fewer pairs keep the LP
+#: smaller, and each round's warm start is cheap.
+PAIRS_PER_ROUND = 4
+#: Pairs are screened in float32 against the duals lowered by this much, far more than
+#: float32 rounding, and only then checked exactly.
+SCREEN_MARGIN = 1e-5
 
 
 def gini(counts: np.ndarray) -> float:
@@ -71,124 +84,214 @@ def load_caps(prepared: PreparedOpenings, load_factor: float) -> np.ndarray:
     return np.floor(load_factor * prepared.headcount + 1e-9).astype(np.int64)
 
 
-class _LinprogLP:
-    """The plan's LP, re-solved from scratch by ``linprog`` (HiGHS) in every round.
+class _PlanLP:
+    """The plan's LP over a growing set of pair columns, re-solved by ``linprog`` (HiGHS).
 
-    Columns: one ``x`` in [0, 1] per candidate pair, then, with a coverage bonus, two
-    ``t`` in [0, min_options] per seeker. Rows: each seeker's ``Σ x ≤ per_seeker``, each
-    opening's ``Σ x ≤ cap``, and per seeker ``t_any − Σ x ≤ 0`` and
-    ``t_good − Σ x over good pairs ≤ 0``. It is a flow network (a seeker's units pass a
-    side node whose first ``min_options`` units earn the bonus, and its good units a
-    second one), so its basic solutions are integral.
+    The full problem has one ``x`` in [0, 1] per feasible pair and these rows: each
+    seeker's ``Σ x ≤ per_seeker``; each opening's ``Σ x ≤ cap``; and, with a coverage
+    bonus and k = min(min_options, per_seeker), per seeker a good hub ``t_good − Σ x over
+    good pairs ≤ 0`` with ``t_good`` in [0, k] earning the bonus, and the seeker row as
+    ``Σ x + z_plain + z_short = per_seeker`` with ``z_plain`` in [0, per_seeker − k] and
+    ``z_short`` in [0, k] costing the bonus (so the first k recommendations earn it). It
+    is a flow network (source → seeker → [good hub] → opening → sink), so its basic
+    solutions are integral; dropping rows and columns keeps it one.
+
+    Most of those rows never matter, so the LP starts without them and is exact all the
+    same:
+
+    - an opening's row is added once the LP holds more than ``cap`` of its pairs (before,
+      no solution can break it);
+    - a seeker's coverage rows are added when the solution gives them fewer than k
+      (good) options. Until then the LP counts their bonus as earned in full, which
+      overestimates every plan; a plan that earns it in full is therefore optimal.
     """
 
     def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray, bonus: float,
                  min_options: int):
-        self.n_seekers = n_seekers
-        self.n_open = len(caps)
+        self.n_seekers, self.per_seeker, self.caps = n_seekers, per_seeker, caps
         self.bonus = bonus
-        self.min_options = min_options
-        self.covered = bonus > 0 and min_options > 0
-        self.n_side = 2 * n_seekers if self.covered else 0
-        self.bounds = np.concatenate([np.full(n_seekers, per_seeker, dtype=float),
-                                      caps.astype(float), np.zeros(self.n_side)])
+        self.k = min(min_options, per_seeker)
+        self.covered = bonus > 0 and self.k > 0
+        self.open_row = np.full(len(caps), -1, dtype=np.int64)
+        self.good_row = np.full(n_seekers, -1, dtype=np.int64)
+        self.short = np.zeros(n_seekers, dtype=bool)
+        self.row_lower = np.zeros(0)
+        self.row_upper = np.zeros(0)
+        self.cost = np.zeros(0)
+        self.upper = np.zeros(0)
+        self.entries: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self.pair_col = np.zeros(0, dtype=np.int64)
         self.si = np.zeros(0, dtype=np.int64)
         self.oj = np.zeros(0, dtype=np.int64)
         self.good = np.zeros(0, dtype=bool)
         self.prob = np.zeros(0)
+        none = np.zeros(0, dtype=np.int64)
+        self._add_rows(np.full(n_seekers, -np.inf), np.full(n_seekers, float(per_seeker)),
+                       none, none, np.zeros(0))
 
-    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray, good: np.ndarray) -> None:
+    # Primitive changes; the warm subclass mirrors them into its HiGHS instance.
+
+    def _add_rows(self, lower, upper, row, col, value) -> int:
+        """Add rows with entries (row among the new ones, existing column, value)."""
+        first = len(self.row_upper)
+        self.row_lower = np.concatenate([self.row_lower, lower])
+        self.row_upper = np.concatenate([self.row_upper, upper])
+        self.entries.append((first + row, col, value))
+        return first
+
+    def _add_cols(self, cost, upper, col, row, value) -> int:
+        """Add [0, upper] columns with entries (column among the new ones, row, value)."""
+        first = len(self.cost)
+        self.cost = np.concatenate([self.cost, cost])
+        self.upper = np.concatenate([self.upper, upper])
+        self.entries.append((row, first + col, value))
+        return first
+
+    def _fix_row(self, rows: np.ndarray, value: float) -> None:
+        self.row_lower[rows] = value
+        self.row_upper[rows] = value
+
+    # The model.
+
+    def add_pairs(self, si, oj, prob, good) -> None:
+        """Add pair columns, and the rows of openings that may now overflow."""
+        n = len(si)
+        row_o, row_g = self.open_row[oj], np.where(good, self.good_row[si], -1)
+        rows = np.column_stack([si, row_o, row_g])
+        vals = np.column_stack([np.ones(n), np.ones(n), -np.ones(n)])
+        keep = rows >= 0
+        col = np.broadcast_to(np.arange(n)[:, None], rows.shape)[keep]
+        first = self._add_cols(prob, np.ones(n), col, rows[keep], vals[keep])
+        self.pair_col = np.concatenate([self.pair_col, first + np.arange(n)])
         self.si = np.concatenate([self.si, si])
         self.oj = np.concatenate([self.oj, oj])
         self.prob = np.concatenate([self.prob, prob])
         self.good = np.concatenate([self.good, good])
+        count = np.bincount(self.oj, minlength=len(self.caps))
+        new = np.flatnonzero((self.open_row < 0) & (count > self.caps))
+        if len(new):
+            self.open_row[new] = len(self.row_upper) + np.arange(len(new))
+            pairs = np.flatnonzero(np.isin(self.oj, new))
+            self._add_rows(np.full(len(new), -np.inf), self.caps[new].astype(float),
+                           self.open_row[self.oj[pairs]] - self.open_row[new[0]],
+                           self.pair_col[pairs], np.ones(len(pairs)))
 
-    def _entries(self, si, oj, good) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(column-major entry counts, row indices, values) of new pair columns."""
-        n_s, side = self.n_seekers, self.n_seekers + self.n_open
-        rows = [si, n_s + oj]
-        vals = [np.ones(len(si)), np.ones(len(si))]
-        if self.covered:
-            rows += [side + si, np.where(good, side + n_s + si, -1)]
-            vals += [-np.ones(len(si)), -np.ones(len(si))]
-        rows_m = np.column_stack(rows)
-        vals_m = np.column_stack(vals)
-        keep = rows_m >= 0
-        return keep.sum(axis=1), rows_m[keep], vals_m[keep]
+    def cover(self, seekers: np.ndarray, good: bool) -> None:
+        """Model the coverage bonus of these seekers exactly (their good options if
+        ``good``, else all their options)."""
+        n, k = len(seekers), float(self.k)
+        if not n:
+            return
+        if good:
+            self.good_row[seekers] = len(self.row_upper) + np.arange(n)
+            pairs = np.flatnonzero(self.good & (self.good_row[self.si] >= 0)
+                                   & np.isin(self.si, seekers))
+            first = self._add_rows(np.full(n, -np.inf), np.zeros(n),
+                                   self.good_row[self.si[pairs]] - self.good_row[seekers[0]],
+                                   self.pair_col[pairs], -np.ones(len(pairs)))
+            self._add_cols(np.full(n, self.bonus), np.full(n, k), np.arange(n),
+                           first + np.arange(n), np.ones(n))
+        else:
+            self.short[seekers] = True
+            self._fix_row(seekers, float(self.per_seeker))
+            self._add_cols(np.tile([0.0, -self.bonus], n),
+                           np.tile([self.per_seeker - k, k], n), np.arange(2 * n),
+                           np.repeat(seekers, 2), np.ones(2 * n))
 
-    def _columns(self) -> tuple[sp.csr_matrix, np.ndarray, np.ndarray]:
-        """Constraint matrix, objective and upper bounds of all columns."""
-        n_edges = len(self.prob)
-        counts, rows, vals = self._entries(self.si, self.oj, self.good)
-        cols = np.repeat(np.arange(n_edges), counts)
-        cost, upper = [self.prob], [np.ones(n_edges)]
-        if self.covered:
-            side = self.n_seekers + self.n_open
-            rows = np.concatenate([rows, side + np.arange(self.n_side)])
-            cols = np.concatenate([cols, n_edges + np.arange(self.n_side)])
-            vals = np.concatenate([vals, np.ones(self.n_side)])
-            cost.append(np.full(self.n_side, self.bonus))
-            upper.append(np.full(self.n_side, float(self.min_options)))
-        matrix = sp.csr_matrix((vals, (rows, cols)),
-                               shape=(len(self.bounds), n_edges + self.n_side))
-        return matrix, np.concatenate(cost), np.concatenate(upper)
+    def shortfalls(self, x: np.ndarray, has_good: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Seekers whose bonus the LP counted in full but the solution does not earn:
+        (fewer than k good options, fewer than k options)."""
+        if not self.covered:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        chosen = x > 0.5
+        n_any = np.bincount(self.si[chosen], minlength=self.n_seekers)
+        n_good = np.bincount(self.si[chosen & self.good], minlength=self.n_seekers)
+        return (np.flatnonzero(has_good & (self.good_row < 0) & (n_good < self.k)),
+                np.flatnonzero(~self.short & (n_any < self.k)))
 
-    def _split(self, duals: np.ndarray) -> tuple[np.ndarray, ...]:
-        n_s, n_o = self.n_seekers, self.n_open
-        zeros = np.zeros(n_s)
-        w_any = duals[n_s + n_o:2 * n_s + n_o] if self.covered else zeros
-        w_good = duals[2 * n_s + n_o:] if self.covered else zeros
-        return duals[:n_s], duals[n_s:n_s + n_o], w_any, w_good
+    def _duals(self, row_dual: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(seeker, opening, good-hub) duals; 0 for rows not in the LP."""
+        def pick(rows):
+            return np.where(rows >= 0, row_dual[np.maximum(rows, 0)], 0.0)
+        return row_dual[:self.n_seekers], pick(self.open_row), pick(self.good_row)
+
+    def _matrix(self) -> sp.csr_matrix:
+        rows, cols, vals = (np.concatenate([e[i] for e in self.entries]) for i in range(3))
+        return sp.csr_matrix((vals, (rows, cols)), shape=(len(self.row_upper), len(self.cost)))
 
     def solve(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
-        matrix, cost, upper = self._columns()
-        result = linprog(-cost, A_ub=matrix, b_ub=self.bounds,
-                         bounds=np.column_stack([np.zeros(len(cost)), upper]), method="highs")
+        """Return the pairs' values and the duals of an optimal vertex."""
+        matrix = self._matrix()
+        equal = np.isfinite(self.row_lower)
+        result = linprog(
+            -self.cost,
+            A_ub=matrix[~equal] if not equal.all() else None,
+            b_ub=self.row_upper[~equal] if not equal.all() else None,
+            A_eq=matrix[equal] if equal.any() else None,
+            b_eq=self.row_upper[equal] if equal.any() else None,
+            bounds=np.column_stack([np.zeros(len(self.cost)), self.upper]),
+            method="highs-ds", options=_SOLVER_OPTIONS,
+        )
         if result.status != 0:
             raise RuntimeError(f"plan_fair: the LP solver failed: {result.message}")
-        return result.x[: len(self.prob)], self._split(-result.ineqlin.marginals)
+        row_dual = np.zeros(len(self.row_upper))
+        row_dual[~equal] = -result.ineqlin.marginals
+        row_dual[equal] = -result.eqlin.marginals
+        return result.x[self.pair_col], self._duals(row_dual)
 
     def exact(self) -> np.ndarray:
         """Solve the same problem as an integer program (a safety net, never needed)."""
-        matrix, cost, upper = self._columns()
-        result = milp(-cost, constraints=LinearConstraint(matrix, -np.inf, self.bounds),
-                      integrality=np.ones(len(cost)), bounds=Bounds(0, upper))
-        return result.x[: len(self.prob)]
+        result = milp(-self.cost,
+                      constraints=LinearConstraint(self._matrix(), self.row_lower,
+                                                   self.row_upper),
+                      integrality=np.ones(len(self.cost)), bounds=Bounds(0, self.upper))
+        return result.x[self.pair_col]
 
 
-class _WarmLP(_LinprogLP):
+#: Dual simplex with devex pricing and no presolve: about half the time of HiGHS's
+#: defaults on these network LPs (steepest edge costs more per pivot than it saves, and
+#: presolve finds little to remove).
+_SOLVER_OPTIONS = {"presolve": False, "simplex_dual_edge_weight_strategy": "devex"}
+
+
+class _WarmLP(_PlanLP):
     """The same LP kept inside one HiGHS instance, so that each round starts from the
-    previous optimal basis and only pivots in the added pairs.
+    previous optimal basis and only pivots in what changed.
 
     Uses SciPy's bundled HiGHS bindings (``scipy.optimize._highspy``, SciPy ≥ 1.15); where
-    they are missing, :class:`_LinprogLP` gives the same plan more slowly.
+    they are missing, :class:`_PlanLP` gives the same plan more slowly.
     """
 
-    def __init__(self, n_seekers: int, per_seeker: int, caps: np.ndarray, bonus: float,
-                 min_options: int):
-        super().__init__(n_seekers, per_seeker, caps, bonus, min_options)
-        self.highs = _highs_core._Highs()
-        self.highs.setOptionValue("output_flag", False)
-        n_rows = len(self.bounds)
-        empty_int = np.zeros(0, dtype=np.int32)
-        self.highs.addRows(n_rows, np.full(n_rows, -self.highs.getInfinity()), self.bounds,
-                           0, empty_int, empty_int, np.zeros(0))
-        self.highs.changeObjectiveSense(_highs_core.ObjSense.kMaximize)
-        if self.covered:
-            side = n_seekers + self.n_open
-            self.highs.addCols(
-                self.n_side, np.full(self.n_side, bonus), np.zeros(self.n_side),
-                np.full(self.n_side, float(min_options)), self.n_side,
-                np.arange(self.n_side, dtype=np.int32),
-                (side + np.arange(self.n_side)).astype(np.int32), np.ones(self.n_side),
-            )
+    def __init__(self, *args):
+        highs = self.highs = _highs_core._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("presolve", "off")
+        highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)  # devex
+        highs.changeObjectiveSense(_highs_core.ObjSense.kMaximize)
+        super().__init__(*args)
 
-    def add(self, si: np.ndarray, oj: np.ndarray, prob: np.ndarray, good: np.ndarray) -> None:
-        super().add(si, oj, prob, good)
-        counts, rows, vals = self._entries(si, oj, good)
-        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
-        self.highs.addCols(len(prob), prob, np.zeros(len(prob)), np.ones(len(prob)),
-                           len(rows), starts, rows.astype(np.int32), vals)
+    def _add_rows(self, lower, upper, row, col, value) -> int:
+        first = super()._add_rows(lower, upper, row, col, value)
+        order = np.argsort(row, kind="stable")
+        starts = np.searchsorted(row[order], np.arange(len(upper)))
+        self.highs.addRows(len(upper), lower, upper, len(order), starts.astype(np.int32),
+                           col[order].astype(np.int32), value[order])
+        return first
+
+    def _add_cols(self, cost, upper, col, row, value) -> int:
+        first = super()._add_cols(cost, upper, col, row, value)
+        order = np.argsort(col, kind="stable")
+        starts = np.searchsorted(col[order], np.arange(len(cost)))
+        self.highs.addCols(len(cost), cost, np.zeros(len(cost)), upper, len(order),
+                           starts.astype(np.int32), row[order].astype(np.int32),
+                           value[order])
+        return first
+
+    def _fix_row(self, rows: np.ndarray, value: float) -> None:
+        super()._fix_row(rows, value)
+        for row in rows.tolist():
+            self.highs.changeRowBounds(row, value, value)
 
     def solve(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         self.highs.run()
@@ -198,11 +301,11 @@ class _WarmLP(_LinprogLP):
                 f"plan_fair: the LP solver failed: {self.highs.modelStatusToString(status)}"
             )
         solution = self.highs.getSolution()
-        x = np.asarray(solution.col_value)[self.n_side:]
-        return x, self._split(np.asarray(solution.row_dual))
+        x = np.asarray(solution.col_value)[self.pair_col]
+        return x, self._duals(np.asarray(solution.row_dual))
 
 
-def _integral(lp: _LinprogLP, x: np.ndarray) -> np.ndarray:
+def _integral(lp: _PlanLP, x: np.ndarray) -> np.ndarray:
     """Return the 0/1 plan of an LP solution (a vertex is integral; stay exact if not)."""
     if np.abs(x - np.round(x)).max(initial=0.0) > 1e-6:  # pragma: no cover - not a vertex
         x = lp.exact()
@@ -210,10 +313,52 @@ def _integral(lp: _LinprogLP, x: np.ndarray) -> np.ndarray:
 
 
 def _new_lp(n_seekers: int, per_seeker: int, caps: np.ndarray, bonus: float,
-            min_options: int) -> _LinprogLP:
+            min_options: int) -> _PlanLP:
     if _highs_core is not None:
         return _WarmLP(n_seekers, per_seeker, caps, bonus, min_options)
-    return _LinprogLP(n_seekers, per_seeker, caps, bonus, min_options)
+    return _PlanLP(n_seekers, per_seeker, caps, bonus, min_options)
+
+
+class _PairScores:
+    """Every (opening, seeker) pair's logit, probability and "good" flag, block by block.
+
+    Up to ``FULL_MATRIX_CELLS`` pairs the blocks are computed once and kept; beyond that
+    each column-generation round scores them again (bounded memory).
+    """
+
+    def __init__(self, encoded, prepared, weights, intercept, closed, covered, keep):
+        self.encoded, self.prepared = encoded, prepared
+        self.weights, self.intercept = weights, intercept
+        self.closed, self.covered = closed, covered
+        self.stored: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] | None = (
+            {} if keep else None)
+
+    def block(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(logit, float32 probability, good) of seekers lo:hi; unavailable pairs have
+        logit and probability −inf."""
+        if self.stored is not None and lo in self.stored:
+            return self.stored[lo]
+        logit = score_block(self.encoded, self.prepared, lo, hi, self.weights, self.intercept)
+        logit[self.closed] = -np.inf
+        good = (_good_block(self.encoded, self.prepared, lo, hi) if self.covered
+                else np.zeros(logit.shape, dtype=bool))
+        # 1 / (1 + e^−x) in float32 is several times faster than scipy's expit here; it
+        # only screens pairs, so its last-bit error does not matter.
+        with np.errstate(over="ignore"):
+            prob = np.exp(-logit)
+        prob += np.float32(1)
+        np.reciprocal(prob, out=prob)
+        prob[np.isneginf(logit)] = -np.inf
+        values = logit, prob, good
+        if self.stored is not None:
+            self.stored[lo] = values
+        return values
+
+
+def _exact_prob(logit: np.ndarray) -> np.ndarray:
+    """The score as :func:`rank_openings` reports it: the sigmoid of the float32 logit in
+    float64 (the float32 probabilities only screen pairs)."""
+    return expit(logit.astype(np.float64))
 
 
 def plan_fair(
@@ -250,14 +395,16 @@ def plan_fair(
         Compute the ``reasons`` column.
     coverage_bonus : float, default=1.0
         Added to the objective for each of a participant's first ``min_options``
-        recommendations that meet one of their category choices and their pay floor.
-        The default, more than any difference between two scores, makes the plan first
-        give as many participants as possible that many real options and only then
-        maximize the total score; 0 maximizes the total score alone.
+        recommendations, and again for each of their first ``min_options`` that meet one
+        of their category choices and their pay floor. The default, more than any
+        difference between two scores, makes the plan first give as many participants as
+        possible that many (real) options and only then maximize the total score; 0
+        maximizes the total score alone.
     min_options : int, default=3
     candidates : int, optional
-        Pairs per seeker in the first LP (default ``max(per_seeker + 3, 8)``); more are
-        added while the optimality check finds improving pairs, so this changes speed,
+        Pairs per seeker in the first LP (default ``max(per_seeker + 3, 8)``, never fewer
+        than ``per_seeker``); each round then adds up to ``PAIRS_PER_ROUND`` improving
+        pairs per seeker until the optimality check finds none, so this changes speed,
         never the result.
     taxonomy, geography, block_size, n_jobs
         As in :func:`~matching.ranking.rank_openings`.
@@ -266,8 +413,9 @@ def plan_fair(
     -------
     DataFrame
         ``seeker_id, opening_id, score, reasons``, only pairs that pass the hard filters,
-        sorted by seeker (input order) and falling score. Among plans of equal total score
-        any may be returned.
+        sorted by seeker (input order) and falling score; ``score`` is the same number
+        :func:`~matching.ranking.rank_openings` gives the pair. Among plans of equal total
+        score any may be returned.
     """
     if per_seeker < 0:
         raise ValueError(f"per_seeker must be ≥ 0, got {per_seeker}")
@@ -278,60 +426,57 @@ def plan_fair(
     weights, intercept = resolve_model(model)
     caps = load_caps(prepared, load_factor)
     n_seekers, n_open = len(encoded), len(prepared)
-    closed = caps <= 0
-    m = candidates or max(per_seeker + 3, 8)
+    m = max(candidates or max(per_seeker + 3, 8), per_seeker)
     bounds = block_bounds(n_seekers, n_open, block_size)
-    keep_all = n_seekers * n_open <= FULL_MATRIX_CELLS
     covered = coverage_bonus > 0 and min_options > 0
-    stored: dict[int, tuple[np.ndarray, np.ndarray]] = {}
-
-    def block_values(lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, good) of seekers lo:hi; unavailable pairs score 0 (−inf logit)."""
-        if lo in stored:
-            return stored[lo]
-        logits = score_block(encoded, prepared, lo, hi, weights, intercept)
-        logits[closed] = -np.inf
-        good = _good_block(encoded, prepared, lo, hi) if covered else np.zeros((0, 0), bool)
-        return expit(logits), good
+    scores = _PairScores(encoded, prepared, weights, intercept, caps <= 0, covered,
+                         keep=n_seekers * n_open <= FULL_MATRIX_CELLS)
 
     def first_candidates(lo: int, hi: int):
-        prob, good = block_values(lo, hi)
-        value = np.where(prob > 0, prob + coverage_bonus * good if covered else prob, -np.inf)
+        logit, prob, good = scores.block(lo, hi)
+        value = prob + np.float32(coverage_bonus) * good if covered else prob
         # (Candidates only speed the LP up; which ones are picked never changes the plan.)
         cols, rows, rank = top_k_per_column(value, m)
-        return lo, (prob, good), (cols + lo, rows, rank)
+        has_good = (good & (prob > -np.inf)).any(axis=0)
+        return (cols + lo, rows, rank, _exact_prob(logit[rows, cols]), good[rows, cols],
+                has_good)
 
-    parts = []
-    for lo, values, part in map_blocks(first_candidates, bounds, n_jobs):
-        if keep_all:
-            stored[lo] = values
-        parts.append(part)
-    si, oj, rank = (np.concatenate([p[i] for p in parts]) if parts
-                    else np.zeros(0, dtype=np.int64) for i in range(3))
+    parts = list(map_blocks(first_candidates, bounds, n_jobs)) if per_seeker > 0 else []
+    empty = np.zeros(0, dtype=np.int64)
+    si, oj, rank = (np.concatenate([p[i] for p in parts]) if parts else empty
+                    for i in range(3))
+    prob = np.concatenate([p[3] for p in parts]) if parts else np.zeros(0)
+    good = np.concatenate([p[4] for p in parts]) if parts else np.zeros(0, dtype=bool)
 
     chosen = rank < per_seeker
     loads = np.bincount(oj[chosen], minlength=n_open)
     # Without the coverage bonus each seeker's own best per_seeker openings bound any plan
     # from above: if they fit under every cap, they are the optimal plan.
-    if per_seeker > 0 and len(si) and (covered or (loads > caps).any()):
+    if len(si) and (covered or (loads > caps).any()):
+        has_good = np.concatenate([p[5] for p in parts])
         lp = _new_lp(n_seekers, per_seeker, caps, coverage_bonus, min_options)
-        lp.add(si, oj, *_pair_values(encoded, prepared, si, oj, weights, intercept))
+        lp.add_pairs(si, oj, prob, good)
+        if lp.covered:
+            # Seekers who cannot reach min_options (good) options among their best
+            # candidates are unlikely to reach it at all: model their bonus from the start.
+            n_cand = np.bincount(si, minlength=n_seekers)
+            n_good = np.bincount(si[good], minlength=n_seekers)
+            lp.cover(np.flatnonzero(has_good & (n_good < lp.k)), good=True)
+            lp.cover(np.flatnonzero(n_cand < lp.k), good=False)
         for _ in range(MAX_ROUNDS):
             x, duals = lp.solve()
-            new_s, new_o = _improving_pairs(block_values, bounds, lp, duals, coverage_bonus,
-                                            m, n_jobs)
-            if not len(new_s):
+            short_good, short_any = lp.shortfalls(x, has_good)
+            new = _improving_pairs(scores, bounds, lp, duals, PAIRS_PER_ROUND, n_jobs)
+            if not (len(short_good) or len(short_any) or len(new[0])):
                 break
-            lp.add(new_s, new_o,
-                   *_pair_values(encoded, prepared, new_s, new_o, weights, intercept))
-        else:  # pragma: no cover - every round adds pairs and the pairs are finite
+            lp.cover(short_good, good=True)
+            lp.cover(short_any, good=False)
+            lp.add_pairs(*new)
+        else:  # pragma: no cover - every round adds pairs or rows, and both are finite
             raise RuntimeError("plan_fair: column generation did not converge")
         chosen = _integral(lp, x)
-        si, oj = lp.si, lp.oj
-    elif per_seeker == 0:
-        chosen[:] = False
-    si, oj = si[chosen], oj[chosen]
-    score = _pair_values(encoded, prepared, si, oj, weights, intercept)[0]
+        si, oj, prob = lp.si, lp.oj, lp.prob
+    si, oj, score = si[chosen], oj[chosen], prob[chosen]
     order = np.lexsort((oj, -score, si))
     si, oj, score = si[order], oj[order], score[order]
     frame = pd.DataFrame({
@@ -339,7 +484,8 @@ def plan_fair(
         "opening_id": prepared.ids[oj],
         "score": score,
     })
-    explained = explain(encoded, prepared, si, oj, weights) if reasons else [[] for _ in si]
+    explained = (explain(encoded, prepared, si, oj, weights) if reasons
+                 else [[] for _ in range(len(si))])
     frame["reasons"] = pd.Series(explained, dtype=object, index=frame.index)
     return frame
 
@@ -355,39 +501,57 @@ def _good_block(
         return chosen & ~np.isnan(top) & (np.isnan(floor) | (top >= floor))
 
 
-def _pair_values(encoded, prepared, si, oj, weights, intercept):
-    """(score, good) of index pairs, scored exactly as the blocks score them."""
-    X, _, _ = feature_matrix(encoded, prepared, si, oj)
-    score = expit((X @ weights + intercept).astype(np.float32).astype(np.float64))
-    return score, _meets_choice_and_floor(encoded, prepared, si, oj)
-
-
-def _improving_pairs(block_values, bounds, lp, duals, bonus, m, n_jobs):
+def _improving_pairs(scores, bounds, lp, duals, m, n_jobs):
     """Pairs outside the LP whose reduced cost is positive, at most ``m`` per seeker.
 
-    With the LP optimum's duals ``u`` (seeker rows), ``v`` (opening rows), ``w_any`` and
-    ``w_good`` (coverage rows), a left-out pair (s, o) could raise the objective only if
-    ``score − u[s] − v[o] + w_any[s] + w_good[s] × good > 0``; if no pair does, the duals
-    are feasible for the whole problem and the plan is optimal.
+    With the LP optimum's duals ``u`` (seeker rows), ``v`` (opening rows) and ``w``
+    (good rows), a left-out pair (s, o) could raise the objective only if
+    ``score − u[s] − v[o] + w[s] × good > 0``; if no pair does, the duals are feasible
+    for the whole problem and the plan is optimal. Every pair is screened in float32
+    against duals lowered by ``SCREEN_MARGIN`` (far more than float32 rounding) and each
+    seeker's best ``m`` survivors are confirmed in float64 (``> DUAL_TOLERANCE``); when
+    nothing is confirmed, no left-out pair can gain more than the tolerance plus float32
+    rounding (≈ 1e-6).
+
+    Returns
+    -------
+    si, oj, prob, good : ndarray
     """
-    u, v, w_any, w_good = duals
-    in_lp = sp.csc_matrix((np.ones(len(lp.si), dtype=bool), (lp.oj, lp.si)),
-                          shape=(len(v), len(u)))
+    u, v, w = duals
+    u32 = (u - SCREEN_MARGIN).astype(np.float32)
+    v32, w32 = v.astype(np.float32), w.astype(np.float32)
+    empty = np.zeros(0, dtype=np.int64)
 
     def block(lo: int, hi: int) -> tuple[np.ndarray, ...]:
-        prob, good = block_values(lo, hi)
-        reduced = prob - v[:, None] - u[None, lo:hi]
-        if lp.covered:
-            reduced += w_any[None, lo:hi] + good * w_good[None, lo:hi]
-        reduced[prob <= 0] = -np.inf
-        reduced[in_lp[:, lo:hi].toarray()] = -np.inf
-        reduced[reduced <= DUAL_TOLERANCE] = -np.inf
-        cols, rows, _ = top_k_per_column(reduced, m)
-        return cols + lo, rows
+        logit, prob, good = scores.block(lo, hi)
+        reduced = prob - v32[:, None]
+        reduced -= u32[None, lo:hi]
+        earning = np.flatnonzero(w32[lo:hi] > 0) if lp.covered else empty
+        if len(earning):
+            reduced[:, earning] += good[:, earning] * w32[lo + earning]
+        inside = (lp.si >= lo) & (lp.si < hi)
+        reduced[lp.oj[inside], lp.si[inside] - lo] = -np.inf
+        # Only seekers with some positive entry need a closer look (after the first
+        # rounds, few). Their best m entries are the candidates; non-positive ones drop.
+        cols = np.flatnonzero(reduced.max(axis=0, initial=-np.inf) > 0)
+        if not len(cols):
+            return empty, empty, np.zeros(0), np.zeros(0, dtype=bool)
+        if 2 * len(cols) < reduced.shape[1]:
+            reduced = reduced[:, cols]
+        else:
+            cols = np.arange(reduced.shape[1])
+        picked, rows, _ = top_k_per_column(reduced, m)
+        positive = reduced[rows, picked] > 0
+        cols, rows = cols[picked[positive]], rows[positive]
+        pair_logit, pair_good = logit[rows, cols], good[rows, cols]
+        cols += lo
+        pair_prob = _exact_prob(pair_logit)
+        exact = pair_prob - u[cols] - v[rows] + np.where(pair_good, w[cols], 0.0)
+        keep = exact > DUAL_TOLERANCE
+        return cols[keep], rows[keep], pair_prob[keep], pair_good[keep]
 
     parts = list(map_blocks(block, bounds, n_jobs))
-    empty = np.zeros(0, dtype=np.int64)
-    return tuple(np.concatenate([p[i] for p in parts]) if parts else empty for i in range(2))
+    return tuple(np.concatenate([p[i] for p in parts]) for i in range(4))
 
 
 def _meets_choice_and_floor(

@@ -80,6 +80,13 @@ def _years(value: float) -> int | float:
     return int(value) if float(value).is_integer() else round(float(value), 1)
 
 
+def _converted(values: np.ndarray, convert) -> list:
+    """``[convert(v) for v in values]``, converting each distinct value once."""
+    distinct, position = np.unique(values, return_inverse=True)
+    converted = [convert(v) for v in distinct.tolist()]
+    return [converted[p] for p in position.reshape(-1).tolist()]
+
+
 def _bits(mask: int, codes: tuple[str, ...]) -> list[str]:
     return [code for i, code in enumerate(codes) if (mask >> i) & 1]
 
@@ -159,11 +166,18 @@ def explain(
     listed_missing = required & ~held & ~prepared.legal[oj]
     place_lift = lift["commute"] + lift["nearby"]
 
-    # Python lists: element access is several times faster than on NumPy arrays.
+    # Python lists: element access is several times faster than on NumPy arrays. Money and
+    # years repeat a lot across pairs, so each distinct value is converted once.
     cat_code = [taxonomy.categories[c] for c in category.tolist()]
     adcode = [geography.adcodes[d] for d in district.tolist()]
     km_l, pref_l = km.tolist(), pref.tolist()
-    bottom_l, top_l, floor_l, hoped_l = (x.tolist() for x in (bottom, top, floor, hoped))
+    bottom_l, top_l, floor_l, hoped_l = (_converted(x, _money)
+                                         for x in (bottom, top, floor, hoped))
+    exp_l, exp_min_l = _converted(exp, _years), _converted(exp_min, _years)
+    edu_l, edu_min_l = edu.tolist(), edu_min.tolist()
+    skills_l, riasec_l = values["skills"].tolist(), values["riasec"].tolist()
+    shift_l = shift.tolist()
+    required_l, held_l = required.tolist(), held.tolist()
     seeker_l = si.tolist()
     chosen_lists = seekers.frame["categories"].tolist()
 
@@ -172,57 +186,74 @@ def explain(
         index = taxonomy.category_index
         return max(chosen_lists[seeker_l[i]], key=lambda c: closeness[index[c]])
 
-    def pay(i: int) -> dict:
-        return {"min": _money(bottom_l[i]), "max": _money(top_l[i])}
-
-    # code: (fires, lift, build the parameters of pair i)
+    # code: (fires, lift, the reason of pair i)
     positive = {
         "first_choice": (pref >= 1.0, lift["category_preference"],
-                         lambda i: {"category": cat_code[i]}),
+                         lambda i: {"code": "first_choice", "category": cat_code[i]}),
         "chosen_category": ((pref > 0) & (pref < 1.0), lift["category_preference"],
-                            lambda i: {"category": cat_code[i], "choice": round(1 / pref_l[i])}),
+                            lambda i: {"code": "chosen_category", "category": cat_code[i],
+                                       "choice": round(1 / pref_l[i])}),
         "related_category": ((pref == 0) & (values["category_related"] >= RELATED_REASON_MIN),
                              lift["category_related"],
-                             lambda i: {"category": cat_code[i], "chosen": nearest_choice(i)}),
+                             lambda i: {"code": "related_category", "category": cat_code[i],
+                                        "chosen": nearest_choice(i)}),
         "pay_meets_floor": (meets_floor, lift["pay_floor"],
-                            lambda i: {**pay(i), "floor": _money(floor_l[i])}),
+                            lambda i: {"code": "pay_meets_floor", "min": bottom_l[i],
+                                       "max": top_l[i], "floor": floor_l[i]}),
         "pay_meets_hope": (meets_hope, lift["pay_hoped"],
-                           lambda i: {**pay(i), "hoped": _money(hoped_l[i])}),
+                           lambda i: {"code": "pay_meets_hope", "min": bottom_l[i],
+                                      "max": top_l[i], "hoped": hoped_l[i]}),
         "far_with_housing": (housed & known_km & (km > NEAR_KM), place_lift,
-                             lambda i: {"km": round(km_l[i])}),
-        "housing_provided": (housed & ~(known_km & (km > NEAR_KM)), place_lift, lambda i: {}),
-        "same_district": (same, place_lift, lambda i: {"district": adcode[i]}),
+                             lambda i: {"code": "far_with_housing", "km": round(km_l[i])}),
+        "housing_provided": (housed & ~(known_km & (km > NEAR_KM)), place_lift,
+                             lambda i: {"code": "housing_provided"}),
+        "same_district": (same, place_lift,
+                          lambda i: {"code": "same_district", "district": adcode[i]}),
         "near_home": (near, place_lift,
-                      lambda i: {"district": adcode[i], "km": round(km_l[i])}),
+                      lambda i: {"code": "near_home", "district": adcode[i],
+                                 "km": round(km_l[i])}),
         "in_chosen_districts": (chose_districts & in_chosen, lift["in_chosen_districts"],
-                                lambda i: {"district": adcode[i]}),
+                                lambda i: {"code": "in_chosen_districts",
+                                           "district": adcode[i]}),
         "has_certificates": (listed_held, lift["certificates"],
-                             lambda i: {"certificates": _bits(int(required[i] & held[i]),
+                             lambda i: {"code": "has_certificates",
+                                        "certificates": _bits(required_l[i] & held_l[i],
                                                               taxonomy.certificates)}),
         "skills_match": (values["skills"] >= SKILLS_REASON_MIN, lift["skills"],
-                         lambda i: {"similarity": round(float(values["skills"][i]), 2)}),
+                         lambda i: {"code": "skills_match",
+                                    "similarity": round(skills_l[i], 2)}),
         "interest_fit": (values["riasec"] >= RIASEC_REASON_MIN, lift["riasec"],
-                         lambda i: {"holland": taxonomy.holland[cat_code[i]],
-                                    "r": round(float(values["riasec"][i]), 2)}),
+                         lambda i: {"code": "interest_fit",
+                                    "holland": taxonomy.holland[cat_code[i]],
+                                    "r": round(riasec_l[i], 2)}),
         "has_experience": ((exp_min > 0) & (exp >= exp_min), lift["experience"],
-                           lambda i: {"years": _years(exp[i]), "required": _years(exp_min[i])}),
+                           lambda i: {"code": "has_experience", "years": exp_l[i],
+                                      "required": exp_min_l[i]}),
         "meets_education": ((edu_min > 0) & (edu_min <= edu), lift["education"],
-                            lambda i: {"required": int(edu_min[i])}),
+                            lambda i: {"code": "meets_education", "required": edu_min_l[i]}),
         "shift_ok": (((can_work >> shift.astype(np.uint64)) & np.uint64(1)) == 1, lift["shift"],
-                     lambda i: {"shift": SHIFTS[shift[i]]}),
+                     lambda i: {"code": "shift_ok", "shift": SHIFTS[shift_l[i]]}),
     }
     caveat = {
-        "pay_unknown": (~pay_known, lambda i: {}),
-        "pay_partly_below_floor": (partly, lambda i: {**pay(i), "floor": _money(floor_l[i])}),
-        "pay_below_floor": (below, lambda i: {**pay(i), "floor": _money(floor_l[i])}),
-        "no_housing": (values["housing_gap"] == 1.0, lambda i: {}),
-        "far": (far, lambda i: {"district": adcode[i], "km": round(km_l[i])}),
-        "outside_chosen_districts": (chose_districts & ~in_chosen,
-                                     lambda i: {"district": adcode[i]}),
-        "education_below": (edu_min > edu,
-                            lambda i: {"required": int(edu_min[i]), "has": int(edu[i])}),
-        "experience_below": ((exp_min > 0) & (exp < exp_min),
-                             lambda i: {"required": _years(exp_min[i]), "has": _years(exp[i])}),
+        "pay_unknown": (~pay_known, lambda i: {"code": "pay_unknown", "caveat": True}),
+        "pay_partly_below_floor": (partly, lambda i: {
+            "code": "pay_partly_below_floor", "min": bottom_l[i], "max": top_l[i],
+            "floor": floor_l[i], "caveat": True}),
+        "pay_below_floor": (below, lambda i: {
+            "code": "pay_below_floor", "min": bottom_l[i], "max": top_l[i],
+            "floor": floor_l[i], "caveat": True}),
+        "no_housing": (values["housing_gap"] == 1.0,
+                       lambda i: {"code": "no_housing", "caveat": True}),
+        "far": (far, lambda i: {"code": "far", "district": adcode[i], "km": round(km_l[i]),
+                                "caveat": True}),
+        "outside_chosen_districts": (chose_districts & ~in_chosen, lambda i: {
+            "code": "outside_chosen_districts", "district": adcode[i], "caveat": True}),
+        "education_below": (edu_min > edu, lambda i: {
+            "code": "education_below", "required": edu_min_l[i], "has": edu_l[i],
+            "caveat": True}),
+        "experience_below": ((exp_min > 0) & (exp < exp_min), lambda i: {
+            "code": "experience_below", "required": exp_min_l[i], "has": exp_l[i],
+            "caveat": True}),
     }
 
     codes = list(positive)
@@ -236,16 +267,15 @@ def explain(
 
     out: list[list[dict]] = [[] for _ in range(n)]
     for position in range(keep):
-        chosen = best[:, position]
-        valid = best_strength[:, position] > -np.inf
+        chosen = np.where(best_strength[:, position] > -np.inf, best[:, position], -1)
         for column, code in enumerate(codes):
             build = positive[code][2]
-            for i in np.flatnonzero(valid & (chosen == column)).tolist():
-                out[i].append({"code": code, **build(i)})
+            for i in np.flatnonzero(chosen == column).tolist():
+                out[i].append(build(i))
     for i in np.flatnonzero(listed_missing != 0).tolist():
         for cert in _bits(int(listed_missing[i]), taxonomy.certificates):
             out[i].append({"code": "missing_certificate", "certificate": cert, "caveat": True})
-    for code, (fires, build) in caveat.items():
+    for fires, build in caveat.values():
         for i in np.flatnonzero(fires).tolist():
-            out[i].append({"code": code, **build(i), "caveat": True})
+            out[i].append(build(i))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import combinations, product
 from pathlib import Path
 
 import numpy as np
@@ -133,9 +134,111 @@ def test_the_plan_respects_every_limit_and_is_optimal(prepare, seed, per_seeker,
         best_objective(people, prepared, per_seeker, load_factor, bonus), rel=1e-6)
 
 
-def test_the_cold_lp_gives_the_same_plan_value(prepare, monkeypatch):
-    people, jobs = random_fair(40, 25, 5)
+def brute_force_objective(people, prepared, per_seeker, load_factor, bonus,
+                          min_options=3) -> float:
+    """The optimum by enumerating every plan: no LP, no flow, only the definition."""
+    pairs = pair_features(people, prepared)
+    score = expit(pairs[list(FEATURES)].to_numpy() @ np.array(
+        [DEFAULT_WEIGHTS[f] for f in FEATURES]) + DEFAULT_INTERCEPT)
+    good = good_pairs(people, prepared, pairs)
+    caps = dict(zip(prepared.ids, np.floor(load_factor * prepared.headcount), strict=True))
+    options = []
+    for seeker_id in people["seeker_id"]:
+        mine = np.flatnonzero((pairs["seeker_id"] == seeker_id) & pairs["feasible"])
+        subsets = [c for r in range(per_seeker + 1) for c in combinations(mine, r)]
+        options.append([
+            (score[list(c)].sum() + bonus * (min(len(c), min_options)
+                                             + min(int(good[list(c)].sum()), min_options)),
+             [pairs["opening_id"][i] for i in c])
+            for c in subsets
+        ])
+    best = -np.inf
+    for plan in product(*options):
+        load = pd.Series([o for _, chosen in plan for o in chosen]).value_counts()
+        if all(load.get(o, 0) <= cap for o, cap in caps.items()):
+            best = max(best, sum(value for value, _ in plan))
+    return best
+
+
+@pytest.mark.parametrize("seed", [3, 4, 5, 6])
+@pytest.mark.parametrize("bonus", [0.0, 1.0])
+def test_the_plan_matches_enumerating_every_plan(prepare, seed, bonus):
+    people, jobs = random_fair(4, 4, seed)
+    prepared = prepare(jobs.assign(headcount=1))
+    plan = plan_fair(people, prepared, per_seeker=2, load_factor=2, coverage_bonus=bonus,
+                     min_options=1, candidates=1, reasons=False)
+    check_limits(plan, people, prepared, 2, 2)
+    assert objective(plan, people, prepared, bonus, min_options=1) == pytest.approx(
+        brute_force_objective(people, prepared, 2, 2, bonus, min_options=1), rel=1e-6)
+
+
+def crowded_fair(prepare):
+    """Twenty people whose only well-paid chosen openings are three small booths, so that
+    most of them cannot get three good options however the plan is made."""
+    good_ones = [opening(salary_min=9000.0, salary_max=9500.0, headcount=1)
+                 for _ in range(3)]
+    others = [opening(category="sales", district=B, headcount=5, salary_min=5000.0,
+                      salary_max=6000.0) for _ in range(6)]
+    people = seekers(*[seeker(salary_min=8000.0, categories=["logistics", "sales"])
+                       for _ in range(20)])
+    return people, prepare(openings(*good_ones, *others))
+
+
+def test_coverage_rows_added_on_demand_keep_the_plan_optimal(prepare, monkeypatch):
+    people, prepared = crowded_fair(prepare)
+    covered = []
+    cover = plan_module._PlanLP.cover
+
+    def spy(lp, who, good):
+        covered.append((len(who), good))
+        cover(lp, who, good)
+
+    monkeypatch.setattr(plan_module._PlanLP, "cover", spy)
+    plan = plan_fair(people, prepared, per_seeker=4, load_factor=3, reasons=False)
+    check_limits(plan, people, prepared, 4, 3)
+    # Everyone starts with three good candidates, so their good options are first assumed
+    # and then modelled once the LP finds it cannot give them all.
+    assert covered[0] == (0, True)
+    assert any(n > 0 and good for n, good in covered[1:])
+    assert objective(plan, people, prepared, 1.0) == pytest.approx(
+        best_objective(people, prepared, 4, 3, 1.0), rel=1e-6)
+    # Nine recommendations fit in the three booths (cap 3 each).
+    assert (plan["opening_id"].isin(["o1", "o2", "o3"])).sum() == 9
+
+
+@pytest.mark.parametrize("bonus", [0.0, 1.0])
+def test_scores_recomputed_block_by_block_give_the_same_optimum(prepare, monkeypatch, bonus):
+    people, jobs = random_fair(40, 25, 8)
     prepared = prepare(jobs)
+    kept = plan_fair(people, prepared, per_seeker=3, load_factor=1, coverage_bonus=bonus,
+                     reasons=False)
+    monkeypatch.setattr(plan_module, "FULL_MATRIX_CELLS", 0)
+    blocks = plan_fair(people, prepared, per_seeker=3, load_factor=1, coverage_bonus=bonus,
+                       reasons=False, block_size=7, candidates=4)
+    check_limits(blocks, people, prepared, 3, 1)
+    assert objective(blocks, people, prepared, bonus) == pytest.approx(
+        best_objective(people, prepared, 3, 1, bonus), rel=1e-6)
+    assert objective(blocks, people, prepared, bonus) == pytest.approx(
+        objective(kept, people, prepared, bonus), rel=1e-12)
+
+
+def test_plan_scores_are_the_ranking_scores(prepare):
+    people, jobs = random_fair(30, 20, 9)
+    prepared = prepare(jobs)
+    plan = plan_fair(people, prepared, per_seeker=3, load_factor=1, reasons=False)
+    ranking = rank_openings(people, prepared, k=len(jobs), reasons=False)
+    merged = plan.merge(ranking, on=["seeker_id", "opening_id"], suffixes=("", "_ranked"))
+    assert len(merged) == len(plan)
+    assert (merged["score"] == merged["score_ranked"]).all()
+
+
+@pytest.mark.parametrize("fair", ["random", "crowded"])
+def test_the_cold_lp_gives_the_same_plan_value(prepare, monkeypatch, fair):
+    if fair == "random":
+        people, jobs = random_fair(40, 25, 5)
+        prepared = prepare(jobs)
+    else:
+        people, prepared = crowded_fair(prepare)
     warm = plan_fair(people, prepared, per_seeker=3, load_factor=1, reasons=False)
     monkeypatch.setattr(plan_module, "_highs_core", None)
     cold = plan_fair(people, prepared, per_seeker=3, load_factor=1, reasons=False)
