@@ -51,10 +51,11 @@ def plan_fair_recommendations(fair: Fair, per_seeker: int = PER_SEEKER,
     taxonomy, geography = reference()
     prepared = matching.prepare_openings(offered, taxonomy=taxonomy, geography=geography)
     model = active_model()
-    plan = matching.plan_fair(seekers, prepared, per_seeker=per_seeker,
+    encoded = matching.encode_seekers(seekers, prepared)  # once, for the plan and its report
+    plan = matching.plan_fair(encoded, prepared, per_seeker=per_seeker,
                               load_factor=load_factor, model=model,
                               taxonomy=taxonomy, geography=geography)
-    report = matching.plan_report(plan, seekers, prepared, per_seeker=per_seeker,
+    report = matching.plan_report(plan, encoded, prepared, per_seeker=per_seeker,
                                   load_factor=load_factor, model=model)
     participant_of = {str(p.seeker_id): p.id for p in participants}
     rows, rank_of = [], {}
