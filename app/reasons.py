@@ -4,8 +4,11 @@
 sheets and the staff pages all word them here, so they say the same thing.
 """
 
+import json
+import time
+
 import sqlalchemy as sa
-from flask import g
+from flask import current_app, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -72,8 +75,58 @@ def _pay(reason: dict) -> str:
     return _("%(amount)s yuan", amount=_money(low if low is not None else high))
 
 
+class ReasonTexts:
+    """Worded reasons by (language, reason data), kept by each worker for a while.
+
+    The same data always reads the same, so a worker words each distinct reason once
+    instead of on every page (the kiosk's options page words up to eight per opening).
+    A text holds nothing but the data it is keyed by, so it can never show one person
+    another's facts. All texts are dropped every `seconds` (and when `size` are held),
+    because the reference names they use can be reloaded while the server runs.
+    """
+
+    def __init__(self, seconds: float = 300, size: int = 4096, clock=time.monotonic):
+        self.seconds, self.size, self.clock = seconds, size, clock
+        self.clear()
+
+    def clear(self) -> None:
+        self._texts: dict[tuple, object] = {}
+        self._started = self.clock()
+
+    def text(self, reason: dict, locale: str) -> str:
+        """The wording of `reason` in `locale`, which must be the request's language."""
+        return self._remember(("text", locale), reason, lambda: _word(reason))
+
+    def split(self, reasons: list[dict], limit: int, locale: str) -> tuple[list[str], list[str]]:
+        """split_reasons() in `locale`, which must be the request's language."""
+        positive, caveats = self._remember(("split", locale, limit), reasons, lambda: (
+            tuple([self.text(r, locale) for r in reasons if not r.get("caveat")][:limit]),
+            tuple(self.text(r, locale) for r in reasons if r.get("caveat")),
+        ))
+        return list(positive), list(caveats)
+
+    def _remember(self, kind: tuple, data, word):
+        try:
+            key = (*kind, json.dumps(data, sort_keys=True, ensure_ascii=False))
+        except TypeError:  # not plain data (numpy values straight from the matcher)
+            return word()
+        if len(self._texts) >= self.size or self.clock() - self._started > self.seconds:
+            self.clear()
+        if key not in self._texts:
+            self._texts[key] = word()
+        return self._texts[key]
+
+
+def _texts() -> ReasonTexts:
+    return current_app.extensions["qibu_reason_texts"]
+
+
 def reason_text(reason: dict) -> str:
     """One reason or caveat as a plain sentence in the current language."""
+    return _texts().text(reason, locale_code())
+
+
+def _word(reason: dict) -> str:
     code = reason.get("code")
     template = TEMPLATES.get(code)
     if template is None:
@@ -104,10 +157,9 @@ def reason_text(reason: dict) -> str:
 
 def split_reasons(reasons: list[dict], limit: int = 3) -> tuple[list[str], list[str]]:
     """The worded positive reasons (at most `limit`) and caveats of one result."""
-    positive = [reason_text(r) for r in reasons if not r.get("caveat")][:limit]
-    caveats = [reason_text(r) for r in reasons if r.get("caveat")]
-    return positive, caveats
+    return _texts().split(reasons, limit, locale_code())
 
 
 def init_app(app):
+    app.extensions["qibu_reason_texts"] = ReasonTexts()
     app.jinja_env.globals.update(reason_text=reason_text, split_reasons=split_reasons)

@@ -1,5 +1,6 @@
 """Log in and out with server-side sessions, and throttle failed logins in the database."""
 
+import functools
 import hashlib
 import secrets
 from datetime import timedelta
@@ -8,6 +9,7 @@ import sqlalchemy as sa
 from flask import current_app, session
 from flask_login import login_user, logout_user
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from app.audit import client_address, log_event
 from app.auth.passwords import (
@@ -135,14 +137,21 @@ def revoke_sessions(user: StaffUser) -> None:
     )
 
 
+@functools.cache
+def _session_with_user():
+    """The login session of a token with its user, in one query built once (it runs on
+    every request, and building it costs more than running it)."""
+    return (sa.select(LoginSession)
+            .where(LoginSession.token_hash == sa.bindparam("token_hash", type_=sa.String))
+            .options(joinedload(LoginSession.user, innerjoin=True)))
+
+
 def load_session_user(user_id: str) -> StaffUser | None:
     """Flask-Login's user loader: only a live, unexpired server-side session counts."""
     token = session.get(SESSION_KEY)
     if not token or not str(user_id).isdigit():
         return None
-    login = db.session.scalar(
-        sa.select(LoginSession).where(LoginSession.token_hash == _token_hash(token))
-    )
+    login = db.session.scalar(_session_with_user(), {"token_hash": _token_hash(token)})
     if login is None or login.revoked_at is not None or login.user_id != int(user_id):
         return None
     now = utcnow()

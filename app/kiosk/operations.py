@@ -1,26 +1,29 @@
 """Kiosk sign-in by badge code (throttled in the database), interests and the self-test."""
 
+import functools
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, session
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.operations import count_failure, locked_for
 from app.fairs import recording
 from app.fairs.operations import normalize_badge_code
 from models import (
+    Employer,
     Fair,
     FairEmployer,
     FairOpening,
     FairParticipant,
     FairRecommendation,
+    Interest,
     InterestStage,
     LoginThrottle,
     Opening,
     OpeningStatus,
-    Seeker,
-    Survey,
+    Shift,
     db,
     utcnow,
 )
@@ -55,16 +58,27 @@ def sign_in(fair: Fair, kiosk_user, code: str):
 
 
 def current_participant(fair: Fair) -> FairParticipant | None:
+    """The participant signed in at this kiosk, with their seeker (one query)."""
+    return participant_at(fair.id)
+
+
+def participant_at(fair_id: int | None) -> FairParticipant | None:
+    """The participant signed in at this kiosk if they belong to this fair, with their
+    seeker and their fair, in one query."""
     state = session.get(SESSION_KEY) or {}
-    if not state.get("participant"):
+    if not state.get("participant") or fair_id is None:
         return None
-    participant = db.session.scalar(
-        sa.select(FairParticipant).where(FairParticipant.id == state["participant"],
-                                         FairParticipant.fair_id == fair.id)
-        .options(selectinload(FairParticipant.seeker).selectinload(Seeker.surveys)
-                 .selectinload(Survey.intentions))
-    )
-    return participant
+    return db.session.scalar(_participant_statement(),
+                             {"participant_id": state["participant"], "fair_id": fair_id})
+
+
+@functools.cache
+def _participant_statement():
+    """Built once: every kiosk page asks, and building it costs more than running it."""
+    return (sa.select(FairParticipant)
+            .where(FairParticipant.id == sa.bindparam("participant_id", type_=sa.Integer),
+                   FairParticipant.fair_id == sa.bindparam("fair_id", type_=sa.Integer))
+            .options(joinedload(FairParticipant.seeker), joinedload(FairParticipant.fair)))
 
 
 def end_visit() -> None:
@@ -73,11 +87,95 @@ def end_visit() -> None:
 
 
 def planned_openings(participant: FairParticipant) -> list[FairRecommendation]:
+    """The participant's plan, best first, with each opening and employer (one query)."""
     return db.session.scalars(
         sa.select(FairRecommendation).where(FairRecommendation.participant_id == participant.id)
-        .options(selectinload(FairRecommendation.opening).selectinload(Opening.employer))
+        .options(joinedload(FairRecommendation.opening, innerjoin=True)
+                 .joinedload(Opening.employer, innerjoin=True))
         .order_by(FairRecommendation.rank)
     ).all()
+
+
+def planned_opening_ids(participant: FairParticipant) -> set[int]:
+    """The openings in the participant's plan."""
+    return set(db.session.scalars(sa.select(FairRecommendation.opening_id)
+                                  .where(FairRecommendation.participant_id == participant.id)))
+
+
+@dataclass(frozen=True)
+class OptionCard:
+    """One opening as "my options" shows it: its facts, booth, reasons and marked interest."""
+
+    opening_id: int
+    title: str
+    employer: str
+    booth: str | None
+    salary_min: int | None
+    salary_max: int | None
+    shift: Shift
+    accommodation: bool
+    interested: bool
+    reasons: list[dict]
+
+
+def option_cards(fair: Fair, participant: FairParticipant,
+                 more: list[tuple[int, list[dict]]]) -> tuple[list[OptionCard], list[OptionCard]]:
+    """The participant's planned openings (best first) and these (opening id, reasons)
+    as cards, from one query of plain columns: the options page is the kiosk's busiest,
+    so no ORM objects for each opening, employer, booth and interest.
+
+    "More" openings that no longer exist are left out.
+    """
+    params = {"fair_id": fair.id, "participant_id": participant.id,
+              "seeker_id": participant.seeker_id}
+    if more:
+        params["more_ids"] = [opening_id for opening_id, _reasons in more]
+    plan, found = [], {}
+    for rank, reasons, *row in db.session.execute(_option_cards_statement(bool(more)), params):
+        card = OptionCard(*row[:-1], interested=bool(row[-1]), reasons=reasons)
+        if rank is None:
+            found[card.opening_id] = card
+        else:
+            plan.append((rank, card))
+    plan.sort(key=lambda ranked: ranked[0])
+    return ([card for _rank, card in plan],
+            [replace(found[opening_id], reasons=reasons)
+             for opening_id, reasons in more if opening_id in found])
+
+
+@functools.cache
+def _option_cards_statement(with_more: bool):
+    """The query of option_cards, built once: building a statement of this size costs
+    more than running it."""
+    fair_id = sa.bindparam("fair_id", type_=sa.Integer)
+    seeker_id = sa.bindparam("seeker_id", type_=sa.Integer)
+    interested = sa.exists().where(Interest.fair_id == fair_id, Interest.seeker_id == seeker_id,
+                                   Interest.opening_id == Opening.id)
+
+    def facts(source, *columns):
+        # the columns that place the card, then OptionCard's fields up to `reasons`
+        return (sa.select(*columns, Opening.id, Opening.title, Employer.name,
+                          FairEmployer.booth, Opening.salary_min, Opening.salary_max,
+                          Opening.shift, Opening.accommodation, interested)
+                .select_from(source)
+                .join(Employer, Employer.id == Opening.employer_id)
+                .join(FairOpening, sa.and_(FairOpening.opening_id == Opening.id,
+                                           FairOpening.fair_id == fair_id), isouter=True)
+                .join(FairEmployer, FairEmployer.id == FairOpening.fair_employer_id,
+                      isouter=True))
+
+    planned = facts(
+        sa.join(FairRecommendation, Opening, Opening.id == FairRecommendation.opening_id),
+        FairRecommendation.rank, FairRecommendation.reasons,
+    ).where(FairRecommendation.participant_id == sa.bindparam("participant_id",
+                                                              type_=sa.Integer))
+    if not with_more:
+        return planned
+    return sa.union_all(planned, facts(
+        Opening,
+        sa.literal(None, FairRecommendation.rank.type),
+        sa.literal(None, FairRecommendation.reasons.type),
+    ).where(Opening.id.in_(sa.bindparam("more_ids", expanding=True))))
 
 
 def booths_by_opening(fair: Fair) -> dict[int, str | None]:
@@ -107,8 +205,6 @@ def mark_interest(fair: Fair, participant: FairParticipant, opening_id: int):
 
 
 def interested_openings(fair: Fair, participant: FairParticipant) -> set[int]:
-    from models import Interest
-
     return set(db.session.scalars(sa.select(Interest.opening_id).where(
         Interest.fair_id == fair.id, Interest.seeker_id == participant.seeker_id)))
 

@@ -1,5 +1,6 @@
 """Kiosk pages: badge keypad, my options, interest, slip, self-test, the fair's openings."""
 
+import json
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -17,15 +18,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
 from app.auth.access import allow
 from app.bureau.operations import record_selftest
 from app.fairs.operations import format_badge_code
 from app.fairs.routes import given_name
-from app.kiosk import operations
+from app.kiosk import cards, operations
 from app.services.matching import ranked_openings_for
-from models import Fair, JobCategory, Opening, Role, StateError, db, utcnow
+from models import Fair, JobCategory, Role, StateError, db, utcnow
 from surveys.selftest import (
     RIASEC,
     best_fitting_categories,
@@ -35,6 +35,7 @@ from surveys.selftest import (
 )
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+bp.record_once(lambda state: cards.init_app(state.app))
 
 
 @bp.before_request
@@ -111,40 +112,38 @@ def _require_visitor(fair):
 @bp.get("/options")
 @allow(Role.KIOSK)
 def options():
+    # the visitor's row brings the fair along, so _fair() finds it without a query
+    participant = operations.participant_at(current_user.fair_id)
     fair = _fair()
-    participant, back = _require_visitor(fair)
-    if back:
-        return back
-    plan = operations.planned_openings(participant)
-    booths = operations.booths_by_opening(fair)
-    planned_ids = {rec.opening_id for rec in plan}
-    more = _more_that_fit(participant, booths, planned_ids)
+    if participant is None:
+        return redirect(url_for("kiosk.start"))
+    operations.touch()
+    plan, more = operations.option_cards(fair, participant, _more_that_fit(fair, participant))
     return render_template(
         "kiosk/options.html",
         **_common(fair, visitor=participant, name=given_name(participant.seeker.name),
-                  plan=plan, more=more, booths=booths,
-                  interested=operations.interested_openings(fair, participant)),
+                  plan=plan, more=more, option_card=cards.option_card),
     )
 
 
-def _more_that_fit(participant, booths, planned_ids) -> list[dict]:
-    """Up to 5 more fitting openings at the fair, ranked once per visit (and after the
-    self-test), so each page view does not rank every opening again."""
+def _more_that_fit(fair, participant) -> list[tuple[int, list[dict]]]:
+    """(opening id, reasons) of up to 5 more fitting openings at the fair, ranked once per
+    visit (again after the self-test or a new fair plan), so each page view does not rank
+    every opening again. Kept in the visit as JSON text: the signed cookie is then not
+    walked item by item on every request."""
     state = session.get(operations.SESSION_KEY) or {}
-    cached = state.get("more")
-    if cached is None:
-        cached = []
+    plan_stamp = fair.planned_at.isoformat() if fair.planned_at else None
+    if not isinstance(state.get("more"), str) or state.get("more_plan") != plan_stamp:
+        more = []
         if participant.seeker.surveys:
-            cached = [{"id": r["opening"].id, "reasons": r["reasons"]}
-                      for r in ranked_openings_for(participant.seeker, k=30)
-                      if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
-        state["more"] = cached
+            booths = operations.booths_by_opening(fair)
+            planned_ids = operations.planned_opening_ids(participant)
+            more = [(r["opening"].id, r["reasons"])
+                    for r in ranked_openings_for(participant.seeker, k=30)
+                    if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
+        state["more"], state["more_plan"] = json.dumps(more), plan_stamp
         session[operations.SESSION_KEY] = state
-    openings = {o.id: o for o in db.session.scalars(
-        sa.select(Opening).where(Opening.id.in_([c["id"] for c in cached]))
-        .options(selectinload(Opening.employer)))}
-    return [{"opening": openings[c["id"]], "reasons": c["reasons"]}
-            for c in cached if c["id"] in openings]
+    return [(opening_id, reasons) for opening_id, reasons in json.loads(state["more"])]
 
 
 @bp.post("/interest/<int:opening_id>")

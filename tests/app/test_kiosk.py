@@ -1,10 +1,29 @@
 """The kiosk: badge sign-in with database throttling, options, interest, privacy headers."""
 
+import re
+from dataclasses import replace
+
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
+from markupsafe import Markup
 
+from app import reasons
+from app.fairs import recording
+from app.kiosk import cards
+from app.kiosk.operations import OptionCard
 from app.services.fair_plan import plan_fair_recommendations
-from models import Interest, LoginThrottle, Role, db
+from models import (
+    FairRecommendation,
+    Interest,
+    InterestStage,
+    JobCategory,
+    LoginThrottle,
+    Role,
+    Shift,
+    db,
+)
+from tests.factories import PASSWORD
 
 
 @pytest.fixture
@@ -96,3 +115,175 @@ def test_fair_openings_can_be_filtered(device, kiosk, make):
     assert "理货员" in page  # pays up to 8,000
     page = device.get("/kiosk/openings?pay=9000").get_data(as_text=True)
     assert "理货员" not in page
+
+
+# --- what the options page caches must never show the wrong person or old facts --------
+
+
+def _options(device) -> str:
+    return device.get("/kiosk/options").get_data(as_text=True)
+
+
+@pytest.fixture
+def second_visitor(kiosk, make):
+    """Another participant at the same fair, whose lowest acceptable pay is 4,000."""
+    seeker = make.seeker(facility_id=kiosk["fair"].facility_id, name="司马小红")
+    make.survey(seeker, categories=["logistics"], salary_min=4000)
+    make.participant(kiosk["fair"], seeker, badge_code="R4T6Y8U2W")
+    plan_fair_recommendations(kiosk["fair"])
+    db.session.commit()
+    return seeker
+
+
+def test_two_kiosks_each_show_only_their_own_visitor(app, device, kiosk, second_visitor):
+    other = app.test_client()
+    other.post("/login", data={"username": "kiosk1", "password": PASSWORD})
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    other.post("/kiosk/badge", data={"code": "R4T6Y8U2W"})
+    for _round in range(2):  # the second round is answered from worded reasons kept
+        mine, theirs = _options(device), _options(other)
+        assert "晓明" in mine and "小红" not in mine
+        assert "最低薪资 5,000 元" in mine and "4,000 元" not in mine
+        assert "小红" in theirs and "晓明" not in theirs
+        assert "最低薪资 4,000 元" in theirs and "5,000 元" not in theirs
+
+
+def test_reasons_are_worded_in_the_language_chosen(device, kiosk):
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    assert "您的首选岗位意向：物流仓储操作员" in _options(device)
+    device.get("/lang/en")
+    page = _options(device)
+    assert "Your first choice: Logistics and warehouse operator" in page
+    assert "您的首选岗位意向" not in page
+    device.get("/lang/zh_CN")
+    assert "您的首选岗位意向：物流仓储操作员" in _options(device)
+
+
+def test_interest_shows_at_once_whoever_records_it(device, kiosk, make):
+    fair, participant = kiosk["fair"], kiosk["participant"]
+    packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
+                          salary_min=5500, salary_max=7000)
+    make.offer(fair, fair.booths[0], packer)
+    plan_fair_recommendations(fair)
+    db.session.commit()
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    assert _options(device).count("我感兴趣") == 2
+    device.post(f"/kiosk/interest/{kiosk['opening'].id}")
+    page = _options(device)
+    assert page.count("您已表示感兴趣") == 1 and page.count("我感兴趣") == 1
+    # a tablet at the booth records interest in the other opening meanwhile
+    recording.record_stage(fair, participant, packer.id, InterestStage.INTERESTED)
+    db.session.commit()
+    page = _options(device)
+    assert page.count("您已表示感兴趣") == 2 and "我感兴趣" not in page
+
+
+def test_changed_opening_shows_at_once(device, kiosk):
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    assert "理货员" in _options(device)
+    opening = kiosk["opening"]
+    opening.title = "高级理货员"
+    db.session.commit()
+    assert "高级理货员" in _options(device)
+    opening.salary_max = 9000
+    db.session.commit()
+    assert "6,000–9,000" in _options(device)
+
+
+def test_new_plan_ranks_more_that_fit_again(device, kiosk, make):
+    fair = kiosk["fair"]
+    packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
+                          salary_min=5500, salary_max=7000)
+    make.offer(fair, fair.booths[0], packer)
+    plan_fair_recommendations(fair, per_seeker=1)
+    db.session.commit()
+    planned = db.session.scalar(sa.select(FairRecommendation.opening_id))
+    unplanned = ({kiosk["opening"].id, packer.id} - {planned}).pop()
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    page = _options(device)
+    assert "其他可能适合您的岗位" in page and f'id="opening-{unplanned}"' in page
+    plan_fair_recommendations(fair, per_seeker=2)  # now both are in the plan
+    db.session.commit()
+    page = _options(device)
+    assert page.count(f'id="opening-{unplanned}"') == 1  # in the plan, not again below
+    assert "其他可能适合您的岗位" not in page
+
+
+def test_worded_reasons_are_kept_for_a_while_then_worded_again(app):
+    clock = [1000.0]
+    texts = reasons.ReasonTexts(seconds=300, clock=lambda: clock[0])
+    reason = {"code": "first_choice", "category": "logistics"}
+    category = db.session.get(JobCategory, "logistics")
+    original = category.name_zh
+    try:
+        with app.test_request_context():
+            assert texts.text(reason, "zh_CN") == f"您的首选岗位意向：{original}"
+        category.name_zh = "仓储物流工"  # reference names can be reloaded while serving
+        db.session.commit()
+        with app.test_request_context():
+            assert texts.text(reason, "zh_CN") == f"您的首选岗位意向：{original}"
+        clock[0] += 301
+        with app.test_request_context():
+            assert texts.text(reason, "zh_CN") == "您的首选岗位意向：仓储物流工"
+    finally:
+        category.name_zh = original
+        db.session.commit()
+
+
+def test_cards_carry_each_visitors_own_form_token(app, device, kiosk, make):
+    # a visitor whose cards read exactly like the first one's (only the names differ)
+    twin = make.seeker(facility_id=kiosk["fair"].facility_id, name="司马小红")
+    make.survey(twin, categories=["logistics"], salary_min=5000)
+    make.participant(kiosk["fair"], twin, badge_code="R4T6Y8U2W")
+    plan_fair_recommendations(kiosk["fair"])
+    db.session.commit()
+    other = app.test_client()
+    other.post("/login", data={"username": "kiosk1", "password": PASSWORD})
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    other.post("/kiosk/badge", data={"code": "R4T6Y8U2W"})
+    app.config["WTF_CSRF_ENABLED"] = True
+    tokens = {}
+    for name, client in (("mine", device), ("theirs", other), ("mine", device)):
+        page = _options(client)
+        assert 'class="primary interest-btn"' in page
+        on_page = set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+        assert len(on_page) == 1  # the cards' forms carry the page's own token
+        tokens.setdefault(name, set()).update(on_page)
+    assert not tokens["mine"] & tokens["theirs"]
+    opening_id = kiosk["opening"].id
+    stolen = device.post(f"/kiosk/interest/{opening_id}",
+                         data={"csrf_token": next(iter(tokens["theirs"]))})
+    assert stolen.status_code == 400
+    own = device.post(f"/kiosk/interest/{opening_id}",
+                      data={"csrf_token": next(iter(tokens["mine"]))})
+    assert own.status_code == 302
+    assert db.session.scalar(sa.select(Interest.seeker_id)) == kiosk["seeker"].id
+
+
+def test_drawn_cards_are_kept_only_while_identical_and_fresh(app):
+    clock, drawn = [1000.0], []
+    kept = cards.CardCache(seconds=300, clock=lambda: clock[0])
+
+    def draw(option, csrf_token):
+        drawn.append(option)
+        return Markup('<li>{}<input value="{}"></li>').format(option.title, csrf_token)
+
+    option = OptionCard(opening_id=7, title="理货员", employer="顺达", booth="B07",
+                        salary_min=6000, salary_max=8000, shift=Shift.DAY,
+                        accommodation=False, interested=False,
+                        reasons=[{"code": "first_choice", "category": "logistics"}])
+    with app.test_request_context():
+        first = kept.card(draw, option, "token-a")
+        again = kept.card(draw, option, "token-b")
+        assert len(drawn) == 1
+        assert first == Markup('<li>理货员<input value="token-a"></li>')
+        assert again == Markup('<li>理货员<input value="token-b"></li>')
+        kept.card(draw, replace(option, interested=True), "token-a")
+        kept.card(draw, replace(option, reasons=[]), "token-a")
+        assert len(drawn) == 3
+        with force_locale("en"):
+            kept.card(draw, option, "token-a")
+        assert len(drawn) == 4  # another language is another card
+        clock[0] += 301
+        kept.card(draw, option, "token-a")
+        assert len(drawn) == 5

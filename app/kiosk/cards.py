@@ -1,0 +1,62 @@
+"""Rendered "my options" cards, kept by each worker for a while.
+
+Drawing a card (facts, booth, pay, worded reasons, the interest button) is most of the
+work of the kiosk's busiest page, and a card drawn once reads the same for anyone with
+the same card. So each worker keeps the HTML of the cards it drew, keyed by the
+language and by everything the card shows: a card is reused only where it is identical,
+and any change of what it shows (an interest marked, an opening edited, a new plan's
+reasons) is a different key. No visitor's name is on a card. The one part that differs
+per visitor, the form's CSRF token, is put in as the card is served, never kept.
+"""
+
+import json
+import time
+
+from flask import current_app, request
+from markupsafe import Markup
+
+from app.i18n import locale_code
+from app.kiosk.operations import OptionCard
+
+# where a card's CSRF token goes; card text is HTML-escaped, so no text can look like it
+CSRF_SLOT = Markup("<csrf-token>")
+
+
+class CardCache:
+    """HTML of option cards by (language, script root, card), dropped every `seconds`
+    (the reference names in worded reasons can be reloaded while the server runs) and
+    whenever `size` cards are held."""
+
+    def __init__(self, seconds: float = 300, size: int = 2048, clock=time.monotonic):
+        self.seconds, self.size, self.clock = seconds, size, clock
+        self.clear()
+
+    def clear(self) -> None:
+        self._cards: dict[tuple, Markup] = {}
+        self._started = self.clock()
+
+    def card(self, draw, option: OptionCard, csrf_token: str) -> Markup:
+        """The card of `option` drawn by the template macro `draw(option, csrf_token)`,
+        with this visitor's `csrf_token` in its form."""
+        try:
+            key = (locale_code(), request.script_root, option.opening_id, option.title,
+                   option.employer, option.booth, option.salary_min, option.salary_max,
+                   option.shift.value, option.accommodation, option.interested,
+                   json.dumps(option.reasons, sort_keys=True, ensure_ascii=False))
+        except TypeError:  # reasons that are not plain data: draw it every time
+            return draw(option, csrf_token)
+        if len(self._cards) >= self.size or self.clock() - self._started > self.seconds:
+            self.clear()
+        html = self._cards.get(key)
+        if html is None:
+            html = self._cards[key] = draw(option, CSRF_SLOT)
+        return html.replace(CSRF_SLOT, csrf_token)  # Markup escapes the token
+
+
+def option_card(draw, option: OptionCard, csrf_token: str) -> Markup:
+    """Template helper: the card of `option`, from this worker's cards if drawn before."""
+    return current_app.extensions["qibu_kiosk_cards"].card(draw, option, csrf_token)
+
+
+def init_app(app) -> None:
+    app.extensions["qibu_kiosk_cards"] = CardCache()
