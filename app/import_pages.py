@@ -369,7 +369,8 @@ def run_import_command(ctx, path: Path, kind: ImportKind, scope: ImportScope, *,
                        dry_run: bool, as_json: bool,
                        audit: Callable[[ImportResult], None],
                        mapping: Mapping[int, str] | None = None,
-                       extra: Callable[[ImportResult], dict] = lambda result: {}) -> None:
+                       report_more: Callable[[ImportResult], dict] = lambda result: {},
+                       ) -> None:
     """Import (or with `dry_run` check) a file from the command line and print the report.
 
     Exit status: 0 when no row was rejected; 1 when some rows were rejected (the valid
@@ -390,7 +391,7 @@ def run_import_command(ctx, path: Path, kind: ImportKind, scope: ImportScope, *,
         click.echo(_("Nothing was imported: the database refused the changes (%(error)s).",
                      error=type(error).__name__), err=True)
         ctx.exit(2)
-    report = {**result.report(kind.parser().messages), **extra(result)}
+    report = {**result.report(kind.parser().messages), **report_more(result)}
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:

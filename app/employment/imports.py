@@ -88,5 +88,5 @@ def import_openings_command(ctx, file, dry_run, as_json, columns):
         run_import_command(
             ctx, file, OPENING_IMPORT, scope, dry_run=dry_run, as_json=as_json,
             mapping=parse_column_options(columns, OPENING_IMPORT, file), audit=audit,
-            extra=lambda result: {"parsed": result.parsed},
+            report_more=lambda result: {"parsed": result.parsed},
         )
