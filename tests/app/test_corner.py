@@ -161,8 +161,9 @@ def test_issues_are_numbered_weekly_and_stay_as_printed(make, small_facility):
     kept = make.opening(employer_id=employer.id, title="装配工", category_code="workshop")
     closed = make.opening(employer_id=employer.id, title="理货员")
     full = make.opening(employer_id=employer.id, title="满员岗位", headcount=1, filled=1)
+    # posted on next week's Tuesday, whatever day today is
     later = make.opening(employer_id=employer.id, title="下周才发布",
-                         posted_on=date.today() + timedelta(days=8))
+                         posted_on=date.today() + timedelta(days=9 - date.today().isoweekday()))
     today = date.today()
     first, created = operations.make_bulletin(small_facility, THIS_WEEK, today=today)
     assert created and first.number == 1
