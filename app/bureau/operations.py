@@ -3,14 +3,21 @@
 import re
 import secrets
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable
 from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
-from app.services.importing import CHUNK_ROWS, ImportScope, ParsedRow, PlannedRow, Problem
+from app.services.importing import (
+    CHUNK_ROWS,
+    ImportScope,
+    ParsedRow,
+    PlannedRow,
+    Problem,
+    in_chunks,
+)
 from models import (
     Seeker,
     SeekerStatus,
@@ -177,14 +184,6 @@ def record_selftest(seeker: Seeker, result: SelfTestResult) -> None:
 # --- spreadsheet import (app/services/importing.py runs the flow) --------------------------
 
 _PERSONAL = ("name", "gender", "birth_year", "hukou_shanghai")
-_IN_CHUNK = 500  # codes or ids per IN (...) query
-
-
-def _chunks(items: Sequence, size: int = _IN_CHUNK) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def _same_name(a: str, b: str) -> bool:
     def key(name):
         return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
@@ -209,7 +208,7 @@ def _same_answers(stored: dict | None, new: dict, questionnaire) -> bool:
 def _latest_survey_dates(seeker_ids: Iterable[int]) -> dict[int, date]:
     ids = sorted(set(seeker_ids))
     latest = {}
-    for chunk in _chunks(ids):
+    for chunk in in_chunks(ids):
         latest.update(db.session.execute(
             sa.select(Survey.seeker_id, sa.func.max(Survey.surveyed_on))
             .where(Survey.seeker_id.in_(chunk)).group_by(Survey.seeker_id)
@@ -229,7 +228,7 @@ def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
     questionnaire = load_questionnaire()
     codes = sorted({row.record["code"] for row in rows})
     known: dict[str, tuple[int, int]] = {}
-    for chunk in _chunks(codes):
+    for chunk in in_chunks(codes):
         for seeker_id, code, facility_id in db.session.execute(
             sa.select(Seeker.id, Seeker.code, Seeker.facility_id).where(Seeker.code.in_(chunk))
         ):
@@ -237,7 +236,7 @@ def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
     own_ids = sorted(v[0] for v in known.values() if v[1] == scope.facility_id)
     names: dict[int, str] = {}  # only the importing facility's names are decrypted
     stored: dict[tuple[int, str], dict] = {}
-    for chunk in _chunks(own_ids):
+    for chunk in in_chunks(own_ids):
         names.update(db.session.execute(
             sa.select(Seeker.id, Seeker.name).where(Seeker.id.in_(chunk))).all())
         for seeker_id, surveyed_on, answers in db.session.execute(
@@ -299,12 +298,12 @@ def import_surveys(rows: list[PlannedRow], scope: ImportScope,
     now = utcnow()
     codes = sorted({row.record["code"] for row in rows})
     seekers: dict[str, Seeker] = {}
-    for chunk in _chunks(codes):
+    for chunk in in_chunks(codes):
         seekers.update((s.code, s) for s in db.session.scalars(
             sa.select(Seeker).where(Seeker.code.in_(chunk),
                                     Seeker.facility_id == scope.facility_id)))
     survey_ids: dict[tuple[int, date], int] = {}
-    for chunk in _chunks(sorted(s.id for s in seekers.values())):
+    for chunk in in_chunks(sorted(s.id for s in seekers.values())):
         survey_ids.update(((seeker_id, day), survey_id) for survey_id, seeker_id, day in
                           db.session.execute(sa.select(Survey.id, Survey.seeker_id,
                                                        Survey.surveyed_on)
@@ -334,7 +333,7 @@ def import_surveys(rows: list[PlannedRow], scope: ImportScope,
             apply_seeker_facts(seekers.get(code) or new_seekers[code], row.record["answers"],
                                by, audit=False)
     new_codes = list(new_seekers)
-    for chunk in _chunks(new_codes, CHUNK_ROWS):
+    for chunk in in_chunks(new_codes, CHUNK_ROWS):
         db.session.execute(Seeker.__table__.insert(),
                            [_seeker_columns(new_seekers[code], now) for code in chunk])
         for seeker_id, code in db.session.execute(

@@ -50,6 +50,7 @@ from models.values import ValueParseError, is_blank, normalize_text
 
 CHUNK_ROWS = 500  # rows checked (and written) between progress reports
 HEADER_SEARCH_ROWS = 20
+IN_CHUNK = 500  # values in one IN (...) list when a plan looks rows up
 MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # an XLSX that unpacks to more is refused
 
 ENGINE_MESSAGES = {
@@ -237,6 +238,12 @@ Progress = Callable[[str, int, int], None]
 
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
+
+
+def in_chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
+    """`items` in slices of `size`, for bulk lookups and writes."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 # --------------------------------------------------------------------------- reading

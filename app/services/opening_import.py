@@ -14,19 +14,24 @@ exists, staff's category is kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from datetime import date
 
 import sqlalchemy as sa
 
 from app.employment.importing import OpeningRowParser
 from app.services.categories import category_classifier
-from app.services.importing import CHUNK_ROWS, ImportScope, ParsedRow, PlannedRow, Problem
+from app.services.importing import (
+    CHUNK_ROWS,
+    ImportScope,
+    ParsedRow,
+    PlannedRow,
+    Problem,
+    in_chunks,
+)
 from matching.categorize import suggest_categories
 from models import Employer, Opening, OpeningStatus, Shift, db
 from surveys.importing import SurveyReference
-
-_IN_CHUNK = 500  # values in one IN (...) list
 
 # Opening columns an import sets, compared to tell an update from an unchanged row.
 _FIELDS = ("title", "description", "salary_min", "salary_max", "salary_text", "district",
@@ -50,11 +55,6 @@ class OpeningImport:
 
 
 OPENING_IMPORT = OpeningImport()
-
-
-def _chunks(items: Sequence, size: int = _IN_CHUNK) -> Iterator[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def opening_values(record: dict, category: str | None) -> dict:
@@ -91,10 +91,10 @@ def _employers(records: list[dict]) -> tuple[dict[str, tuple], dict[str, tuple]]
     by_code: dict[str, tuple] = {}
     by_key: dict[str, tuple] = {}
     columns = (Employer.id, Employer.name, Employer.uscc, Employer.normalized_name)
-    for chunk in _chunks(codes):
+    for chunk in in_chunks(codes):
         for row in db.session.execute(sa.select(*columns).where(Employer.uscc.in_(chunk))):
             by_code[row.uscc] = tuple(row[:3])
-    for chunk in _chunks(keys):
+    for chunk in in_chunks(keys):
         # several registrations of one name: the verified one, else the oldest
         for row in db.session.execute(
             sa.select(*columns).where(Employer.normalized_name.in_(chunk))
@@ -109,7 +109,7 @@ def _openings(refs: list[str]) -> dict[str, dict]:
     places filled and category."""
     found: dict[str, dict] = {}
     columns = [getattr(Opening, name) for name in _FIELDS]
-    for chunk in _chunks(refs):
+    for chunk in in_chunks(refs):
         for row in db.session.execute(
             sa.select(Opening.ref, Opening.id, Opening.employer_id, Opening.filled,
                       Opening.category_code, *columns).where(Opening.ref.in_(chunk))
@@ -219,7 +219,7 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
     # session took about 2 s more. render_nulls keeps rows whose unknown pay, district
     # or headcount is None in the same batch instead of one INSERT per row.
     insert = sa.insert(Opening).execution_options(render_nulls=True)
-    for chunk in _chunks(creates, CHUNK_ROWS):
+    for chunk in in_chunks(creates, CHUNK_ROWS):
         values = []
         for row in chunk:
             employer_id = row.detail.get("employer_id") or employers[
@@ -233,7 +233,7 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
         done += len(chunk)
         progress(done)
     ids = sorted(updates)
-    for chunk in _chunks(ids, CHUNK_ROWS):
+    for chunk in in_chunks(ids, CHUNK_ROWS):
         for opening in db.session.scalars(sa.select(Opening).where(Opening.id.in_(chunk))):
             row = updates[opening.id]
             values = opening_values(row.record, None if row.detail["suggested"]

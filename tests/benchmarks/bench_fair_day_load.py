@@ -29,10 +29,6 @@ from __future__ import annotations
 import html
 import os
 import re
-import secrets
-import shutil
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -43,7 +39,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from bench_kiosk_load import Gunicorn, HttpClient
+from bench_kiosk_load import Gunicorn, HttpClient, run_qibu, server_environment
 
 from app import create_app
 from app.config import ProductionConfig
@@ -80,28 +76,6 @@ STAGE_WORDS = {"interested": InterestStage.INTERESTED,
 
 
 # --- the server and its data ------------------------------------------------------------
-
-
-def _environment(folder: Path) -> dict[str, str]:
-    """Production settings on a throwaway database and cache; nothing from the caller's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QIBU_")}
-    env.update(
-        QIBU_ENV="production",
-        QIBU_SECRET_KEY=secrets.token_urlsafe(48),
-        QIBU_DATA_KEY=secrets.token_urlsafe(32),
-        QIBU_DATABASE_URL=f"sqlite:///{folder / 'qibu.sqlite3'}",
-        QIBU_CACHE_DIR=str(folder / "instance" / "cache"),
-        QIBU_IMPORT_DIR=str(folder / "instance" / "imports"),
-        QIBU_SECURE_COOKIES="0",  # plain HTTP on loopback
-    )
-    return env
-
-
-def _qibu(env: dict[str, str], *args: str) -> None:
-    command = shutil.which("qibu", path=str(Path(sys.executable).parent))
-    argv = [command] if command else [sys.executable, "-c", "from app.cli import main; main()"]
-    subprocess.run([*argv, *args], env=env, cwd=ROOT, check=True, capture_output=True,
-                   timeout=300)
 
 
 def _app(env: dict[str, str]):
@@ -373,10 +347,10 @@ def _database_counts(env, fair_id: int, booths: list[Booth]) -> dict:
 
 
 def test_fair_day_recording_under_load(tmp_path):
-    env = _environment(tmp_path)
+    env = server_environment(tmp_path)
     started = time.perf_counter()
-    _qibu(env, "db", "upgrade")
-    _qibu(env, "seed-demo")
+    run_qibu(env, "db", "upgrade")
+    run_qibu(env, "seed-demo")
     fair_id, booths = _prepare_fair(env)
     prepared = time.perf_counter() - started
 

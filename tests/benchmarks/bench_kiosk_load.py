@@ -56,7 +56,7 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # --- the server -----------------------------------------------------------------------
 
 
-def _environment(folder: Path) -> dict[str, str]:
+def server_environment(folder: Path) -> dict[str, str]:
     """Production settings on a throwaway database and cache; nothing from the caller's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QIBU_")}
     env.update(
@@ -71,7 +71,7 @@ def _environment(folder: Path) -> dict[str, str]:
     return env
 
 
-def _qibu(env: dict[str, str], *args: str) -> None:
+def run_qibu(env: dict[str, str], *args: str) -> None:
     """Run the `qibu` command of this virtualenv, as a deployment does."""
     command = shutil.which("qibu", path=str(Path(sys.executable).parent))
     argv = [command] if command else [sys.executable, "-c", "from app.cli import main; main()"]
@@ -285,10 +285,10 @@ def _summary(latencies: list[float], wall: float, _bad, cpu: float | None) -> di
 
 
 def test_kiosk_options_under_load(tmp_path):
-    env = _environment(tmp_path)
+    env = server_environment(tmp_path)
     started = time.perf_counter()
-    _qibu(env, "db", "upgrade")
-    _qibu(env, "seed-demo")
+    run_qibu(env, "db", "upgrade")
+    run_qibu(env, "seed-demo")
     codes = _prepare_fair(env)
     prepared = time.perf_counter() - started
 
