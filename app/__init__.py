@@ -116,7 +116,9 @@ def _refuse_unsafe_production(app: Flask) -> None:
 
 
 def _configure_sqlite(app: Flask) -> None:
-    """Use WAL and a busy timeout so concurrent writers wait instead of failing."""
+    """Use WAL and a busy timeout so concurrent writers wait instead of failing; no
+    liveness ping before each request's first query (a database file does not drop the
+    connection as a server can)."""
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if not uri.startswith("sqlite"):
         return
@@ -124,6 +126,7 @@ def _configure_sqlite(app: Flask) -> None:
         Path(uri.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     options.setdefault("connect_args", {"timeout": 30})
+    options["pool_pre_ping"] = False
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 

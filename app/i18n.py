@@ -2,8 +2,8 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, redirect, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, current_app, g, has_app_context, redirect, request, url_for
+from flask_babel import get_locale, get_translations
 
 from app.auth.access import public
 
@@ -21,7 +21,26 @@ def current_locale_code(req) -> str:
 
 def locale_code() -> str:
     """The active locale as Qibu's code: 'zh_CN' or 'en'."""
-    return "en" if str(get_locale()).startswith("en") else "zh_CN"
+    # the locale Flask-Babel chose for this request (or forced), without its lookups
+    state = g.get("_flask_babel") if has_app_context() else None
+    locale = getattr(state, "babel_locale", None) or get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+def translations():
+    """Flask-Babel's translations for the active locale, looked up once per request (and
+    again whenever the locale changes, as under `force_locale`): templates translate a
+    few dozen strings per page, and Flask-Babel finds the catalog anew for each one."""
+    if not has_app_context():
+        return get_translations()
+    state = g.get("_flask_babel")
+    known = getattr(state, "qibu_translations", None)
+    if known is not None and known[0] is getattr(state, "babel_locale", None):
+        return known[1]
+    found = get_translations()  # sets the context's babel_locale
+    state = g._flask_babel
+    state.qibu_translations = (getattr(state, "babel_locale", None), found)
+    return found
 
 
 @bp.get("/lang/<code>")
@@ -49,3 +68,11 @@ def init_app(app):
     app.register_blueprint(bp)
     app.jinja_env.globals["locale_code"] = locale_code
     app.jinja_env.policies["ext.i18n.trimmed"] = True
+    # the same callables Flask-Babel installs, with the catalog looked up once per request
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: translations().ugettext(s),
+        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
+        pgettext=lambda c, s: translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )

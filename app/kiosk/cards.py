@@ -9,7 +9,6 @@ reasons) is a different key. No visitor's name is on a card. The one part that d
 per visitor, the form's CSRF token, is put in as the card is served, never kept.
 """
 
-import json
 import time
 
 from flask import current_app, request
@@ -35,16 +34,16 @@ class CardCache:
         self._cards: dict[tuple, Markup] = {}
         self._started = self.clock()
 
-    def card(self, draw, option: OptionCard, csrf_token: str) -> Markup:
+    def card(self, draw, option: OptionCard, csrf_token: str,
+             place: tuple | None = None) -> Markup:
         """The card of `option` drawn by the template macro `draw(option, csrf_token)`,
-        with this visitor's `csrf_token` in its form."""
-        try:
-            key = (locale_code(), request.script_root, option.opening_id, option.title,
-                   option.employer, option.booth, option.salary_min, option.salary_max,
-                   option.shift.value, option.accommodation, option.interested,
-                   json.dumps(option.reasons, sort_keys=True, ensure_ascii=False))
-        except TypeError:  # reasons that are not plain data: draw it every time
-            return draw(option, csrf_token)
+        with this visitor's `csrf_token` in its form. `place`: the language and script
+        root it is drawn for (by default the request's)."""
+        if place is None:
+            place = page_place()
+        key = (place, option.opening_id, option.title, option.employer, option.booth,
+               option.salary_min, option.salary_max, option.shift.value,
+               option.accommodation, option.interested, option.reasons_json)
         if len(self._cards) >= self.size or self.clock() - self._started > self.seconds:
             self.clear()
         html = self._cards.get(key)
@@ -53,9 +52,16 @@ class CardCache:
         return html.replace(CSRF_SLOT, csrf_token)  # Markup escapes the token
 
 
-def option_card(draw, option: OptionCard, csrf_token: str) -> Markup:
-    """Template helper: the card of `option`, from this worker's cards if drawn before."""
-    return current_app.extensions["qibu_kiosk_cards"].card(draw, option, csrf_token)
+def page_place() -> tuple[str, str]:
+    """What a card's links and words depend on besides the card: language, script root."""
+    return locale_code(), request.script_root
+
+
+def card_drawer(draw, csrf_token: str):
+    """Template helper: a function giving the card of an option, from this worker's
+    cards if drawn before, else drawn by the macro `draw`, with `csrf_token` in its form."""
+    cache, place = current_app.extensions["qibu_kiosk_cards"], page_place()
+    return lambda option: cache.card(draw, option, csrf_token, place)
 
 
 def init_app(app) -> None:

@@ -1,6 +1,7 @@
 """Kiosk sign-in by badge code (throttled in the database), interests and the self-test."""
 
 import functools
+import json
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from models import (
     LoginThrottle,
     Opening,
     OpeningStatus,
+    Seeker,
     Shift,
     db,
     utcnow,
@@ -78,7 +80,16 @@ def _participant_statement():
     return (sa.select(FairParticipant)
             .where(FairParticipant.id == sa.bindparam("participant_id", type_=sa.Integer),
                    FairParticipant.fair_id == sa.bindparam("fair_id", type_=sa.Integer))
-            .options(joinedload(FairParticipant.seeker), joinedload(FairParticipant.fair)))
+            # the kiosk frame shows the given name and the fair's name; other columns
+            # load when used (ranking loads the whole seeker: visitor_seeker)
+            .options(joinedload(FairParticipant.seeker).load_only(Seeker.name),
+                     joinedload(FairParticipant.fair).load_only(
+                         Fair.name_zh, Fair.name_en, Fair.status, Fair.planned_at)))
+
+
+def visitor_seeker(participant: FairParticipant) -> Seeker:
+    """The visitor's seeker with every column loaded, for ranking openings."""
+    return db.session.get(Seeker, participant.seeker_id, populate_existing=True)
 
 
 def end_visit() -> None:
@@ -104,7 +115,10 @@ def planned_opening_ids(participant: FairParticipant) -> set[int]:
 
 @dataclass(frozen=True)
 class OptionCard:
-    """One opening as "my options" shows it: its facts, booth, reasons and marked interest."""
+    """One opening as "my options" shows it: its facts, booth, reasons and marked interest.
+
+    The reasons stay the JSON text they are kept as until a card is drawn: a card drawn
+    before is found by that text, without reading it."""
 
     opening_id: int
     title: str
@@ -115,32 +129,39 @@ class OptionCard:
     shift: Shift
     accommodation: bool
     interested: bool
-    reasons: list[dict]
+    reasons_json: str
+
+    @property
+    def reasons(self) -> list[dict]:
+        return json.loads(self.reasons_json) if self.reasons_json else []
 
 
 def option_cards(fair: Fair, participant: FairParticipant,
-                 more: list[tuple[int, list[dict]]]) -> tuple[list[OptionCard], list[OptionCard]]:
-    """The participant's planned openings (best first) and these (opening id, reasons)
-    as cards, from one query of plain columns: the options page is the kiosk's busiest,
-    so no ORM objects for each opening, employer, booth and interest.
+                 more: list[tuple[int, str]]) -> tuple[list[OptionCard], list[OptionCard]]:
+    """The participant's planned openings (best first) and these (opening id, reasons as
+    JSON text) as cards, from one query of plain columns: the options page is the kiosk's
+    busiest, so no ORM objects for each opening, employer, booth and interest.
 
-    "More" openings that no longer exist are left out.
+    Openings closed since (their places filled, or withdrawn by the employer) and "more"
+    openings that no longer exist are left out.
     """
     params = {"fair_id": fair.id, "participant_id": participant.id,
               "seeker_id": participant.seeker_id}
     if more:
         params["more_ids"] = [opening_id for opening_id, _reasons in more]
     plan, found = [], {}
-    for rank, reasons, *row in db.session.execute(_option_cards_statement(bool(more)), params):
-        card = OptionCard(*row[:-1], interested=bool(row[-1]), reasons=reasons)
+    # plain rows, so straight on the connection: the ORM layer would only add its cost
+    rows = db.session.connection().execute(_option_cards_statement(bool(more)), params)
+    for rank, reasons_json, *row in rows:
+        card = OptionCard(*row[:-1], interested=bool(row[-1]), reasons_json=reasons_json)
         if rank is None:
             found[card.opening_id] = card
         else:
             plan.append((rank, card))
     plan.sort(key=lambda ranked: ranked[0])
     return ([card for _rank, card in plan],
-            [replace(found[opening_id], reasons=reasons)
-             for opening_id, reasons in more if opening_id in found])
+            [replace(found[opening_id], reasons_json=reasons_json)
+             for opening_id, reasons_json in more if opening_id in found])
 
 
 @functools.cache
@@ -153,11 +174,12 @@ def _option_cards_statement(with_more: bool):
                                    Interest.opening_id == Opening.id)
 
     def facts(source, *columns):
-        # the columns that place the card, then OptionCard's fields up to `reasons`
+        # the columns that place the card, then OptionCard's fields up to `reasons_json`
         return (sa.select(*columns, Opening.id, Opening.title, Employer.name,
                           FairEmployer.booth, Opening.salary_min, Opening.salary_max,
                           Opening.shift, Opening.accommodation, interested)
                 .select_from(source)
+                .where(Opening.status == OpeningStatus.OPEN)
                 .join(Employer, Employer.id == Opening.employer_id)
                 .join(FairOpening, sa.and_(FairOpening.opening_id == Opening.id,
                                            FairOpening.fair_id == fair_id), isouter=True)
@@ -166,7 +188,8 @@ def _option_cards_statement(with_more: bool):
 
     planned = facts(
         sa.join(FairRecommendation, Opening, Opening.id == FairRecommendation.opening_id),
-        FairRecommendation.rank, FairRecommendation.reasons,
+        # as text (PostgreSQL's driver would read JSON into lists)
+        FairRecommendation.rank, sa.cast(FairRecommendation.reasons, sa.Text),
     ).where(FairRecommendation.participant_id == sa.bindparam("participant_id",
                                                               type_=sa.Integer))
     if not with_more:
@@ -174,7 +197,7 @@ def _option_cards_statement(with_more: bool):
     return sa.union_all(planned, facts(
         Opening,
         sa.literal(None, FairRecommendation.rank.type),
-        sa.literal(None, FairRecommendation.reasons.type),
+        sa.literal(None, sa.Text),
     ).where(Opening.id.in_(sa.bindparam("more_ids", expanding=True))))
 
 

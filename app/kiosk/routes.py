@@ -122,28 +122,29 @@ def options():
     return render_template(
         "kiosk/options.html",
         **_common(fair, visitor=participant, name=given_name(participant.seeker.name),
-                  plan=plan, more=more, option_card=cards.option_card),
+                  plan=plan, more=more, card_drawer=cards.card_drawer),
     )
 
 
-def _more_that_fit(fair, participant) -> list[tuple[int, list[dict]]]:
-    """(opening id, reasons) of up to 5 more fitting openings at the fair, ranked once per
-    visit (again after the self-test or a new fair plan), so each page view does not rank
-    every opening again. Kept in the visit as JSON text: the signed cookie is then not
-    walked item by item on every request."""
+def _more_that_fit(fair, participant) -> list[tuple[int, str]]:
+    """(opening id, reasons as JSON text) of up to 5 more fitting openings at the fair,
+    ranked once per visit (again after the self-test or a new fair plan), so each page
+    view does not rank every opening again. Kept in the visit as JSON text: the signed
+    cookie is then not walked item by item on every request."""
     state = session.get(operations.SESSION_KEY) or {}
     plan_stamp = fair.planned_at.isoformat() if fair.planned_at else None
-    if not isinstance(state.get("more"), str) or state.get("more_plan") != plan_stamp:
+    if not isinstance(state.get("more_options"), str) or state.get("more_plan") != plan_stamp:
         more = []
-        if participant.seeker.surveys:
+        seeker = operations.visitor_seeker(participant)
+        if seeker.surveys:
             booths = operations.booths_by_opening(fair)
             planned_ids = operations.planned_opening_ids(participant)
-            more = [(r["opening"].id, r["reasons"])
-                    for r in ranked_openings_for(participant.seeker, k=30)
+            more = [(r["opening"].id, json.dumps(r["reasons"], ensure_ascii=False))
+                    for r in ranked_openings_for(seeker, k=30)
                     if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
-        state["more"], state["more_plan"] = json.dumps(more), plan_stamp
+        state["more_options"], state["more_plan"] = json.dumps(more), plan_stamp
         session[operations.SESSION_KEY] = state
-    return [(opening_id, reasons) for opening_id, reasons in json.loads(state["more"])]
+    return [(opening_id, reasons) for opening_id, reasons in json.loads(state["more_options"])]
 
 
 @bp.post("/interest/<int:opening_id>")
@@ -209,7 +210,7 @@ def selftest():
             db.session.commit()
             state["answers"] = {}
             state["result"] = True
-            state.pop("more", None)  # the self-test changes what fits
+            state.pop("more_options", None)  # the self-test changes what fits
             session[operations.SESSION_KEY] = state
             return redirect(url_for("kiosk.selftest_result"))
         return redirect(url_for("kiosk.selftest"))

@@ -85,3 +85,25 @@ def test_no_template_or_static_file_references_an_external_url():
 def test_the_external_url_check_catches_a_cdn_link():
     assert EXTERNAL.findall('<link href="https://cdn.example.com/x.css">')
     assert EXTERNAL.findall("@import url(//fonts.example.net/css)")
+
+
+def test_templates_follow_a_forced_language_and_return_to_the_visitors(app):
+    """Templates look the catalog up once per request, yet a printout forced into Chinese
+    inside an English page (and back) is worded in the language in force."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    from app.i18n import locale_code
+
+    words = "{{ _('Log out') }}|{{ locale_code() }}"
+    with app.test_request_context(headers={"Cookie": "qibu_lang=en"}):
+        assert render_template_string(words) == "Log out|en"
+        with force_locale("zh_CN"):
+            assert render_template_string(words) == "退出登录|zh_CN"
+        assert render_template_string(words) == "Log out|en"
+        refresh()
+        assert render_template_string(words) == "Log out|en"
+    with app.app_context(), app.test_request_context():  # the next visitor's request
+        assert render_template_string(words) == "退出登录|zh_CN"
+    with app.app_context():
+        assert locale_code() == "zh_CN"

@@ -19,6 +19,7 @@ from models import (
     InterestStage,
     JobCategory,
     LoginThrottle,
+    Opening,
     Role,
     Shift,
     db,
@@ -190,6 +191,29 @@ def test_changed_opening_shows_at_once(device, kiosk):
     assert "6,000–9,000" in _options(device)
 
 
+def test_closed_opening_leaves_my_options_at_once(device, kiosk, make):
+    fair = kiosk["fair"]
+    packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
+                          salary_min=5500, salary_max=7000)
+    make.offer(fair, fair.booths[0], packer)
+    plan_fair_recommendations(fair, per_seeker=1)
+    db.session.commit()
+    planned = db.session.get(Opening, db.session.scalar(sa.select(FairRecommendation.opening_id)))
+    other = packer if planned.id == kiosk["opening"].id else kiosk["opening"]
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    page = _options(device)
+    assert f'id="opening-{planned.id}"' in page and f'id="opening-{other.id}"' in page
+    planned.close()  # its places are filled: nobody should queue at the booth for it
+    other.close()
+    db.session.commit()
+    page = _options(device)
+    assert planned.title not in page and other.title not in page
+    assert "您可以看看全部岗位，或请工作人员帮忙。" in page
+    planned.reopen()
+    db.session.commit()
+    assert f'id="opening-{planned.id}"' in _options(device)
+
+
 def test_new_plan_ranks_more_that_fit_again(device, kiosk, make):
     fair = kiosk["fair"]
     packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
@@ -271,7 +295,7 @@ def test_drawn_cards_are_kept_only_while_identical_and_fresh(app):
     option = OptionCard(opening_id=7, title="理货员", employer="顺达", booth="B07",
                         salary_min=6000, salary_max=8000, shift=Shift.DAY,
                         accommodation=False, interested=False,
-                        reasons=[{"code": "first_choice", "category": "logistics"}])
+                        reasons_json='[{"code": "first_choice", "category": "logistics"}]')
     with app.test_request_context():
         first = kept.card(draw, option, "token-a")
         again = kept.card(draw, option, "token-b")
@@ -279,7 +303,7 @@ def test_drawn_cards_are_kept_only_while_identical_and_fresh(app):
         assert first == Markup('<li>理货员<input value="token-a"></li>')
         assert again == Markup('<li>理货员<input value="token-b"></li>')
         kept.card(draw, replace(option, interested=True), "token-a")
-        kept.card(draw, replace(option, reasons=[]), "token-a")
+        kept.card(draw, replace(option, reasons_json="[]"), "token-a")
         assert len(drawn) == 3
         with force_locale("en"):
             kept.card(draw, option, "token-a")
