@@ -3,7 +3,7 @@
 import functools
 import json
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, session
@@ -60,18 +60,13 @@ def sign_in(fair: Fair, kiosk_user, code: str):
 
 
 def current_participant(fair: Fair) -> FairParticipant | None:
-    """The participant signed in at this kiosk, with their seeker (one query)."""
-    return participant_at(fair.id)
-
-
-def participant_at(fair_id: int | None) -> FairParticipant | None:
     """The participant signed in at this kiosk if they belong to this fair, with their
-    seeker and their fair, in one query."""
-    state = session.get(SESSION_KEY) or {}
-    if not state.get("participant") or fair_id is None:
+    seeker (one query)."""
+    participant_id = (session.get(SESSION_KEY) or {}).get("participant")
+    if not participant_id:
         return None
     return db.session.scalar(_participant_statement(),
-                             {"participant_id": state["participant"], "fair_id": fair_id})
+                             {"participant_id": participant_id, "fair_id": fair.id})
 
 
 @functools.cache
@@ -80,16 +75,45 @@ def _participant_statement():
     return (sa.select(FairParticipant)
             .where(FairParticipant.id == sa.bindparam("participant_id", type_=sa.Integer),
                    FairParticipant.fair_id == sa.bindparam("fair_id", type_=sa.Integer))
-            # the kiosk frame shows the given name and the fair's name; other columns
-            # load when used (ranking loads the whole seeker: visitor_seeker)
-            .options(joinedload(FairParticipant.seeker).load_only(Seeker.name),
-                     joinedload(FairParticipant.fair).load_only(
-                         Fair.name_zh, Fair.name_en, Fair.status, Fair.planned_at)))
+            .options(joinedload(FairParticipant.seeker)))
 
 
-def visitor_seeker(participant: FairParticipant) -> Seeker:
-    """The visitor's seeker with every column loaded, for ranking openings."""
-    return db.session.get(Seeker, participant.seeker_id, populate_existing=True)
+@dataclass(frozen=True)
+class Visit:
+    """The visitor at this kiosk as "my options" needs them: who, and the fair's name and
+    plan time. Read as plain columns in one query: the kiosk's busiest page has no use
+    for the participant's, seeker's and fair's ORM objects."""
+
+    participant_id: int
+    seeker_id: int
+    fair_id: int
+    name: str
+    fair_name_zh: str
+    fair_name_en: str
+    planned_at: datetime | None
+
+    def fair_name(self, locale: str) -> str:
+        return self.fair_name_en if str(locale).startswith("en") else self.fair_name_zh
+
+
+def current_visit(fair_id: int | None) -> Visit | None:
+    """The visit at this kiosk if its participant belongs to this fair."""
+    participant_id = (session.get(SESSION_KEY) or {}).get("participant")
+    if not participant_id or fair_id is None:
+        return None
+    row = db.session.connection().execute(
+        _visit_statement(), {"participant_id": participant_id, "fair_id": fair_id}).first()
+    return None if row is None else Visit(*row)
+
+
+@functools.cache
+def _visit_statement():
+    return (sa.select(FairParticipant.id, FairParticipant.seeker_id, FairParticipant.fair_id,
+                      Seeker.name, Fair.name_zh, Fair.name_en, Fair.planned_at)
+            .join(Seeker, Seeker.id == FairParticipant.seeker_id)
+            .join(Fair, Fair.id == FairParticipant.fair_id)
+            .where(FairParticipant.id == sa.bindparam("participant_id", type_=sa.Integer),
+                   FairParticipant.fair_id == sa.bindparam("fair_id", type_=sa.Integer)))
 
 
 def end_visit() -> None:
@@ -107,10 +131,10 @@ def planned_openings(participant: FairParticipant) -> list[FairRecommendation]:
     ).all()
 
 
-def planned_opening_ids(participant: FairParticipant) -> set[int]:
+def planned_opening_ids(participant_id: int) -> set[int]:
     """The openings in the participant's plan."""
     return set(db.session.scalars(sa.select(FairRecommendation.opening_id)
-                                  .where(FairRecommendation.participant_id == participant.id)))
+                                  .where(FairRecommendation.participant_id == participant_id)))
 
 
 @dataclass(frozen=True)
@@ -136,7 +160,7 @@ class OptionCard:
         return json.loads(self.reasons_json) if self.reasons_json else []
 
 
-def option_cards(fair: Fair, participant: FairParticipant,
+def option_cards(visit: Visit,
                  more: list[tuple[int, str]]) -> tuple[list[OptionCard], list[OptionCard]]:
     """The participant's planned openings (best first) and these (opening id, reasons as
     JSON text) as cards, from one query of plain columns: the options page is the kiosk's
@@ -145,8 +169,8 @@ def option_cards(fair: Fair, participant: FairParticipant,
     Openings closed since (their places filled, or withdrawn by the employer) and "more"
     openings that no longer exist are left out.
     """
-    params = {"fair_id": fair.id, "participant_id": participant.id,
-              "seeker_id": participant.seeker_id}
+    params = {"fair_id": visit.fair_id, "participant_id": visit.participant_id,
+              "seeker_id": visit.seeker_id}
     if more:
         params["more_ids"] = [opening_id for opening_id, _reasons in more]
     plan, found = [], {}
@@ -201,12 +225,12 @@ def _option_cards_statement(with_more: bool):
     ).where(Opening.id.in_(sa.bindparam("more_ids", expanding=True))))
 
 
-def booths_by_opening(fair: Fair) -> dict[int, str | None]:
+def booths_by_opening(fair_id: int) -> dict[int, str | None]:
     """The booth of every opening offered at the fair, in one query (not one per booth)."""
     return dict(db.session.execute(
         sa.select(FairOpening.opening_id, FairEmployer.booth)
         .join(FairEmployer, FairEmployer.id == FairOpening.fair_employer_id)
-        .where(FairOpening.fair_id == fair.id)
+        .where(FairOpening.fair_id == fair_id)
     ).all())
 
 

@@ -23,9 +23,10 @@ from app.auth.access import allow
 from app.bureau.operations import record_selftest
 from app.fairs.operations import format_badge_code
 from app.fairs.routes import given_name
+from app.i18n import locale_code
 from app.kiosk import cards, operations
 from app.services.matching import ranked_openings_for
-from models import Fair, JobCategory, Role, StateError, db, utcnow
+from models import Fair, JobCategory, Role, Seeker, StateError, db, utcnow
 from surveys.selftest import (
     RIASEC,
     best_fitting_categories,
@@ -112,33 +113,33 @@ def _require_visitor(fair):
 @bp.get("/options")
 @allow(Role.KIOSK)
 def options():
-    # the visitor's row brings the fair along, so _fair() finds it without a query
-    participant = operations.participant_at(current_user.fair_id)
-    fair = _fair()
-    if participant is None:
+    visit = operations.current_visit(current_user.fair_id)
+    if visit is None:
+        _fair()  # a kiosk bound to no fair: 404
         return redirect(url_for("kiosk.start"))
     operations.touch()
-    plan, more = operations.option_cards(fair, participant, _more_that_fit(fair, participant))
+    plan, more = operations.option_cards(visit, _more_that_fit(visit))
     return render_template(
-        "kiosk/options.html",
-        **_common(fair, visitor=participant, name=given_name(participant.seeker.name),
-                  plan=plan, more=more, card_drawer=cards.card_drawer),
+        "kiosk/options.html", visitor=visit, name=given_name(visit.name),
+        fair_name=visit.fair_name(locale_code()),
+        idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
+        plan=plan, more=more, card_drawer=cards.card_drawer,
     )
 
 
-def _more_that_fit(fair, participant) -> list[tuple[int, str]]:
+def _more_that_fit(visit) -> list[tuple[int, str]]:
     """(opening id, reasons as JSON text) of up to 5 more fitting openings at the fair,
     ranked once per visit (again after the self-test or a new fair plan), so each page
     view does not rank every opening again. Kept in the visit as JSON text: the signed
     cookie is then not walked item by item on every request."""
     state = session.get(operations.SESSION_KEY) or {}
-    plan_stamp = fair.planned_at.isoformat() if fair.planned_at else None
+    plan_stamp = visit.planned_at.isoformat() if visit.planned_at else None
     if not isinstance(state.get("more_options"), str) or state.get("more_plan") != plan_stamp:
         more = []
-        seeker = operations.visitor_seeker(participant)
+        seeker = db.session.get(Seeker, visit.seeker_id)
         if seeker.surveys:
-            booths = operations.booths_by_opening(fair)
-            planned_ids = operations.planned_opening_ids(participant)
+            booths = operations.booths_by_opening(visit.fair_id)
+            planned_ids = operations.planned_opening_ids(visit.participant_id)
             more = [(r["opening"].id, json.dumps(r["reasons"], ensure_ascii=False))
                     for r in ranked_openings_for(seeker, k=30)
                     if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
@@ -172,7 +173,7 @@ def slip():
     participant, back = _require_visitor(fair)
     if back:
         return back
-    booths = operations.booths_by_opening(fair)
+    booths = operations.booths_by_opening(fair.id)
     wanted = operations.interested_openings(fair, participant)
     plan = operations.planned_openings(participant)
     chosen = [rec.opening for rec in plan if rec.opening_id in wanted] or \
