@@ -130,11 +130,11 @@ def options():
 def _more_that_fit(visit) -> list[tuple[int, str]]:
     """(opening id, reasons as JSON text) of up to 5 more fitting openings at the fair,
     ranked once per visit (again after the self-test or a new fair plan), so each page
-    view does not rank every opening again. Kept in the visit as JSON text: the signed
-    cookie is then not walked item by item on every request."""
+    view does not rank every opening again. Kept in the visit with the reasons as JSON
+    text: the signed cookie is then not walked reason by reason on every request."""
     state = session.get(operations.SESSION_KEY) or {}
     plan_stamp = visit.planned_at.isoformat() if visit.planned_at else None
-    if not isinstance(state.get("more_options"), str) or state.get("more_plan") != plan_stamp:
+    if not isinstance(state.get("more_options"), list) or state.get("more_plan") != plan_stamp:
         more = []
         seeker = db.session.get(Seeker, visit.seeker_id)
         if seeker.surveys:
@@ -143,9 +143,9 @@ def _more_that_fit(visit) -> list[tuple[int, str]]:
             more = [(r["opening"].id, json.dumps(r["reasons"], ensure_ascii=False))
                     for r in ranked_openings_for(seeker, k=30)
                     if r["opening"].id in booths and r["opening"].id not in planned_ids][:5]
-        state["more_options"], state["more_plan"] = json.dumps(more), plan_stamp
+        state["more_options"], state["more_plan"] = more, plan_stamp
         session[operations.SESSION_KEY] = state
-    return [(opening_id, reasons) for opening_id, reasons in json.loads(state["more_options"])]
+    return [(opening_id, reasons) for opening_id, reasons in state["more_options"]]
 
 
 @bp.post("/interest/<int:opening_id>")
