@@ -19,7 +19,6 @@ from models import (
     InterestStage,
     JobCategory,
     LoginThrottle,
-    Opening,
     Role,
     Shift,
     db,
@@ -191,15 +190,22 @@ def test_changed_opening_shows_at_once(device, kiosk):
     assert "6,000–9,000" in _options(device)
 
 
-def test_closed_opening_leaves_my_options_at_once(device, kiosk, make):
+@pytest.fixture
+def plan_of_one(kiosk, make):
+    """A second opening at the booth, and a plan of one opening: (planned, unplanned)."""
     fair = kiosk["fair"]
     packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
                           salary_min=5500, salary_max=7000)
     make.offer(fair, fair.booths[0], packer)
     plan_fair_recommendations(fair, per_seeker=1)
     db.session.commit()
-    planned = db.session.get(Opening, db.session.scalar(sa.select(FairRecommendation.opening_id)))
-    other = packer if planned.id == kiosk["opening"].id else kiosk["opening"]
+    planned_id = db.session.scalar(sa.select(FairRecommendation.opening_id))
+    planned, unplanned = sorted([kiosk["opening"], packer], key=lambda o: o.id != planned_id)
+    return planned, unplanned
+
+
+def test_closed_opening_leaves_my_options_at_once(device, plan_of_one):
+    planned, other = plan_of_one
     device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
     page = _options(device)
     assert f'id="opening-{planned.id}"' in page and f'id="opening-{other.id}"' in page
@@ -214,19 +220,12 @@ def test_closed_opening_leaves_my_options_at_once(device, kiosk, make):
     assert f'id="opening-{planned.id}"' in _options(device)
 
 
-def test_new_plan_ranks_more_that_fit_again(device, kiosk, make):
-    fair = kiosk["fair"]
-    packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
-                          salary_min=5500, salary_max=7000)
-    make.offer(fair, fair.booths[0], packer)
-    plan_fair_recommendations(fair, per_seeker=1)
-    db.session.commit()
-    planned = db.session.scalar(sa.select(FairRecommendation.opening_id))
-    unplanned = ({kiosk["opening"].id, packer.id} - {planned}).pop()
+def test_new_plan_ranks_more_that_fit_again(device, kiosk, plan_of_one):
+    unplanned = plan_of_one[1].id
     device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
     page = _options(device)
     assert "其他可能适合您的岗位" in page and f'id="opening-{unplanned}"' in page
-    plan_fair_recommendations(fair, per_seeker=2)  # now both are in the plan
+    plan_fair_recommendations(kiosk["fair"], per_seeker=2)  # now both are in the plan
     db.session.commit()
     page = _options(device)
     assert page.count(f'id="opening-{unplanned}"') == 1  # in the plan, not again below
