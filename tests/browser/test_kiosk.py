@@ -11,13 +11,22 @@ import re
 import zlib
 from urllib.parse import quote, unquote, urlsplit
 
+import numpy as np
 import pytest
+import qrcode
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.services.fair_plan import plan_fair_recommendations
 from models import FairRecommendation, Interest, Role, Seeker, db
-from tests.browser.conftest import SCREENSHOTS, _screenshot_name, guarded_page
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PLAYWRIGHT_ARGS_DROPPED,
+    SCREENSHOTS,
+    _screenshot_name,
+    guarded_page,
+)
 from tests.factories import PASSWORD
 
 BADGE = "K7M9XQ2PB"
@@ -188,6 +197,77 @@ def test_wrong_code_gets_a_friendly_message(kiosk_page, fair_day, request):
     assert "K7M9XQ2PC" not in page.url
     _shot(page, request, "wrong-code")
     # the right code still works after one slip
+    _sign_in(page)
+
+
+def test_hand_scanner_typing_the_code_signs_in(kiosk_page, fair_day, request):
+    """A badge scanner beside the screen types the code and Enter like a keyboard,
+    whatever has the focus (here a keypad key just tapped)."""
+    page = kiosk_page
+    _log_in_as_kiosk(page)
+    page.wait_for_load_state("load")
+    page.locator('.keypad .key[data-key="A"]').tap()
+    expect(page.locator("#code")).to_have_value("A")
+    page.keyboard.press("Backspace")
+    page.keyboard.type(BADGE.lower())
+    expect(page.locator("#code")).to_have_value(BADGE_SHOWN)
+    _shot(page, request, "scanned")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/kiosk/options$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {GIVEN_NAME}")
+
+
+def _badge_video(path, text: str) -> None:
+    """A short Y4M video (what Chromium's fake camera plays) of a printed badge's QR code."""
+    qr = qrcode.QRCode(border=4, box_size=1)
+    qr.add_data(text)
+    qr.make()
+    dark = np.array(qr.get_matrix(), dtype=bool)
+    module = 360 // dark.shape[0]
+    code = np.kron(np.where(dark, 0, 255).astype(np.uint8), np.ones((module, module), np.uint8))
+    width, height = 640, 480
+    luma = np.full((height, width), 190, np.uint8)  # a grey wall behind the badge
+    top, left = (height - code.shape[0]) // 2, (width - code.shape[1]) // 2
+    luma[top:top + code.shape[0], left:left + code.shape[1]] = code
+    chroma = np.full((height // 2, width // 2), 128, np.uint8)
+    with open(path, "wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(10):
+            video.write(b"FRAME\n" + luma.tobytes() + chroma.tobytes() + chroma.tobytes())
+
+
+def test_badge_qr_code_held_up_to_the_camera_signs_in(
+        _playwright, live_server, page_watch, fair_day, request, tmp_path):
+    video = tmp_path / "badge.y4m"
+    _badge_video(video, BADGE)  # the printed badge's QR code holds the code
+    camera_kiosk = _playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True,
+        args=[*CHROMIUM_ARGS, "--use-fake-ui-for-media-stream",
+              "--use-fake-device-for-media-stream", f"--use-file-for-fake-video-capture={video}"],
+        ignore_default_args=PLAYWRIGHT_ARGS_DROPPED,
+    )
+    try:
+        with guarded_page(camera_kiosk, live_server, page_watch, request, has_touch=True,
+                          permissions=["camera"]) as page:
+            _log_in_as_kiosk(page)
+            page.wait_for_load_state("load")
+            expect(page.locator(".keypad")).to_be_visible()  # the keypad is always there
+            page.locator("#scan-start").tap()
+            expect(page).to_have_url(re.compile(r"/kiosk/options$"))
+            expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {GIVEN_NAME}")
+    finally:
+        camera_kiosk.close()
+
+
+def test_without_a_camera_the_kiosk_says_to_type_the_number(kiosk_page, fair_day, request):
+    page = kiosk_page
+    _log_in_as_kiosk(page)
+    page.wait_for_load_state("load")
+    page.locator("#scan-start").tap()
+    expect(page.locator("#scan-message")).to_have_text(
+        "The camera cannot be used here. Please type the number on your badge.")
+    expect(page.locator("#scan-start")).to_be_visible()  # try again later, or type
+    _shot(page, request, "no-camera")
     _sign_in(page)
 
 
