@@ -4,6 +4,8 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, g, has_app_context, redirect, request, url_for
 from flask_babel import get_locale, get_translations
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from app.auth.access import public
 
@@ -64,6 +66,18 @@ def switch_language(code):
     return response
 
 
+@pass_context
+def _template_gettext(context, string: str, **variables):
+    """Jinja's new-style gettext (escaped where autoescaping is on, always %-formatted)
+    on this request's catalog in one call: `_()` would otherwise go through three."""
+    text = translations().ugettext(string)
+    if context.eval_ctx.autoescape:
+        # bandit B704 reviewed: a msgstr of Qibu's own catalogs, marked safe as Jinja's
+        # gettext marks it; the values put into it are escaped by Markup's %
+        text = Markup(text)  # noqa: S704  # nosec B704
+    return text % variables
+
+
 def init_app(app):
     app.register_blueprint(bp)
     app.jinja_env.globals["locale_code"] = locale_code
@@ -76,3 +90,4 @@ def init_app(app):
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext)

@@ -101,6 +101,9 @@ def test_templates_follow_a_forced_language_and_return_to_the_visitors(app):
     words = "{{ _('Log out') }}|{{ locale_code() }}"
     with app.test_request_context(headers={"Cookie": "qibu_lang=en"}):
         assert render_template_string(words) == "Log out|en"
+        # values put into a translated text are escaped; the text itself is not
+        assert render_template_string("{{ _('Hello, %(name)s', name='<b>晓明</b>') }}") == \
+            "Hello, &lt;b&gt;晓明&lt;/b&gt;"
         with force_locale("zh_CN"):
             assert render_template_string(words) == "退出登录|zh_CN"
         assert render_template_string(words) == "Log out|en"
