@@ -66,11 +66,15 @@ def switch_language(code):
     return response
 
 
+def _gettext(string: str) -> str:
+    return translations().ugettext(string)
+
+
 @pass_context
 def _template_gettext(context, string: str, **variables):
     """Jinja's new-style gettext (escaped where autoescaping is on, always %-formatted)
     on this request's catalog in one call: `_()` would otherwise go through three."""
-    text = translations().ugettext(string)
+    text = _gettext(string)
     if context.eval_ctx.autoescape:
         # bandit B704 reviewed: a msgstr of Qibu's own catalogs, marked safe as Jinja's
         # gettext marks it; the values put into it are escaped by Markup's %
@@ -82,9 +86,10 @@ def init_app(app):
     app.register_blueprint(bp)
     app.jinja_env.globals["locale_code"] = locale_code
     app.jinja_env.policies["ext.i18n.trimmed"] = True
-    # the same callables Flask-Babel installs, with the catalog looked up once per request
+    # the same callables Flask-Babel installs, with the catalog looked up once per request;
+    # then gettext and its alias _ as one call each
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: translations().ugettext(s),
+        gettext=_gettext,
         ngettext=lambda s, p, n: translations().ungettext(s, p, n),
         pgettext=lambda c, s: translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),

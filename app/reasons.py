@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.i18n import locale_code
 from app.labels import category_name, district_name
+from app.memo import KeptForAWhile
 from models import Certificate, db
 
 EDUCATION_NAMES = {
@@ -86,12 +87,7 @@ class ReasonTexts:
     """
 
     def __init__(self, seconds: float = 300, size: int = 4096, clock=time.monotonic):
-        self.seconds, self.size, self.clock = seconds, size, clock
-        self.clear()
-
-    def clear(self) -> None:
-        self._texts: dict[tuple, object] = {}
-        self._started = self.clock()
+        self._kept = KeptForAWhile(seconds, size, clock)
 
     def text(self, reason: dict, locale: str) -> str:
         """The wording of `reason` in `locale`, which must be the request's language."""
@@ -110,11 +106,7 @@ class ReasonTexts:
             key = (*kind, json.dumps(data, sort_keys=True, ensure_ascii=False))
         except TypeError:  # not plain data (numpy values straight from the matcher)
             return word()
-        if len(self._texts) >= self.size or self.clock() - self._started > self.seconds:
-            self.clear()
-        if key not in self._texts:
-            self._texts[key] = word()
-        return self._texts[key]
+        return self._kept.get(key, word)
 
 
 def _texts() -> ReasonTexts:

@@ -184,6 +184,8 @@ def record_selftest(seeker: Seeker, result: SelfTestResult) -> None:
 # --- spreadsheet import (app/services/importing.py runs the flow) --------------------------
 
 _PERSONAL = ("name", "gender", "birth_year", "hukou_shanghai")
+
+
 def _same_name(a: str, b: str) -> bool:
     def key(name):
         return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))

@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -28,6 +27,7 @@ from app.corner.training import course_gap, facility_courses
 from app.i18n import locale_code
 from app.kiosk import operations as kiosk_operations
 from app.kiosk.routes import _kiosk_visit
+from app.kiosk.routes import frame as kiosk_frame
 from models import Bulletin, Course, Facility, Fair, Role, StateError, db, iso_week_of
 
 bp = Blueprint("corner", __name__, url_prefix="/corner")
@@ -287,9 +287,9 @@ def _kiosk_page(template: str, **context):
     visitor = kiosk_operations.current_participant(fair)
     if visitor is not None:
         kiosk_operations.touch()
-    return render_template(template, fair=fair, visitor=visitor,
-                           idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
-                           chapter_endpoint="corner.kiosk.chapter", facility_arg=None, **context)
+    return render_template(template, **kiosk_frame(
+        fair.name(locale_code()), visitor=visitor, chapter_endpoint="corner.kiosk.chapter",
+        facility_arg=None, **context))
 
 
 @kiosk_bp.get("/handbook", endpoint="handbook")

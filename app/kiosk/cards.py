@@ -16,23 +16,19 @@ from markupsafe import Markup
 
 from app.i18n import locale_code
 from app.kiosk.operations import OptionCard
+from app.memo import KeptForAWhile
 
 # where a card's CSRF token goes; card text is HTML-escaped, so no text can look like it
 CSRF_SLOT = Markup("<csrf-token>")
 
 
 class CardCache:
-    """HTML of option cards by (language, script root, card), dropped every `seconds`
-    (the reference names in worded reasons can be reloaded while the server runs) and
-    whenever `size` cards are held."""
+    """HTML of option cards by (language, script root, card), kept for `seconds` (the
+    reference names in worded reasons can be reloaded while the server runs) and while
+    fewer than `size` cards are held."""
 
     def __init__(self, seconds: float = 300, size: int = 2048, clock=time.monotonic):
-        self.seconds, self.size, self.clock = seconds, size, clock
-        self.clear()
-
-    def clear(self) -> None:
-        self._cards: dict[tuple, Markup] = {}
-        self._started = self.clock()
+        self._kept = KeptForAWhile(seconds, size, clock)
 
     def card(self, draw, option: OptionCard, csrf_token: str,
              place: tuple | None = None) -> Markup:
@@ -44,11 +40,7 @@ class CardCache:
         key = (place, option.opening_id, option.title, option.employer, option.booth,
                option.salary_min, option.salary_max, option.shift.value,
                option.accommodation, option.interested, option.reasons_json)
-        if len(self._cards) >= self.size or self.clock() - self._started > self.seconds:
-            self.clear()
-        html = self._cards.get(key)
-        if html is None:
-            html = self._cards[key] = draw(option, CSRF_SLOT)
+        html = self._kept.get(key, lambda: draw(option, CSRF_SLOT))
         return html.replace(CSRF_SLOT, csrf_token)  # Markup escapes the token
 
 

@@ -65,8 +65,15 @@ def _visitor(fair):
     return participant
 
 
+def frame(fair_name: str, **context) -> dict:
+    """What the kiosk's page frame (kiosk/_base.html) shows besides the page: the fair's
+    name in the visitor's language and the idle time-out."""
+    return dict(fair_name=fair_name, idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
+                **context)
+
+
 def _common(fair, **context):
-    return dict(fair=fair, idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"], **context)
+    return frame(fair.name(locale_code()), **context)
 
 
 @bp.get("")
@@ -120,10 +127,9 @@ def options():
     operations.touch()
     plan, more = operations.option_cards(visit, _more_that_fit(visit))
     return render_template(
-        "kiosk/options.html", visitor=visit, name=given_name(visit.name),
-        fair_name=visit.fair_name(locale_code()),
-        idle_seconds=current_app.config["KIOSK_IDLE_SECONDS"],
-        plan=plan, more=more, card_drawer=cards.card_drawer,
+        "kiosk/options.html",
+        **frame(visit.fair_name(locale_code()), visitor=visit, name=given_name(visit.name),
+                plan=plan, more=more, card_drawer=cards.card_drawer),
     )
 
 
