@@ -39,10 +39,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from bench_kiosk_load import Gunicorn, HttpClient, run_qibu, server_environment
+from bench_kiosk_load import Gunicorn, HttpClient, app_for, run_qibu, server_environment
 
-from app import create_app
-from app.config import ProductionConfig
 from app.fairs.operations import add_participants, open_fair, seekers_due
 from models import (
     AuditEvent,
@@ -78,13 +76,6 @@ STAGE_WORDS = {"interested": InterestStage.INTERESTED,
 # --- the server and its data ------------------------------------------------------------
 
 
-def _app(env: dict[str, str]):
-    return create_app(ProductionConfig, SECRET_KEY=env["QIBU_SECRET_KEY"],
-                      DATA_KEY=env["QIBU_DATA_KEY"],
-                      SQLALCHEMY_DATABASE_URI=env["QIBU_DATABASE_URL"],
-                      CACHE_DIR=env["QIBU_CACHE_DIR"], IMPORT_DIR=env["QIBU_IMPORT_DIR"])
-
-
 @dataclass
 class Booth:
     booth_id: int
@@ -98,7 +89,7 @@ class Booth:
 
 def _prepare_fair(env: dict[str, str]) -> tuple[int, list[Booth]]:
     """Open the demo fair in planning, register its people, pick 8 booths and their people."""
-    app = _app(env)
+    app = app_for(env)
     with app.app_context():
         fair = db.session.scalar(sa.select(Fair).where(Fair.status == FairStatus.PLANNING)
                                  .order_by(Fair.id))
@@ -321,7 +312,7 @@ def _summary(latencies: list[float], wall: float) -> dict[str, float]:
 
 
 def _database_counts(env, fair_id: int, booths: list[Booth]) -> dict:
-    app = _app(env)
+    app = app_for(env)
     with app.app_context():
         counts = {
             "checked_in": db.session.scalar(sa.select(sa.func.count(FairParticipant.id)).where(

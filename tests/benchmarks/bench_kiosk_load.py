@@ -79,16 +79,17 @@ def run_qibu(env: dict[str, str], *args: str) -> None:
                    timeout=300)
 
 
+def app_for(env: dict[str, str]):
+    """The app in this process on the server's database and settings (to prepare data)."""
+    return create_app(ProductionConfig, SECRET_KEY=env["QIBU_SECRET_KEY"],
+                      DATA_KEY=env["QIBU_DATA_KEY"],
+                      SQLALCHEMY_DATABASE_URI=env["QIBU_DATABASE_URL"],
+                      CACHE_DIR=env["QIBU_CACHE_DIR"], IMPORT_DIR=env["QIBU_IMPORT_DIR"])
+
+
 def _prepare_fair(env: dict[str, str]) -> list[str]:
     """Open the demo kiosk's fair, add participants, plan it; return badge codes to use."""
-    app = create_app(
-        ProductionConfig,
-        SECRET_KEY=env["QIBU_SECRET_KEY"],
-        DATA_KEY=env["QIBU_DATA_KEY"],
-        SQLALCHEMY_DATABASE_URI=env["QIBU_DATABASE_URL"],
-        CACHE_DIR=env["QIBU_CACHE_DIR"],
-        IMPORT_DIR=env["QIBU_IMPORT_DIR"],
-    )
+    app = app_for(env)
     with app.app_context():
         kiosk = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == KIOSK_USER))
         fair = db.session.get(Fair, kiosk.fair_id)
