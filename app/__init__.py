@@ -40,14 +40,13 @@ def create_app(config=None, **overrides) -> Flask:
     from app import api, auth, errors, i18n, labels, main, reasons
     from app.admin import routes as admin_routes
     from app.auth import access
-    from app.bureau import imports as bureau_imports
     from app.bureau import routes as bureau_routes
     from app.corner import routes as corner_routes
-    from app.employment import imports as employment_imports
     from app.employment import routes as employment_routes
     from app.fairs import after as fair_after
     from app.fairs import day as fair_day
     from app.fairs import routes as fair_routes
+    from app.imports import routes as import_routes
     from app.kiosk import routes as kiosk_routes
     from app.reports import routes as report_routes
 
@@ -60,9 +59,9 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(main.bp)
     app.register_blueprint(admin_routes.bp)
     app.register_blueprint(bureau_routes.bp)
-    app.register_blueprint(bureau_imports.bp)
+    app.register_blueprint(import_routes.bureau_bp)
     app.register_blueprint(employment_routes.bp)
-    app.register_blueprint(employment_imports.bp)
+    app.register_blueprint(import_routes.employment_bp)
     app.register_blueprint(fair_routes.bp)
     app.register_blueprint(fair_day.bp)
     app.register_blueprint(fair_after.bp)

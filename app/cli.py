@@ -131,9 +131,8 @@ def i18n_update_command():
 def init_app(app):
     from app.api.tokens import api_token_group
     from app.backup import backup_command, restore_command
-    from app.bureau.imports import import_surveys_command
     from app.corner.cli import bulletin_group
-    from app.employment.imports import import_openings_command
+    from app.imports.cli import import_openings_command, import_surveys_command
     from app.match_cli import match_group
     from app.retention import purge_command
 

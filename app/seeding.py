@@ -34,8 +34,8 @@ from models import (
     Survey,
     db,
 )
-from models.values import normalize_employer_name
 from surveys.selftest import RIASEC, riasec_code
+from surveys.values import normalize_employer_name
 
 # Demo accounts, one per role; printed by `qibu demo-accounts` and `make run`.
 DEMO_ACCOUNTS = [

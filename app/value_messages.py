@@ -1,10 +1,10 @@
-"""Translatable messages for models.values parse errors, in the user's language."""
+"""Translatable messages for surveys.values parse errors, in the user's language."""
 
 from flask_babel import lazy_gettext as _l
 
-from models.values import ValueParseError
+from surveys.values import ValueParseError
 
-# One msgid per models.values message key; %(name)s are the error's parameters.
+# One msgid per surveys.values message key; %(name)s are the error's parameters.
 MESSAGES = {
     "pay.unreadable": _l(
         "Could not read the pay “%(text)s”. Write the pay as a number of yuan per "

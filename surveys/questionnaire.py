@@ -32,7 +32,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
-from models.values import ValueParseError, parse_date
+from surveys.values import ValueParseError, parse_date
 
 QUESTIONNAIRE_DIR = Path(__file__).resolve().parent.parent / "seed_data" / "questionnaire"
 
@@ -379,7 +379,7 @@ class WholeNumberField(_BlankIsNoneMixin, IntegerField):
 class OptionalDateField(Field):
     """A date typed as text, read like paper forms write it; blank means unanswered.
 
-    Accepts what models.values.parse_date reads: 2026-07-15, 2026/7/15, 2026.7 (the
+    Accepts what surveys.values.parse_date reads: 2026-07-15, 2026/7/15, 2026.7 (the
     first of the month), 2026年7月15日 …; a plain text input is faster to fill by
     keyboard than a browser's date picker.
     """

@@ -27,7 +27,7 @@ from models import (
     Survey,
     db,
 )
-from models.values import ValueParseError, parse_date
+from surveys.values import ValueParseError, parse_date
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -10,9 +10,9 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.i18n import locale_code
 from app.value_messages import value_error_message
 from models import Certificate, District, Environment, JobCategory, db
-from models.values import ValueParseError, validate_resident_id
 from surveys.questionnaire import WholeNumberField, build_survey_form, load_questionnaire
 from surveys.selftest import load_selftest_definition, load_selftest_items
+from surveys.values import ValueParseError, validate_resident_id
 
 
 class SeekerForm(FlaskForm):

@@ -1,4 +1,4 @@
-"""Employer and opening forms; messy values are checked by models.values."""
+"""Employer and opening forms; messy values are checked by surveys.values."""
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -20,8 +20,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from app.i18n import locale_code
 from app.value_messages import value_error_message
 from models import Certificate, District, Employer, Environment, JobCategory, Shift, db
-from models.values import ValueParseError, validate_mobile, validate_uscc
 from surveys.questionnaire import WholeNumberField
+from surveys.values import ValueParseError, validate_mobile, validate_uscc
 
 EDUCATION_LABELS = [
     (0, _l("no requirement")), (1, _l("primary school")), (2, _l("junior middle school")),

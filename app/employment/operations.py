@@ -4,7 +4,7 @@ from datetime import date
 
 from app.audit import log_event
 from models import Employer, Opening, OpeningStatus, db
-from models.values import normalize_employer_name
+from surveys.values import normalize_employer_name
 
 
 def save_employer(employer: Employer | None, data: dict) -> Employer:

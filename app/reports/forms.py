@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from app.value_messages import value_error_message
 from models import Facility
-from models.values import ValueParseError, parse_date
+from surveys.values import ValueParseError, parse_date
 
 DEFAULT_MONTHS = 6
 MAX_MONTHS = 24

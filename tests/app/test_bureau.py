@@ -130,7 +130,7 @@ def test_incomplete_self_test_is_refused(client, make, clerk):
 
 
 def test_id_number_is_kept_only_as_a_hash_and_last_four(client, clerk):
-    from models.values import validate_resident_id
+    from surveys.values import validate_resident_id
 
     number = "11010519491231002X"
     validate_resident_id(number)

@@ -49,11 +49,11 @@ from werkzeug.test import encode_multipart
 from app import create_app
 from app.admin.operations import create_user
 from app.config import TestingConfig
-from app.employment.importing import OPENING_COLUMNS
+from app.imports.openings import OPENING_COLUMNS
 from app.seeding import load_reference_data
 from app.services.categories import category_classifier
 from models import AuditEvent, Base, Employer, Opening, Role, db
-from models.values import USCC_ALPHABET, normalize_employer_name, uscc_check_character
+from surveys.values import USCC_ALPHABET, normalize_employer_name, uscc_check_character
 
 ROWS = 10_000
 EMPLOYERS = 1_500

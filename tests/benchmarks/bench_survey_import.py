@@ -33,9 +33,9 @@ from werkzeug.test import encode_multipart
 from app import create_app
 from app.admin.operations import create_user
 from app.config import TestingConfig
+from app.imports.surveys import SURVEY_COLUMNS
 from app.seeding import load_reference_data
 from models import AuditEvent, Base, Facility, Role, Seeker, Survey, db
-from surveys.importing import SURVEY_COLUMNS
 
 ROWS = 10_000
 TARGET_SECONDS = 10.0

@@ -14,25 +14,20 @@ row) plus a planner and a writer that know the database. This module does the re
 4. `preview_import` adds the plan (rows to create, update, or leave unchanged);
    `confirm_import` plans again against the current database and writes every valid
    row (flush only: the caller commits once, or rolls back and nothing stays);
-5. `rejected_rows_workbook` gives the rejected rows back as XLSX with an error column,
-   and `template_workbook` the empty template with a notes sheet.
+5. `app.imports.workbooks` gives the rejected rows back as XLSX with an error column,
+   and the empty template with a notes sheet.
 
-`UploadStore` keeps uploads in the instance folder under random tokens, with the
-progress and the preview beside them, until they are confirmed, cancelled or expire.
+`app.imports.store.UploadStore` keeps uploads between the pages (`app.imports.pages`);
+the kinds of rows are `app.imports.surveys` and `app.imports.openings`.
 """
 
 from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import secrets
-import shutil
-import time
 import zipfile
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -40,13 +35,10 @@ from typing import Any, Protocol
 
 import pandas as pd
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl import load_workbook
 
 from app.value_messages import value_error_message
-from models.values import ValueParseError, is_blank, normalize_text
+from surveys.values import ValueParseError, is_blank, normalize_text
 
 CHUNK_ROWS = 500  # rows checked (and written) between progress reports
 HEADER_SEARCH_ROWS = 20
@@ -114,7 +106,7 @@ def message_text(key: str, params: Mapping[str, Any], *catalogs) -> str:
     """Return message `key` in the current language with `params` filled in.
 
     `catalogs` are dicts of lazy strings (the engine's, a kind's); other keys are the
-    value parsers' (models.values), translated by app.value_messages.
+    value parsers' (surveys.values), translated by app.value_messages.
     """
     for catalog in catalogs:
         template = catalog.get(key)
@@ -143,7 +135,7 @@ class ImportFileError(Exception):
 
 
 class Column(Protocol):
-    """A column a row parser reads (see `surveys.importing.ImportColumn`)."""
+    """A column a row parser reads (see `app.imports.rows.ImportColumn`)."""
 
     key: str
     header: Mapping[str, str]
@@ -388,14 +380,14 @@ class Table:
         return self.header_index + 1
 
 
-def _cell_text(value: Any) -> str:
+def cell_text(value: Any) -> str:
     return "" if is_blank(value) else normalize_text(display_value(value))
 
 
 def _layout_of(frame: pd.DataFrame, index: dict[str, str], r: int):
     """Match row r as the header row; merged cells above it may carry group headers."""
-    cells = [_cell_text(v) for v in frame.iloc[r]]
-    above = [_cell_text(v) for v in frame.iloc[r - 1]] if r > 0 else [""] * len(cells)
+    cells = [cell_text(v) for v in frame.iloc[r]]
+    above = [cell_text(v) for v in frame.iloc[r - 1]] if r > 0 else [""] * len(cells)
     group, groups = "", []
     for text in above:  # a merged group header sits in its first cell only
         group = text or group
@@ -699,275 +691,3 @@ def import_file(path: Path, kind: ImportKind, scope: ImportScope, *, max_rows: i
     if dry_run:
         return result
     return confirm_import(result, kind, scope, progress=progress)
-
-
-# --------------------------------------------------------------------------- workbooks
-
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="DCEBE5")
-_WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def _cell_for_excel(value: Any) -> Any:
-    if is_blank(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()  # numpy scalars
-    return value
-
-
-def rejected_rows_workbook(source: Source, fmt: str, result: ImportResult, parser: RowParser,
-                           *, error_header: str, row_header: str, sheet_title: str) -> bytes:
-    """The rejected rows as they were in the file, plus the row number and the errors.
-
-    The header row keeps the file's headers, so after fixing the rows the workbook can be
-    imported again (the two added columns are ignored then).
-    """
-    table = locate_table(read_frames(source, fmt), parser.columns, result.column_mapping())
-    messages: dict[int, list[str]] = {}
-    for problem in sorted(result.problems, key=lambda p: p.row):
-        text = problem.message(parser.messages)
-        messages.setdefault(problem.row, []).append(
-            f"{problem.header}: {text}" if problem.header else text)
-    frame = table.frame
-    width = frame.shape[1]
-    headers = []
-    for c in range(width):
-        key = table.columns.get(c)
-        if key is not None:
-            headers.append(table.headers[key])
-        else:
-            headers.append(_cell_text(frame.iat[table.header_index, c]) or (
-                _cell_text(frame.iat[table.header_index - 1, c])
-                if table.header_index > 0 else ""))
-    while headers and not headers[-1]:
-        headers.pop()
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = sheet_title[:31]
-    sheet.append([*headers, row_header, error_header])
-    for cell in sheet[1]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-    for number in sorted(messages):
-        values = frame.iloc[number - 1, :len(headers)].tolist()
-        sheet.append([*map(_cell_for_excel, values), number, "\n".join(messages[number])])
-    for index in range(1, sheet.max_row + 1):
-        sheet.cell(row=index, column=len(headers) + 2).alignment = _WRAP
-    for index, header in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2 + 2)
-    sheet.column_dimensions[get_column_letter(len(headers) + 2)].width = 80
-    sheet.freeze_panes = "A2"
-    return _save(workbook)
-
-
-TEMPLATE_LABELS = {
-    "notes_headers": ("列 Col.", "中文表头", "English header", "必填 Required", "填写说明",
-                      "How to fill in", "示例 Example"),
-    "required_mark": "是 yes",
-    "list_headers": ("中文名称", "English name", "代码 code"),
-}
-
-
-def template_workbook(parser: RowParser, notes: Mapping[str, Any]) -> bytes:
-    """An empty import template: the headers in Chinese, and a notes sheet that
-    explains each column in Chinese and English and lists the accepted names.
-
-    `notes` holds the kind's sheet names and bilingual wording: ``data_title``,
-    ``notes_title``, ``intro`` (lines) and, to change `TEMPLATE_LABELS`,
-    ``notes_headers``, ``required_mark`` and ``list_headers``.
-    """
-    notes = {**TEMPLATE_LABELS, **notes}
-    workbook = Workbook()
-    data = workbook.active
-    data.title = notes["data_title"][:31]
-    columns = list(parser.columns)
-    data.append([c.header["zh"] for c in columns])
-    for index, column in enumerate(columns, start=1):
-        cell = data.cell(row=1, column=index)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        data.column_dimensions[get_column_letter(index)].width = max(
-            12, len(column.header["zh"]) * 2 + 4)
-        if column.is_date:  # a column style: typed dates show as dates, no cells are made
-            data.column_dimensions[get_column_letter(index)].number_format = "yyyy-mm-dd"
-    data.freeze_panes = "A2"
-
-    sheet = workbook.create_sheet(notes["notes_title"][:31])
-    for line in notes["intro"]:
-        sheet.append([line])
-    sheet.append([])
-    sheet.append(list(notes["notes_headers"]))
-    header_row = sheet.max_row
-    for index, column in enumerate(columns, start=1):
-        sheet.append([get_column_letter(index), column.header["zh"], column.header["en"],
-                      notes["required_mark"] if column.required else "", column.help["zh"],
-                      column.help["en"], column.example])
-    for cell in sheet[header_row]:
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-    for letter, width in zip("ABCDEFG", (6, 18, 24, 9, 60, 60, 20), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=header_row + 1):
-        for cell in row:
-            cell.alignment = _WRAP
-
-    position = {c.key: index for index, c in enumerate(columns, start=1)}
-    name_zh, name_en, code = notes["list_headers"]
-    for title, options, dropdown_keys in parser.code_lists():
-        sheet.append([])
-        sheet.append([f"{title['zh']} / {title['en']}"])
-        sheet.cell(row=sheet.max_row, column=1).font = _HEADER_FONT
-        sheet.append(["", name_zh, name_en, "", code])
-        first = sheet.max_row + 1
-        for option in options:
-            sheet.append(["", option.name_zh, option.name_en, "", option.code])
-        last = sheet.max_row
-        for key in dropdown_keys:
-            if key not in position or last < first:
-                continue
-            letter = get_column_letter(position[key])
-            # a drop-down of the Chinese names; other spellings still import
-            validation = DataValidation(
-                type="list", formula1=f"='{sheet.title}'!$B${first}:$B${last}",
-                allow_blank=True, showErrorMessage=False,
-            )
-            validation.add(f"{letter}2:{letter}1001")
-            data.add_data_validation(validation)
-    return _save(workbook)
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    workbook.close()
-    return buffer.getvalue()
-
-
-# --------------------------------------------------------------------------- storage
-
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
-
-
-class ImportBusy(Exception):
-    """Another request is confirming the same upload."""
-
-
-class UploadStore:
-    """Uploaded files in ``root/<token>/``: the file (never under the user's name), its
-    owner, the progress and the preview. Folders older than `keep_hours` are purged.
-
-    The file and the preview hold personal data: with `encrypt` and `decrypt` (bytes to
-    bytes) they are stored encrypted, as the database keeps names.
-    """
-
-    def __init__(self, root: Path | str, keep_hours: float = 24, *,
-                 encrypt: Callable[[bytes], bytes] | None = None,
-                 decrypt: Callable[[bytes], bytes] | None = None):
-        self.root = Path(root)
-        self.keep_seconds = keep_hours * 3600
-        self.encrypt = encrypt or (lambda data: data)
-        self.decrypt = decrypt or (lambda data: data)
-
-    @staticmethod
-    def new_token() -> str:
-        return secrets.token_urlsafe(24)
-
-    @staticmethod
-    def valid_token(token: str | None) -> bool:
-        return bool(token) and _TOKEN.match(token) is not None
-
-    def folder(self, token: str) -> Path:
-        if not self.valid_token(token):
-            raise LookupError(token)
-        return self.root / token
-
-    def exists(self, token: str) -> bool:
-        return self.valid_token(token) and (self.folder(token) / "meta.json").is_file()
-
-    def save(self, token: str, stream, meta: Mapping[str, Any]) -> bytes:
-        """Store an uploaded stream under `token` with its metadata; return its contents.
-
-        The web server's upload limit (MAX_CONTENT_LENGTH) bounds the stream.
-        """
-        self.purge()
-        folder = self.folder(token)
-        folder.mkdir(parents=True, exist_ok=False)
-        data = stream.read()
-        (folder / "upload").write_bytes(self.encrypt(data))
-        self._write(folder / "meta.json", {**meta, "stored_at": time.time()})
-        return data
-
-    def upload(self, token: str) -> bytes:
-        """The stored file's contents."""
-        return self.decrypt((self.folder(token) / "upload").read_bytes())
-
-    def meta(self, token: str) -> dict | None:
-        return self._read(self.folder(token) / "meta.json") if self.exists(token) else None
-
-    def update_meta(self, token: str, **values) -> None:
-        meta = self.meta(token) or {}
-        self._write(self.folder(token) / "meta.json", {**meta, **values})
-
-    def write_progress(self, token: str, stage: str, done: int = 0, total: int = 0) -> None:
-        if self.folder(token).is_dir():
-            self._write(self.folder(token) / "progress.json",
-                        {"stage": stage, "done": done, "total": total})
-
-    def progress(self, token: str) -> dict | None:
-        path = self.folder(token) / "progress.json"
-        return self._read(path) if path.is_file() else None
-
-    def save_result(self, token: str, result: ImportResult) -> None:
-        path = self.folder(token) / "result"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(self.encrypt(result.to_json().encode("utf-8")))
-        os.replace(temporary, path)
-
-    def load_result(self, token: str) -> ImportResult | None:
-        path = self.folder(token) / "result"
-        if not path.is_file():
-            return None
-        return ImportResult.from_json(self.decrypt(path.read_bytes()).decode("utf-8"))
-
-    def delete(self, token: str) -> None:
-        shutil.rmtree(self.folder(token), ignore_errors=True)
-
-    def purge(self) -> None:
-        """Delete uploads older than the keeping time (they hold personal data)."""
-        if not self.root.is_dir():
-            return
-        limit = time.time() - self.keep_seconds
-        for folder in self.root.iterdir():
-            if folder.is_dir() and _TOKEN.match(folder.name) and \
-                    folder.stat().st_mtime < limit:
-                shutil.rmtree(folder, ignore_errors=True)
-
-    @contextmanager
-    def lock(self, token: str):
-        """Hold the upload for one confirm at a time."""
-        path = self.folder(token) / "confirming.lock"
-        try:
-            descriptor = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-        except FileExistsError as error:
-            raise ImportBusy(token) from error
-        os.close(descriptor)
-        try:
-            yield
-        finally:
-            path.unlink(missing_ok=True)
-
-    @staticmethod
-    def _write(path: Path, data: Mapping[str, Any]) -> None:
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(temporary, path)
-
-    @staticmethod
-    def _read(path: Path) -> dict | None:
-        try:
-            return json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None

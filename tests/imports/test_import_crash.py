@@ -38,9 +38,9 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.config import TestingConfig
+from app.imports.surveys import SURVEY_COLUMNS
 from app.seeding import load_reference_data
 from models import AuditEvent, Base, Facility, JobCategory, Seeker, Survey, SurveyIntention, db
-from surveys.importing import SURVEY_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = ROOT / "seed_data"

@@ -4,28 +4,55 @@
 headers people write); `SurveyRowParser.parse_row` turns one row's cells into the record
 the import stores: the seeker's code and personal facts, the survey date and the answers
 dict keyed by the questionnaire's question ids (the same dict the survey form produces).
-Messy values are read by `models.values`; every problem comes back as a
+Messy values are read by `surveys.values`; every problem comes back as a
 `ValueParseError` whose ``message_key`` the app translates (the keys of this module are in
-`SURVEY_MESSAGES`). The spreadsheet flow around it (reading files, headers, preview,
-confirm) is `app.services.importing`; this module imports nothing of the app.
+`SURVEY_MESSAGES`).
+
+`plan_survey_import` decides what each row does against the database and
+`import_surveys` writes the rows, storing them as the survey form stores its answers;
+`SURVEY_IMPORT` is the kind the import flow (`app.imports.engine`) runs.
 """
 
 import copy
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from models import Certificate, Environment, JobCategory, db
-from models.values import (
+from app.bureau.operations import apply_seeker_facts, survey_values
+from app.imports.engine import (
+    CHUNK_ROWS,
+    ImportResult,
+    ImportScope,
+    ParsedRow,
+    PlannedRow,
+    Problem,
+    in_chunks,
+)
+from app.imports.rows import (
+    ITEM_SEPARATORS,
+    ROW_MESSAGES,
+    ImportColumn,
+    Option,
+    OptionList,
+    Reference,
+    RowError,
+    RowReader,
+    import_column,
+    shown_value,
+    split_list,
+    text_key,
+)
+from models import Facility, Seeker, SeekerStatus, Survey, SurveyIntention, db, utcnow
+from surveys.questionnaire import Questionnaire, answers_for_version, load_questionnaire
+from surveys.values import (
     SHANGHAI_DISTRICTS,
     Pay,
     ValueParseError,
-    is_blank,
     normalize_text,
     parse_bool,
     parse_date,
@@ -34,53 +61,15 @@ from models.values import (
     parse_experience_years,
     parse_monthly_pay,
 )
-from surveys.questionnaire import Questionnaire, answers_for_version, load_questionnaire
 
 CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,11}$")
 NAME_MAX_LENGTH = 60
 BIRTH_YEARS = (1940, 2010)  # as the seeker form accepts
 TEXT_MAX_LENGTH = 500
-# Separators between the items of a list cell: 、 , ; | and new lines (full-width too,
-# after NFKC). '/' and spaces split an item only when the whole item is not a known name,
-# because names like 车间工人/普工 contain them.
-_LIST_SEPARATORS = re.compile(r"[、,;|\n]+")
-_ITEM_SEPARATORS = re.compile(r"[/ ]+")
 _EVERYTHING_WORDS = {"不限", "都可以", "均可", "都行", "全部", "any", "all"}
 
 
 # --------------------------------------------------------------------------- columns
-
-
-@dataclass(frozen=True)
-class ImportColumn:
-    """One column of the survey spreadsheet.
-
-    ``key`` is what the row parser reads the cell as (a question id, ``categories_1``, or
-    a personal fact); ``header`` the template's Chinese and English headers; ``aliases``
-    other headers accepted for it; ``required`` whether a file without the column is
-    refused; ``help`` how to fill it in, in both languages, for the template's notes.
-    """
-
-    key: str
-    header: Mapping[str, str]
-    help: Mapping[str, str]
-    aliases: tuple[str, ...] = ()
-    required: bool = False
-    example: str = ""
-    is_date: bool = False
-
-    @property
-    def headers(self) -> tuple[str, ...]:
-        """Every header text that names this column."""
-        return (self.header["zh"], self.header["en"], self.key, *self.aliases)
-
-
-def import_column(key, zh, en, help_zh, help_en, *aliases, required=False, example="",
-                  is_date=False) -> ImportColumn:
-    """An `ImportColumn` from its key, headers, help texts and other headers."""
-    return ImportColumn(key=key, header={"zh": zh, "en": en},
-                        help={"zh": help_zh, "en": help_en}, aliases=aliases,
-                        required=required, example=example, is_date=is_date)
 
 
 SURVEY_COLUMNS: tuple[ImportColumn, ...] = (
@@ -269,13 +258,6 @@ SURVEY_MESSAGES = {
     "survey.birth_year": _l(
         "Write the year of birth as a year from %(low)s to %(high)s, e.g. 1985."
     ),
-    "survey.unknown_choice": _l(
-        "“%(text)s” is not in the list for this column. Use a name from the template's notes "
-        "sheet, e.g. %(example)s."
-    ),
-    "survey.ambiguous_choice": _l(
-        "“%(text)s” could mean %(options)s. Write the full name of the one meant."
-    ),
     "survey.repeated_choice": _l(
         "“%(text)s” is already an earlier choice. Choose a different category for each "
         "choice."
@@ -303,215 +285,36 @@ SURVEY_MESSAGES = {
 }
 
 
-class SurveyRowError(ValueParseError):
+class SurveyRowError(RowError):
     """A survey-specific problem; its message is in `SURVEY_MESSAGES`."""
 
-    @property
-    def default_message(self) -> str:
-        template = SURVEY_MESSAGES.get(self.message_key)
-        if template is None:
-            return super().default_message
-        try:
-            return str(template) % self.params
-        except (KeyError, TypeError, ValueError):
-            return str(template)
+    catalog = SURVEY_MESSAGES
 
 
 # --------------------------------------------------------------------------- reference
 
 
-@dataclass(frozen=True)
-class Option:
-    """A value a list column accepts: its code and its Chinese and English names."""
-
-    code: str
-    name_zh: str
-    name_en: str
-    aliases: tuple[str, ...] = ()
 
 
-def _key(text: Any) -> str:
-    """The comparison form of a name: NFKC, lower case, no spaces."""
-    return re.sub(r"\s+", "", normalize_text(text)).lower()
 
 
-_BRACKETS = re.compile(r"\(.*?\)")
 
 
-class OptionList:
-    """Look up a written name in a list of options.
-
-    A name is found by its code, its Chinese or English name, a part of a Chinese name
-    ('普工' in 车间工人/普工, '厨师' in 厨师及厨房帮工), its name without the bracketed
-    note, an alias, or a beginning that only one name has ('叉车' is 叉车司机). Text found
-    only inside a name ('司机' in 叉车司机) is not taken: it may well mean another option.
-    """
-
-    def __init__(self, options: Iterable[Option]):
-        self.options = tuple(options)
-        self._exact: dict[str, str] = {}
-        self._prefixes: list[tuple[str, Option]] = []
-        for option in self.options:
-            parts = [p for p in re.split(r"[/及]", option.name_zh) if p]
-            plain = _BRACKETS.sub("", normalize_text(option.name_zh))
-            for name in (option.code, option.name_zh, option.name_en, plain, *option.aliases,
-                         *(parts if len(parts) > 1 else ())):
-                self._exact.setdefault(_key(name), option.code)
-            self._prefixes += [(_key(name), option) for name in (*parts, option.name_en)]
-        self.order = {option.code: position for position, option in enumerate(self.options)}
-
-    def code_for(self, text: Any) -> str:
-        """Return the code `text` names.
-
-        Raises
-        ------
-        SurveyRowError
-            ``survey.unknown_choice`` or ``survey.ambiguous_choice``.
-        """
-        key = _key(text)
-        if key in self._exact:
-            return self._exact[key]
-        stem = re.sub(r"(证书|证)$", "", _BRACKETS.sub("", key))
-        if len(stem) >= 2:
-            found = list({o.code: o for name, o in self._prefixes
-                          if name.startswith(stem)}.values())
-            if len(found) == 1:
-                return found[0].code
-            if len(found) > 1:
-                raise SurveyRowError(
-                    "survey.ambiguous_choice", text=shown_value(text),
-                    options="、".join(o.name_zh for o in found[:6]),
-                )
-        raise SurveyRowError("survey.unknown_choice", text=shown_value(text),
-                             example=self.options[0].name_zh if self.options else "")
-
-    def codes_for(self, text: Any) -> list[str]:
-        """Return the codes a list cell names, in the list's order, without repeats."""
-        codes = set()
-        for item in _split_list(text):
-            try:
-                codes.add(self.code_for(item))
-            except SurveyRowError:
-                pieces = [p for p in _ITEM_SEPARATORS.split(item) if p]
-                if len(pieces) < 2:
-                    raise
-                codes.update(self.code_for(piece) for piece in pieces)
-        return sorted(codes, key=self.order.__getitem__)
 
 
-# What people call certificates, besides the names in seed_data/certificates.csv.
-CERTIFICATE_ALIASES = {
-    "forklift": ("叉车证", "叉车操作证", "叉车驾驶证"),
-    "electrician": ("电工证", "低压电工证", "电工操作证"),
-    "welder": ("焊工证", "电焊证", "电焊工证"),
-    "driving_c1": ("C1", "C1驾照", "驾照C1", "C1驾驶证", "小车驾照"),
-    "driving_b2": ("B2", "B2驾照", "驾照B2", "B2驾驶证"),
-    "driving_a2": ("A2", "A2驾照", "驾照A2", "A2驾驶证"),
-    "chef": ("厨师证", "烹调师证"),
-    "security_guard": ("保安证",),
-    "health_cert": ("健康证明",),
-    "work_at_height": ("登高证", "高空作业证"),
-    "care_worker": ("护理员证", "护工证", "养老护理证"),
-    "hairdresser": ("美发证",),
-}
 
 
-def _split_list(text: Any) -> list[str]:
-    return [part.strip() for part in _LIST_SEPARATORS.split(normalize_text(text))
-            if part.strip()]
 
 
-@dataclass(frozen=True)
-class SurveyReference:
-    """The lists the survey columns accept, in the order the survey form offers them."""
-
-    categories: Sequence[Option]
-    certificates: Sequence[Option]
-    environments: Sequence[Option]
-
-    @classmethod
-    def from_database(cls) -> "SurveyReference":
-        """Read the reference tables in the order the survey form lists them (see
-        app.bureau.forms.survey_choices), so imported lists are stored as the form
-        stores them."""
-        def options(query, key):
-            return tuple(Option(getattr(r, key), r.name_zh, r.name_en)
-                         for r in db.session.scalars(query))
-
-        return cls(
-            categories=options(sa.select(JobCategory).order_by(JobCategory.position), "code"),
-            certificates=tuple(
-                Option(o.code, o.name_zh, o.name_en, CERTIFICATE_ALIASES.get(o.code, ()))
-                for o in options(sa.select(Certificate).order_by(Certificate.code), "code")
-            ),
-            environments=options(sa.select(Environment).order_by(Environment.tag), "tag"),
-        )
 
 
 # --------------------------------------------------------------------------- the parser
 
 
-def shown_value(value: Any) -> str:
-    """The cell as the user wrote it, for messages."""
-    if is_blank(value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() \
-            else value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
 
 
-_MISSING = object()
-_MEMO_LIMIT = 200_000
 
 
-@dataclass
-class RowReader:
-    """Collects one row's answers and problems while its cells are read.
-
-    ``memo`` is the parser's: spreadsheets repeat the same few values down a column
-    (districts, categories, 是/否, pay written alike), so each distinct value is read once.
-    """
-
-    cells: Mapping[str, Any]
-    memo: dict = field(default_factory=dict)
-    problems: list[tuple[str, ValueParseError]] = field(default_factory=list)
-
-    def value(self, key: str) -> Any:
-        value = self.cells.get(key)
-        return None if is_blank(value) else value
-
-    def read(self, key: str, reader, default=None):
-        value = self.value(key)
-        if value is None:
-            return default
-        slot = (reader, type(value), value)
-        try:
-            result, error = self.memo.get(slot, (_MISSING, None))
-        except TypeError:  # an unhashable cell value: read it every time
-            slot, result, error = None, _MISSING, None
-        if result is _MISSING and error is None:
-            try:
-                result, error = reader(value), None
-            except ValueParseError as problem:
-                result, error = None, problem
-            if slot is not None:
-                if len(self.memo) > _MEMO_LIMIT:
-                    self.memo.clear()
-                self.memo[slot] = (result, error)
-        if error is not None:
-            self.problems.append((key, error))
-            return default
-        if isinstance(result, list):  # the caller may keep it: never hand out the memo's
-            return [dict(item) if isinstance(item, dict) else item for item in result]
-        return result
-
-    def problem(self, key: str, message_key: str, **params) -> None:
-        self.problems.append((key, SurveyRowError(message_key, **params)))
 
 
 class SurveyRowParser:
@@ -529,10 +332,10 @@ class SurveyRowParser:
 
     kind = "surveys"
     columns = SURVEY_COLUMNS
-    messages = SURVEY_MESSAGES
+    messages = {**ROW_MESSAGES, **SURVEY_MESSAGES}
     identity_columns = ("seeker_code", "surveyed_on")
 
-    def __init__(self, reference: SurveyReference, questionnaire: Questionnaire | None = None,
+    def __init__(self, reference: Reference, questionnaire: Questionnaire | None = None,
                  today: date | None = None):
         self.reference = reference
         self.questionnaire = questionnaire or load_questionnaire()
@@ -546,7 +349,7 @@ class SurveyRowParser:
             "shifts", {"day": ("白天", "日班", "长白班"), "night": ("晚班", "夜间"),
                        "rotating": ("三班倒", "两班倒", "轮班", "倒班制", "shift work")})
         self.educations = {
-            _key(c.label.get(lang, "")): int(c.value)
+            text_key(c.label.get(lang, "")): int(c.value)
             for c in self.questionnaire.question("education").choices
             for lang in ("zh", "en")
         }
@@ -579,7 +382,7 @@ class SurveyRowParser:
         gender, birth_year, hukou_shanghai), ``surveyed_on`` (ISO date) and ``answers``
         (question id -> canonical answer, as `surveys.questionnaire.form_to_answers`).
         """
-        row = RowReader(cells, self._memo)
+        row = RowReader(cells, self._memo, error_type=SurveyRowError)
         code = self._code(row)
         personal = {
             "name": self._text(row, "name", NAME_MAX_LENGTH),
@@ -715,12 +518,12 @@ class SurveyRowParser:
         return result
 
     def _shift_codes(self, value: Any) -> list[str]:
-        if _key(value) in _EVERYTHING_WORDS:
+        if text_key(value) in _EVERYTHING_WORDS:
             return [o.code for o in self.shifts.options]
         return self.shifts.codes_for(value)
 
     def _education(self, value: Any) -> int:
-        level = self.educations.get(_key(value))
+        level = self.educations.get(text_key(value))
         if level is not None:
             return level
         return parse_education_level(value)
@@ -783,16 +586,16 @@ def _first(*values):
 
 def _district_codes(value: Any) -> list[str]:
     codes = set()
-    for item in _split_list(value):
+    for item in split_list(value):
         # Chinese district names hold no spaces: '闵行 徐汇' is two districts, while
         # 'Pudong New Area' is one.
-        pieces = (_ITEM_SEPARATORS.split(item) if re.search(r"[\u4e00-\u9fff]", item)
+        pieces = (ITEM_SEPARATORS.split(item) if re.search(r"[\u4e00-\u9fff]", item)
                   else [item])
         for piece in pieces:
             try:
                 codes.add(parse_district(piece))
             except ValueParseError:
-                parts = [p for p in _ITEM_SEPARATORS.split(piece) if p]
+                parts = [p for p in ITEM_SEPARATORS.split(piece) if p]
                 if len(parts) < 2:
                     raise
                 codes.update(parse_district(part) for part in parts)
@@ -804,7 +607,7 @@ _GENDERS = {"男": "M", "男性": "M", "m": "M", "male": "M", "女": "F", "女�
 
 
 def _gender(value: Any) -> str:
-    gender = _GENDERS.get(_key(value))
+    gender = _GENDERS.get(text_key(value))
     if gender is None:
         raise SurveyRowError("survey.gender_unknown", text=shown_value(value))
     return gender
@@ -818,7 +621,7 @@ def _birth_year(value: Any) -> int:
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         year = int(value) if float(value).is_integer() else None
     else:
-        text = _key(value).removesuffix("年")
+        text = text_key(value).removesuffix("年")
         if text.isdigit():
             year = int(text)
         else:
@@ -829,3 +632,258 @@ def _birth_year(value: Any) -> int:
     if year is None or not low <= year <= high:
         raise SurveyRowError("survey.birth_year", text=shown_value(value), low=low, high=high)
     return year
+
+
+# --------------------------------------------------------------------------- plan and write
+
+_PERSONAL = ("name", "gender", "birth_year", "hukou_shanghai")
+
+
+def _same_name(a: str, b: str) -> bool:
+    def key(name):
+        return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
+
+    return key(a) == key(b)
+
+
+def _comparable(answers: dict | None, questionnaire) -> dict:
+    """Answers as the questionnaire reads them, lists of ticked options sorted."""
+    canonical = answers_for_version(answers, questionnaire)
+    for question in questionnaire.questions:
+        if question.type == "multi_choice":
+            canonical[question.id] = sorted(map(str, canonical[question.id]))
+    return canonical
+
+
+def _same_answers(stored: dict | None, new: dict, questionnaire) -> bool:
+    """Whether stored answers say what the new ones say (list order aside)."""
+    return stored == new or _comparable(stored, questionnaire) == _comparable(new, questionnaire)
+
+
+def _latest_survey_dates(seeker_ids: Iterable[int]) -> dict[int, date]:
+    ids = sorted(set(seeker_ids))
+    latest = {}
+    for chunk in in_chunks(ids):
+        latest.update(db.session.execute(
+            sa.select(Survey.seeker_id, sa.func.max(Survey.surveyed_on))
+            .where(Survey.seeker_id.in_(chunk)).group_by(Survey.seeker_id)
+        ).all())
+    return latest
+
+
+def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
+        list[PlannedRow], list[Problem]]:
+    """Decide for each imported survey row whether it creates, updates or changes nothing.
+
+    A row's seeker code either belongs to the importing facility (the survey of that date
+    is created or updated; unchanged answers change nothing), is new (the seeker is
+    created; a name is needed), or belongs to another facility (rejected, saying nothing
+    about that seeker). Looks everything up in a few bulk queries; writes nothing.
+    """
+    questionnaire = load_questionnaire()
+    codes = sorted({row.record["code"] for row in rows})
+    known: dict[str, tuple[int, int]] = {}
+    for chunk in in_chunks(codes):
+        for seeker_id, code, facility_id in db.session.execute(
+            sa.select(Seeker.id, Seeker.code, Seeker.facility_id).where(Seeker.code.in_(chunk))
+        ):
+            known[code] = (seeker_id, facility_id)
+    own_ids = sorted(v[0] for v in known.values() if v[1] == scope.facility_id)
+    names: dict[int, str] = {}  # only the importing facility's names are decrypted
+    stored: dict[tuple[int, str], dict] = {}
+    for chunk in in_chunks(own_ids):
+        names.update(db.session.execute(
+            sa.select(Seeker.id, Seeker.name).where(Seeker.id.in_(chunk))).all())
+        for seeker_id, surveyed_on, answers in db.session.execute(
+            sa.select(Survey.seeker_id, Survey.surveyed_on, Survey.answers)
+            .where(Survey.seeker_id.in_(chunk))
+        ):
+            stored[(seeker_id, surveyed_on.isoformat())] = answers
+
+    planned: list[PlannedRow] = []
+    problems: list[Problem] = []
+    new_seekers: dict[str, tuple[str, int]] = {}  # code -> (name, first row)
+
+    def reject(parsed: ParsedRow, column: str, value: str, key: str, **params) -> None:
+        problems.append(Problem(parsed.row, column, "", value, key, params, stage="plan"))
+        planned.append(PlannedRow(parsed.row, "reject", parsed.record))
+
+    for row in rows:
+        record = row.record
+        code, name = record["code"], record["personal"].get("name") or ""
+        if code in known:
+            seeker_id, facility_id = known[code]
+            if facility_id != scope.facility_id:
+                reject(row, "seeker_code", code, "survey.code_elsewhere", text=code)
+            elif name and not _same_name(name, names[seeker_id]):
+                reject(row, "name", name, "survey.name_mismatch", text=name)
+            elif (seeker_id, record["surveyed_on"]) not in stored:
+                planned.append(PlannedRow(row.row, "create", record))
+            elif _same_answers(stored[(seeker_id, record["surveyed_on"])], record["answers"],
+                               questionnaire):
+                planned.append(PlannedRow(row.row, "unchanged", record))
+            else:
+                planned.append(PlannedRow(row.row, "update", record))
+        elif not name:
+            reject(row, "seeker_code", code, "survey.name_required", text=code)
+        elif code in new_seekers and not _same_name(name, new_seekers[code][0]):
+            reject(row, "name", name, "survey.name_conflict", text=name,
+                   row=new_seekers[code][1])
+        else:
+            first = code not in new_seekers
+            new_seekers.setdefault(code, (name, row.row))
+            planned.append(PlannedRow(row.row, "create", record, {"new_seeker": first}))
+    return planned, problems
+
+
+def import_surveys(rows: list[PlannedRow], scope: ImportScope,
+                   progress: Callable[[int], None] = lambda done: None) -> None:
+    """Write planned survey rows: new seekers, new surveys and corrected surveys.
+
+    Each survey is stored through `survey_values` and each seeker's facts through
+    `apply_seeker_facts`, as the survey form stores them; a survey older than the
+    seeker's latest leaves the seeker's facts alone. Rows are written CHUNK_ROWS at a
+    time with bulk statements (a handful of queries per chunk, none per row), inside the
+    session's transaction: nothing is committed here, so a failure leaves nothing. The
+    caller logs one audit event for the whole import instead of one per row.
+    """
+    by = scope.user
+    by_id = by.id if by is not None else None
+    version = load_questionnaire().version
+    now = utcnow()
+    codes = sorted({row.record["code"] for row in rows})
+    seekers: dict[str, Seeker] = {}
+    for chunk in in_chunks(codes):
+        seekers.update((s.code, s) for s in db.session.scalars(
+            sa.select(Seeker).where(Seeker.code.in_(chunk),
+                                    Seeker.facility_id == scope.facility_id)))
+    survey_ids: dict[tuple[int, date], int] = {}
+    for chunk in in_chunks(sorted(s.id for s in seekers.values())):
+        survey_ids.update(((seeker_id, day), survey_id) for survey_id, seeker_id, day in
+                          db.session.execute(sa.select(Survey.id, Survey.seeker_id,
+                                                       Survey.surveyed_on)
+                                             .where(Survey.seeker_id.in_(chunk))))
+    # Only a seeker's latest survey sets their current facts (release date, consents …).
+    latest: dict[str, date] = {}
+    for row in rows:
+        day = date.fromisoformat(row.record["surveyed_on"])
+        latest[row.record["code"]] = max(day, latest.get(row.record["code"], day))
+    code_of = {seeker.id: code for code, seeker in seekers.items()}
+    for seeker_id, stored in _latest_survey_dates(code_of).items():
+        latest[code_of[seeker_id]] = max(latest[code_of[seeker_id]], stored)
+
+    # Seekers first, all of them: a new seeker's rows may fall in different chunks.
+    new_seekers: dict[str, Seeker] = {}
+    for row in rows:
+        code = row.record["code"]
+        if code not in seekers and code not in new_seekers:
+            personal = {k: row.record["personal"].get(k) for k in _PERSONAL}
+            personal["hukou_shanghai"] = bool(personal["hukou_shanghai"])
+            # a transient object (never added to the session): the model's own rules set
+            # the name's search key and the consents; its columns are inserted in bulk
+            new_seekers[code] = Seeker(code=code, facility_id=scope.facility_id, **personal)
+    for row in rows:
+        code = row.record["code"]
+        if date.fromisoformat(row.record["surveyed_on"]) >= latest[code]:
+            apply_seeker_facts(seekers.get(code) or new_seekers[code], row.record["answers"],
+                               by, audit=False)
+    new_codes = list(new_seekers)
+    for chunk in in_chunks(new_codes, CHUNK_ROWS):
+        db.session.execute(Seeker.__table__.insert(),
+                           [_seeker_columns(new_seekers[code], now) for code in chunk])
+        for seeker_id, code in db.session.execute(
+            sa.select(Seeker.id, Seeker.code).where(Seeker.code.in_(chunk))
+        ):
+            new_seekers[code].id = seeker_id
+    db.session.flush()  # the facts of seekers registered before
+    ids = {code: seeker.id for code, seeker in {**seekers, **new_seekers}.items()}
+
+    for start in range(0, len(rows), CHUNK_ROWS):
+        chunk = rows[start:start + CHUNK_ROWS]
+        _write_survey_chunk(chunk, ids, survey_ids, by_id, version, now)
+        progress(start + len(chunk))
+    progress(len(rows))
+
+
+def _write_survey_chunk(rows, ids, survey_ids, by_id, version, now):
+    """Insert and update the chunk's surveys, then their ranked intentions.
+
+    Inserts are Core executemany statements on the tables (the ORM's bulk path costs
+    several times more per row); the rows carry every column, defaults included.
+    """
+    inserts, updates, intentions = [], [], {}
+    for row in rows:
+        record = row.record
+        seeker_id = ids[record["code"]]
+        day = date.fromisoformat(record["surveyed_on"])
+        values = {**survey_values(record["answers"]), "questionnaire_version": version,
+                  "recorded_by_id": by_id, "updated_at": now}
+        survey_id = survey_ids.get((seeker_id, day))
+        if survey_id is None:
+            inserts.append({**values, "seeker_id": seeker_id, "surveyed_on": day,
+                            "source": "import", "created_at": now})
+        else:
+            updates.append({**values, "id": survey_id})
+        intentions[(seeker_id, day)] = list(record["answers"].get("categories") or [])
+    if inserts:
+        db.session.execute(Survey.__table__.insert(), inserts)
+        for survey_id, seeker_id, day in db.session.execute(
+            sa.select(Survey.id, Survey.seeker_id, Survey.surveyed_on).where(
+                Survey.seeker_id.in_(sorted({v["seeker_id"] for v in inserts})))
+        ):
+            survey_ids[(seeker_id, day)] = survey_id
+    if updates:
+        db.session.execute(sa.update(Survey), updates)
+        db.session.execute(sa.delete(SurveyIntention).where(
+            SurveyIntention.survey_id.in_([v["id"] for v in updates])))
+    ranked = [{"survey_id": survey_ids[key], "rank": rank, "category_code": code}
+              for key, codes in intentions.items()
+              for rank, code in enumerate(codes, start=1)]
+    if ranked:
+        db.session.execute(SurveyIntention.__table__.insert(), ranked)
+
+
+_SEEKER_DEFAULTS = {"education": 0, "hukou_shanghai": False, "consent_share": False,
+                    "consent_contact": False, "status": SeekerStatus.IN_FACILITY}
+
+
+def _seeker_columns(seeker: Seeker, now) -> dict:
+    """A transient seeker's row: every column, defaults filled in, ready to insert."""
+    columns = [c.key for c in sa.inspect(Seeker).column_attrs if c.key != "id"]
+    # the instance dict holds what was set; reading unset attributes through the ORM
+    # would cost more than everything else here
+    values = dict.fromkeys(columns)
+    values.update(_SEEKER_DEFAULTS)
+    values.update((k, v) for k, v in vars(seeker).items() if k in values and v is not None)
+    values["created_at"] = now
+    return values
+
+
+class SurveyImport:
+    """Job-intention surveys as a kind of import (see `app.imports.engine.ImportKind`)."""
+
+    name = "surveys"
+
+    def parser(self) -> SurveyRowParser:
+        return SurveyRowParser(Reference.from_database())
+
+    def plan(self, rows, scope):
+        return plan_survey_import(rows, scope)
+
+    def write(self, rows, scope, progress):
+        import_surveys(rows, scope, progress)
+
+
+SURVEY_IMPORT = SurveyImport()
+
+
+def audit_target(scope: ImportScope) -> Facility | None:
+    """What a survey import's audit events point at: the facility imported into."""
+    return db.session.get(Facility, scope.facility_id)
+
+
+def written_detail(result: ImportResult) -> dict:
+    """What a saved survey import adds to its audit event: the seekers it wrote."""
+    return {"seekers": sorted({row.record["code"] for row in result.planned
+                               if row.action in ("create", "update")}) if result.written
+            else []}

@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from surveys.importing import (
-    CERTIFICATE_ALIASES,
-    SURVEY_COLUMNS,
-    Option,
-    SurveyReference,
-    SurveyRowParser,
-)
+from app.imports.rows import CERTIFICATE_ALIASES, Option, Reference
+from app.imports.surveys import SURVEY_COLUMNS, SurveyRowParser
 from surveys.questionnaire import answers_for_version, load_questionnaire
 
 SEED = Path(__file__).resolve().parents[2] / "seed_data"
@@ -28,7 +23,7 @@ def _options(name, key, aliases=None):
 
 @pytest.fixture(scope="module")
 def parser():
-    reference = SurveyReference(
+    reference = Reference(
         categories=_options("categories.csv", "code"),
         certificates=_options("certificates.csv", "code", CERTIFICATE_ALIASES),
         environments=_options("environments.csv", "tag"),
@@ -208,8 +203,8 @@ def test_ranked_choices(parser):
     assert problems_of(parser, categories_3="保安员") == {"categories_3": "survey.choice_gap"}
     assert problems_of(parser, categories_1=None) == {"categories_1": "survey.required"}
     # text found only inside a name is not guessed: 司机 could be any driver
-    assert problems_of(parser, categories_1="司机") == {"categories_1": "survey.unknown_choice"}
-    assert problems_of(parser, categories_1="co") == {"categories_1": "survey.ambiguous_choice"}
+    assert problems_of(parser, categories_1="司机") == {"categories_1": "row.unknown_choice"}
+    assert problems_of(parser, categories_1="co") == {"categories_1": "row.ambiguous_choice"}
 
 
 def test_lists_of_certificates_environments_shifts_and_training(parser):
@@ -221,7 +216,7 @@ def test_lists_of_certificates_environments_shifts_and_training(parser):
     assert result["training_interests"] == ["electrician", "welder"]
     assert answers(parser, shifts="不限")["shifts"] == ["day", "night", "rotating"]
     assert problems_of(parser, certificates="厨师证、潜水证") == {
-        "certificates": "survey.unknown_choice"}
+        "certificates": "row.unknown_choice"}
 
 
 @pytest.mark.parametrize(
@@ -242,7 +237,7 @@ def test_work_history_items(parser, written, expected):
     ("written", "key"),
     [("物流 半年", "survey.work_history_years"), ("物流", "survey.work_history_item"),
      ("物流1年；保安1年；普工1年；电工1年", "survey.too_many"),
-     ("潜水员 3年", "survey.unknown_choice")],
+     ("潜水员 3年", "row.unknown_choice")],
 )
 def test_work_history_problems(parser, written, key):
     assert problems_of(parser, work_history=written) == {"work_history": key}

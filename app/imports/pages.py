@@ -5,20 +5,17 @@ large file is checked), the template download, the preview with its editable col
 mapping, the progress poll, confirm, cancel and the rejected rows as XLSX. What differs
 between kinds (who may import, what scope an import has, the audit names, the words on
 the pages, the preview's row table) is given to it. The flow itself is
-`app.services.importing`.
+`app.imports.engine`.
 """
 
 from __future__ import annotations
 
 import io
-import json
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import sqlalchemy as sa
 from flask import (
     Blueprint,
@@ -40,22 +37,17 @@ from wtforms import HiddenField, SubmitField
 from app.audit import log_event
 from app.auth.access import allow
 from app.crypto import decrypt_bytes, encrypt_bytes
-from app.services.importing import (
-    ImportBusy,
+from app.imports.engine import (
     ImportFileError,
     ImportKind,
     ImportResult,
     ImportScope,
-    UploadStore,
     confirm_import,
     detect_format,
-    import_file,
-    locate_table,
     preview_import,
-    read_frames,
-    rejected_rows_workbook,
-    template_workbook,
 )
+from app.imports.store import ImportBusy, UploadStore
+from app.imports.workbooks import rejected_rows_workbook, template_workbook
 from models import Role, db
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -336,106 +328,3 @@ class ImportPages:
         db.session.commit()
         return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                          download_name="rejected-rows.xlsx")
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def import_command(name: str):
-    """The options every import command shares: FILE, --dry-run, --json, --column."""
-    def decorate(function):
-        for option in reversed((
-            click.command(name),
-            click.argument("file", type=click.Path(exists=True, dir_okay=False,
-                                                   path_type=Path)),
-            click.option("--dry-run", is_flag=True,
-                         help="Check and report only; write nothing."),
-            click.option("--json", "as_json", is_flag=True, help="Print the report as JSON."),
-            click.option("--column", "columns", multiple=True, metavar="HEADER=KEY",
-                         help="Read the file's column HEADER as KEY (repeatable; KEY "
-                              "empty: ignore)."),
-        )):
-            function = option(function)
-        return function
-    return decorate
-
-
-def cli_locale() -> str:
-    """The command line's language: English, or Chinese with QIBU_CLI_LANG=zh."""
-    return "zh_CN" if os.environ.get("QIBU_CLI_LANG", "").lower().startswith("zh") else "en"
-
-
-def run_import_command(ctx, path: Path, kind: ImportKind, scope: ImportScope, *,
-                       dry_run: bool, as_json: bool,
-                       audit: Callable[[ImportResult], None],
-                       mapping: Mapping[int, str] | None = None,
-                       report_more: Callable[[ImportResult], dict] = lambda result: {},
-                       ) -> None:
-    """Import (or with `dry_run` check) a file from the command line and print the report.
-
-    Exit status: 0 when no row was rejected; 1 when some rows were rejected (the valid
-    rows are still imported unless `dry_run`); 2 when the file cannot be used or the
-    database refused the changes (nothing is imported).
-    """
-    try:
-        result = import_file(path, kind, scope, dry_run=dry_run, mapping=mapping,
-                             max_rows=current_app.config["IMPORT_MAX_ROWS"])
-        audit(result)
-        db.session.commit()
-    except ImportFileError as error:
-        db.session.rollback()
-        click.echo(error.message(), err=True)
-        ctx.exit(2)
-    except sa.exc.SQLAlchemyError as error:
-        db.session.rollback()
-        click.echo(_("Nothing was imported: the database refused the changes (%(error)s).",
-                     error=type(error).__name__), err=True)
-        ctx.exit(2)
-    report = {**result.report(kind.parser().messages), **report_more(result)}
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
-    else:
-        click.echo(_("%(rows)s rows: %(created)s created, %(updated)s updated, "
-                     "%(unchanged)s unchanged, %(rejected)s rejected.", **report))
-        if dry_run:
-            click.echo(_("Dry run: nothing was written."))
-        for error in report["errors"]:
-            click.echo(_("Row %(row)s, %(column)s “%(value)s”: %(message)s", **error))
-    ctx.exit(0 if report["rejected"] == 0 else 1)
-
-
-def parse_column_options(values: tuple[str, ...], kind: ImportKind,
-                         path: Path) -> dict[int, str] | None:
-    """``--column HEADER=KEY`` options as a mapping by column index of the file.
-
-    Raises
-    ------
-    click.UsageError
-        When a header is not in the file or a key is not a column of the kind.
-    """
-    if not values:
-        return None
-    data = path.read_bytes()
-    try:
-        frames = read_frames(data, detect_format(data, path.name), path.name)
-    except ImportFileError:
-        return None  # the import reports why the file cannot be read
-    parser = kind.parser()
-    keys = {column.key for column in parser.columns}
-    try:
-        table = locate_table(frames, parser.columns)
-        headers = table.file_headers
-    except ImportFileError:  # nothing recognised yet: take the first row as the header
-        frame = next(iter(frames.values()))
-        headers = {c: str(v).strip() for c, v in enumerate(frame.iloc[0]) if str(v).strip()}
-    by_header = {text: c for c, text in headers.items()}
-    mapping: dict[int, str] = {}
-    for value in values:
-        header, _sep, key = value.partition("=")
-        if header not in by_header or (key and key not in keys):
-            raise click.UsageError(_(
-                "--column %(value)s: write a header of the file, “=”, and one of %(keys)s "
-                "(nothing after “=” leaves the column out).",
-                value=value, keys=", ".join(sorted(keys))))
-        mapping[by_header[header]] = key
-    return mapping

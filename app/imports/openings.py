@@ -6,25 +6,58 @@ attribute_text`` (a list-like cell "['上海-静安区', '无需经验', '本科
 employer's own sheet has 职位名称, 单位名称, 薪资, 城市, 区县 … `OPENING_COLUMNS` names
 what Qibu reads and the headers it knows for each; the user can correct the detected
 mapping. `OpeningRowParser.parse_row` turns one row's cells into a plain-JSON record;
-messy values are read by `models.values` and every problem names its column and says how
+messy values are read by `surveys.values` and every problem names its column and says how
 to fix it (`OPENING_MESSAGES`). While reading, the parser counts how many rows placed in
 Shanghai had each field understood (`stats`), which the import reports.
 
-The flow around it is `app.services.importing`; planning against the database and
-writing are `app.services.opening_import`.
+`plan_opening_import` finds each row's employer and opening in the database and
+`import_openings` writes them; `OPENING_IMPORT` is the kind the import flow
+(`app.imports.engine`) runs.
+
+Each row's employer is found by its unified social credit code when the row gives one,
+else by its normalised name; an employer found nowhere is registered as unverified for
+staff to complete (once, however many rows name it). Each row's opening is found by its
+reference (the file's, or one made from employer, title and place, see `opening_ref`): a
+known opening is updated when the row says something new and left alone when it does
+not, so importing a file twice changes nothing. A row without a category gets the title
+classifier's suggestion (`matching.categorize`, fitted once and cached), with its
+confidence shown in the preview; on an opening that exists, staff's category is kept.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from models.values import (
+from app.imports.engine import (
+    CHUNK_ROWS,
+    ImportResult,
+    ImportScope,
+    ParsedRow,
+    PlannedRow,
+    Problem,
+    in_chunks,
+)
+from app.imports.rows import (
+    ROW_MESSAGES,
+    ImportColumn,
+    Option,
+    OptionList,
+    Reference,
+    RowReader,
+    import_column,
+    shown_value,
+)
+from app.services.categories import category_classifier
+from matching.categorize import suggest_categories
+from models import Employer, Opening, OpeningStatus, Shift, db
+from surveys.values import (
     SHANGHAI,
     SHANGHAI_DISTRICTS,
     Place,
@@ -40,16 +73,6 @@ from models.values import (
     parse_place,
     parse_posting_date,
     validate_uscc,
-)
-from surveys.importing import (
-    SURVEY_MESSAGES,
-    ImportColumn,
-    Option,
-    OptionList,
-    RowReader,
-    SurveyReference,
-    import_column,
-    shown_value,
 )
 
 TITLE_MAX_LENGTH = 120
@@ -180,7 +203,7 @@ TEMPLATE_NOTES = {
 }
 
 OPENING_MESSAGES = {
-    **SURVEY_MESSAGES,
+    **ROW_MESSAGES,
     "opening.required": _l("This column must be filled in."),
     "opening.too_long": _l("Shorten this to at most %(max)s characters."),
     "opening.outside_shanghai": _l(
@@ -239,7 +262,7 @@ class OpeningRowParser:
     Parameters
     ----------
     reference
-        The category and certificate lists (see `surveys.importing.SurveyReference`).
+        The category and certificate lists (see `app.imports.rows.Reference`).
     today
         The date posting dates without a year are read against (today by default).
     """
@@ -249,7 +272,7 @@ class OpeningRowParser:
     messages = OPENING_MESSAGES
     identity_columns = ("title", "employer", "place")
 
-    def __init__(self, reference: SurveyReference, today: date | None = None):
+    def __init__(self, reference: Reference, today: date | None = None):
         self.today = today or date.today()
         self.categories = OptionList(reference.categories)
         self.certificates = OptionList(reference.certificates)
@@ -432,3 +455,230 @@ def _value(found: Any, default: Any) -> Any:
 
 def _whole(amount: float | None) -> int | None:
     return None if amount is None else int(round(amount))
+
+
+# --------------------------------------------------------------------------- plan and write
+
+# Opening columns an import sets, compared to tell an update from an unchanged row.
+_FIELDS = ("title", "description", "salary_min", "salary_max", "salary_text", "district",
+           "education_min", "experience_min", "headcount", "accommodation", "shift",
+           "certificates_required", "posted_on")
+
+
+class OpeningImport:
+    """Job postings as a kind of import (see `app.imports.engine.ImportKind`)."""
+
+    name = "openings"
+
+    def parser(self) -> OpeningRowParser:
+        return OpeningRowParser(Reference.from_database())
+
+    def plan(self, rows, scope):
+        return plan_opening_import(rows, scope)
+
+    def write(self, rows, scope, progress):
+        import_openings(rows, scope, progress)
+
+
+OPENING_IMPORT = OpeningImport()
+
+
+def written_detail(result: ImportResult) -> dict:
+    """What a saved posting import adds to its audit event: the parse shares and the
+    employers it registered."""
+    new = sorted({row.detail["new_employer"] for row in result.planned
+                  if row.action == "create" and row.detail.get("new_employer")})
+    return {"parsed": result.parsed, "new_employers": len(new)}
+
+
+def opening_values(record: dict, category: str | None) -> dict:
+    """The opening's column values a row gives (the category only when it is set)."""
+    values = {
+        "title": record["title"], "description": record["description"],
+        "salary_min": record["salary_min"], "salary_max": record["salary_max"],
+        "salary_text": record["salary_text"], "district": record["district"],
+        "education_min": record["education_min"], "experience_min": record["experience_min"],
+        "headcount": record["headcount"], "accommodation": record["accommodation"],
+        "shift": Shift(record["shift"]), "certificates_required": record["certificates"],
+        "posted_on": date.fromisoformat(record["posted_on"]) if record["posted_on"] else None,
+    }
+    if category is not None:
+        values["category_code"] = category
+    return values
+
+
+def _suggest(records: list[dict]) -> dict[str, tuple[str, float]]:
+    """The classifier's category and confidence for each distinct title without one."""
+    titles = sorted({r["title"] for r in records if r["category"] is None})
+    if not titles:
+        return {}
+    frame = suggest_categories(titles, model=category_classifier())
+    return {title: (str(category), round(float(confidence), 3))
+            for title, category, confidence in frame[["title", "category", "confidence"]]
+            .itertuples(index=False)}
+
+
+def _employers(records: list[dict]) -> tuple[dict[str, tuple], dict[str, tuple]]:
+    """Registered employers by credit code and by normalised name: (id, name, uscc)."""
+    codes = sorted({r["employer"]["uscc"] for r in records if r["employer"]["uscc"]})
+    keys = sorted({r["employer"]["key"] for r in records})
+    by_code: dict[str, tuple] = {}
+    by_key: dict[str, tuple] = {}
+    columns = (Employer.id, Employer.name, Employer.uscc, Employer.normalized_name)
+    for chunk in in_chunks(codes):
+        for row in db.session.execute(sa.select(*columns).where(Employer.uscc.in_(chunk))):
+            by_code[row.uscc] = tuple(row[:3])
+    for chunk in in_chunks(keys):
+        # several registrations of one name: the verified one, else the oldest
+        for row in db.session.execute(
+            sa.select(*columns).where(Employer.normalized_name.in_(chunk))
+            .order_by(Employer.verified.desc(), Employer.id)
+        ):
+            by_key.setdefault(row.normalized_name, tuple(row[:3]))
+    return by_code, by_key
+
+
+def _openings(refs: list[str]) -> dict[str, dict]:
+    """Openings already recorded, by reference: the compared columns, id, employer,
+    places filled and category."""
+    found: dict[str, dict] = {}
+    columns = [getattr(Opening, name) for name in _FIELDS]
+    for chunk in in_chunks(refs):
+        for row in db.session.execute(
+            sa.select(Opening.ref, Opening.id, Opening.employer_id, Opening.filled,
+                      Opening.category_code, *columns).where(Opening.ref.in_(chunk))
+        ):
+            found[row.ref] = dict(row._mapping)
+    return found
+
+
+def plan_opening_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
+        list[PlannedRow], list[Problem]]:
+    """Decide for each job-posting row whether it creates, updates or changes nothing.
+
+    ``detail`` of a planned row holds the employer (``employer_id``, or ``new_employer``
+    with the employer's key when it is registered by this import, ``employer_name``),
+    the category and whether it was suggested (``category``, ``confidence``,
+    ``suggested``) and, for an update, ``opening_id``. Looks everything up in a few bulk
+    queries; writes nothing.
+    """
+    records = [row.record for row in rows]
+    suggestions = _suggest(records)
+    by_code, by_key = _employers(records)
+    existing = _openings(sorted({r["ref"] for r in records}))
+    planned: list[PlannedRow] = []
+    problems: list[Problem] = []
+    new_employers: set[str] = set()
+    new_by_name: dict[str, str] = {}  # normalised name -> key of an employer to register
+    new_by_code: dict[str, str] = {}  # credit code -> the same
+
+    for row in rows:
+        record = row.record
+        employer = record["employer"]
+        found = by_code.get(employer["uscc"]) if employer["uscc"] else None
+        if found is None:
+            found = by_key.get(employer["key"])
+            if found is not None and employer["uscc"] and found[2] and \
+                    found[2] != employer["uscc"]:
+                problems.append(Problem(
+                    row.row, "uscc", "", employer["uscc"], "opening.employer_uscc_conflict",
+                    {"name": found[1], "registered": found[2]}, stage="plan"))
+                planned.append(PlannedRow(row.row, "reject", record))
+                continue
+        detail: dict = {}
+        if found is not None:
+            detail.update(employer_id=found[0], employer_name=found[1])
+        else:
+            # one new employer however its rows name it: by code, else by name
+            code = employer["uscc"]
+            key = new_by_code.get(code) if code else None
+            key = key or new_by_name.get(employer["key"], employer["key"])
+            new_by_name.setdefault(employer["key"], key)
+            if code:
+                new_by_code.setdefault(code, key)
+            detail.update(new_employer=key, employer_name=employer["name"],
+                          first_of_employer=key not in new_employers)
+            new_employers.add(key)
+        if record["category"] is not None:
+            detail.update(category=record["category"], suggested=False)
+        else:
+            category, confidence = suggestions[record["title"]]
+            detail.update(category=category, confidence=confidence, suggested=True)
+
+        stored = existing.get(record["ref"])
+        if stored is None:
+            planned.append(PlannedRow(row.row, "create", record, detail))
+            continue
+        detail["opening_id"] = stored["id"]
+        if record["headcount"] is not None and record["headcount"] < stored["filled"]:
+            problems.append(Problem(
+                row.row, "headcount", "", str(record["headcount"]),
+                "opening.headcount_below_filled", {"filled": stored["filled"]}, stage="plan"))
+            planned.append(PlannedRow(row.row, "reject", record))
+            continue
+        values = opening_values(record, None if detail["suggested"] else detail["category"])
+        changed = any(stored[name] != value for name, value in values.items()
+                      if not (name == "posted_on" and value is None))
+        if found is not None and stored["employer_id"] != found[0]:
+            changed = True
+        planned.append(PlannedRow(row.row, "update" if changed else "unchanged", record, detail))
+    return planned, problems
+
+
+def import_openings(rows: list[PlannedRow], scope: ImportScope,
+                    progress: Callable[[int], None] = lambda done: None) -> None:
+    """Write planned job-posting rows: new employers (unverified), new openings and
+    corrected openings, in the session's transaction (nothing is committed here: a
+    failure leaves nothing). The caller logs one audit event for the whole import."""
+    employers: dict[str, Employer] = {}
+    for row in rows:
+        key = row.detail.get("new_employer")
+        if key is None:
+            continue
+        facts = row.record["employer"]
+        if key not in employers:
+            notes = f"单位性质：{facts['company_type']}" if facts["company_type"] else ""
+            employers[key] = Employer(
+                name=facts["name"], normalized_name=facts["key"], uscc=facts["uscc"],
+                verified=False, notes=notes)
+        elif employers[key].uscc is None:  # a later row gives the code
+            employers[key].uscc = facts["uscc"]
+    db.session.add_all(employers.values())
+    db.session.flush()
+
+    updates = {row.detail["opening_id"]: row for row in rows if row.action == "update"}
+    done = 0
+    creates = [row for row in rows if row.action == "create"]
+    # One executemany per chunk (ORM bulk INSERT): adding 10,000 Opening objects to the
+    # session took about 2 s more. render_nulls keeps rows whose unknown pay, district
+    # or headcount is None in the same batch instead of one INSERT per row.
+    insert = sa.insert(Opening).execution_options(render_nulls=True)
+    for chunk in in_chunks(creates, CHUNK_ROWS):
+        values = []
+        for row in chunk:
+            employer_id = row.detail.get("employer_id") or employers[
+                row.detail["new_employer"]].id
+            opening = opening_values(row.record, row.detail["category"])
+            opening["posted_on"] = opening["posted_on"] or date.today()
+            values.append({"ref": row.record["ref"], "employer_id": employer_id,
+                           "source": "import", "filled": 0, "status": OpeningStatus.OPEN,
+                           **opening})
+        db.session.execute(insert, values)
+        done += len(chunk)
+        progress(done)
+    ids = sorted(updates)
+    for chunk in in_chunks(ids, CHUNK_ROWS):
+        for opening in db.session.scalars(sa.select(Opening).where(Opening.id.in_(chunk))):
+            row = updates[opening.id]
+            values = opening_values(row.record, None if row.detail["suggested"]
+                                    else row.detail["category"])
+            headcount = values.pop("headcount")
+            for name, value in values.items():
+                if name != "posted_on" or value is not None:
+                    setattr(opening, name, value)
+            opening.set_headcount(headcount)
+            if row.detail.get("employer_id"):
+                opening.employer_id = row.detail["employer_id"]
+        db.session.flush()
+        done += len(chunk)
+        progress(done)

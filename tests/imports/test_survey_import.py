@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from app.bureau import operations
-from app.services import importing
+from app.imports import engine as importing
+from app.imports import surveys as operations
+from app.imports.surveys import SURVEY_COLUMNS
 from models import AuditEvent, Role, Seeker, Survey, db
-from surveys.importing import SURVEY_COLUMNS
 from tests.app.test_bureau import survey_data
 
 SURVEYED = (date.today() - timedelta(days=10)).isoformat()
@@ -456,7 +456,7 @@ def test_rows_are_checked_in_chunks_with_progress(app, clerk, monkeypatch, tmp_p
     path = tmp_path / "many.xlsx"
     path.write_bytes(workbook([row(f"QP{n:05d}", f"人{n}") for n in range(1200)]))
     seen = []
-    from app.bureau.imports import SURVEY_IMPORT
+    from app.imports.surveys import SURVEY_IMPORT
 
     result = importing.preview_import(
         path, "xlsx", SURVEY_IMPORT, importing.ImportScope(clerk.facility_id, clerk),

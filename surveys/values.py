@@ -12,7 +12,9 @@ is an English default that says how to fix the input. Blank input (``None``, NaN
 is "not given": parsers return ``None`` for it, :func:`parse_monthly_pay` returns an
 unknown :class:`Pay`, and validators raise a ``*.blank`` error.
 
-Only the standard library is imported here: models, forms and importers all depend on it.
+Only the standard library is imported here. It lives in ``surveys`` because that is the
+lowest package all its users may import: the questionnaire (``surveys``), the spreadsheet
+imports (``app.imports``) and the forms (``app``); no model needs it.
 """
 
 from __future__ import annotations

@@ -9,9 +9,9 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
-from app.employment.importing import OPENING_COLUMNS
+from app.imports.openings import OPENING_COLUMNS
 from models import AuditEvent, Employer, Opening, OpeningStatus, Role, Shift, db
-from models.values import uscc_check_character
+from surveys.values import uscc_check_character
 
 FIFTY_ONE = ["job_name", "company_name", "companytype_text", "providesalary_text",
              "workarea_text", "jobwelf", "updatedate", "attribute_text"]

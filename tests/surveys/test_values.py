@@ -1,4 +1,4 @@
-"""Tests for models.values: every messy form the surveys, postings and forms bring."""
+"""Tests for surveys.values: every messy form the surveys, postings and forms bring."""
 
 import ast
 import csv
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import models.values
-from models.values import (
+import surveys.values
+from surveys.values import (
     DEFAULT_MESSAGES,
     DISTRICTS_BY_ADCODE,
     SHANGHAI_DISTRICTS,
@@ -649,7 +649,7 @@ def test_real_51job_file_shanghai_rows_parse():
 
 
 def test_values_module_imports_only_the_standard_library():
-    tree = ast.parse(Path(models.values.__file__).read_text(encoding="utf-8"))
+    tree = ast.parse(Path(surveys.values.__file__).read_text(encoding="utf-8"))
     imported = {
         (node.module if isinstance(node, ast.ImportFrom) else alias.name).split(".")[0]
         for node in ast.walk(tree)
