@@ -1,5 +1,6 @@
 """Spreadsheet imports, one feature: job-intention surveys and job postings.
 
+- `reading`: an upload read as raw cells; `messages`: what is said of a file as a whole;
 - `engine`: the flow every kind shares (read a file, find its header row and columns,
   check each row, plan against the database, write), and its messages;
 - `rows`: the toolkit each kind of row is read with (columns, reference lists, a row

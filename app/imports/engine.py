@@ -23,10 +23,8 @@ the kinds of rows are `app.imports.surveys` and `app.imports.openings`.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -34,101 +32,23 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
-from flask_babel import lazy_gettext as _l
-from openpyxl import load_workbook
 
-from app.value_messages import value_error_message
+from app.imports.messages import ENGINE_MESSAGES, ImportFileError, message_text
+from app.imports.reading import (
+    CHUNK_ROWS,
+    HEADER_SEARCH_ROWS,
+    Progress,
+    Source,
+    detect_format,
+    no_progress,
+    read_frames,
+)
 from surveys.values import ValueParseError, is_blank, normalize_text
 
-CHUNK_ROWS = 500  # rows checked (and written) between progress reports
-HEADER_SEARCH_ROWS = 20
+__all__ = ["CHUNK_ROWS", "ENGINE_MESSAGES", "ImportFileError", "detect_format", "message_text",
+           "read_frames"]
+
 IN_CHUNK = 500  # values in one IN (...) list when a plan looks rows up
-MAX_UNPACKED_BYTES = 512 * 1024 * 1024  # an XLSX that unpacks to more is refused
-
-ENGINE_MESSAGES = {
-    "import.wrong_type": _l(
-        "The file “%(name)s” is not an Excel workbook (.xlsx) or a CSV file (.csv). Save it "
-        "in one of these formats and upload it again."
-    ),
-    "import.old_excel": _l(
-        "The file “%(name)s” is in the old Excel format (.xls). Open it in Excel or WPS, "
-        "save it as an Excel workbook (.xlsx) and upload that."
-    ),
-    "import.unreadable": _l(
-        "The file “%(name)s” could not be read as an Excel workbook; it may be damaged or "
-        "protected by a password. Open it in Excel or WPS, save it again as .xlsx "
-        "without a password, and upload that."
-    ),
-    "import.unpacked_too_large": _l(
-        "The file “%(name)s” holds far more data than an import can take. Split it into "
-        "several smaller files."
-    ),
-    "import.csv_encoding": _l(
-        "The text of the CSV file “%(name)s” could not be read. Save it from Excel or WPS "
-        "as “CSV UTF-8” and upload it again."
-    ),
-    "import.csv_ragged": _l(
-        "Line %(line)s of the CSV file has more cells than the lines above it. Open the "
-        "file in Excel or WPS, check that line, save it again and upload it."
-    ),
-    "import.empty": _l("The file holds no rows. Fill in the template and upload it again."),
-    "import.no_header": _l(
-        "Could not find the header row: none of the first rows names the template's "
-        "columns, e.g. %(examples)s. Put the template's header row above the data."
-    ),
-    "import.missing_columns": _l(
-        "The file has no column for %(columns)s. Add the column with the template's "
-        "header, or rename the column that holds it."
-    ),
-    "import.duplicate_column": _l(
-        "The columns “%(first)s” and “%(second)s” both hold “%(column)s”. Delete or "
-        "rename one of them."
-    ),
-    "import.no_rows": _l(
-        "The file has a header row but no filled rows below it. Fill in the rows and "
-        "upload it again."
-    ),
-    "import.too_many_rows": _l(
-        "The file has %(rows)s filled rows; at most %(max)s can be imported at once. "
-        "Split it into several files and import them one after another."
-    ),
-    "import.duplicate_row": _l(
-        "This row repeats %(identity)s from row %(first)s. Keep one of the two rows."
-    ),
-    "import.unknown_column": _l(
-        "The column mapping names a column that is not in the file. Check the mapping "
-        "again."
-    ),
-}
-
-
-def message_text(key: str, params: Mapping[str, Any], *catalogs) -> str:
-    """Return message `key` in the current language with `params` filled in.
-
-    `catalogs` are dicts of lazy strings (the engine's, a kind's); other keys are the
-    value parsers' (surveys.values), translated by app.value_messages.
-    """
-    for catalog in catalogs:
-        template = catalog.get(key)
-        if template is not None:
-            try:
-                return str(template) % params
-            except (KeyError, TypeError, ValueError):
-                return str(template)
-    return value_error_message(ValueParseError(key, **params))
-
-
-class ImportFileError(Exception):
-    """The whole file cannot be imported; ``message()`` says why and what to do."""
-
-    def __init__(self, key: str, **params: Any) -> None:
-        super().__init__(key)
-        self.key = key
-        self.params = params
-
-    def message(self) -> str:
-        """The message in the current language."""
-        return message_text(self.key, self.params, ENGINE_MESSAGES)
 
 
 # --------------------------------------------------------------------------- contracts
@@ -225,131 +145,10 @@ class ImportKind(Protocol):
               progress: Callable[[int], None]) -> None: ...
 
 
-Progress = Callable[[str, int, int], None]
-
-
-def _no_progress(stage: str, done: int, total: int) -> None:
-    return None
-
-
 def in_chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
     """`items` in slices of `size`, for bulk lookups and writes."""
     for start in range(0, len(items), size):
         yield items[start:start + size]
-
-
-# --------------------------------------------------------------------------- reading
-
-
-Source = Path | str | bytes  # a file, or its contents
-
-
-def _contents(source: Source) -> bytes:
-    return source if isinstance(source, bytes) else Path(source).read_bytes()
-
-
-def detect_format(source: Source, name: str = "") -> str:
-    """Return 'xlsx' or 'csv' from the file's first bytes (and its name for CSV).
-
-    Raises
-    ------
-    ImportFileError
-        ``import.old_excel``, ``import.wrong_type``.
-    """
-    head = _contents(source)[:8]
-    shown = name or ("" if isinstance(source, bytes) else Path(source).name)
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise ImportFileError("import.old_excel", name=shown)
-    if shown.lower().endswith((".csv", ".txt")):
-        return "csv"
-    raise ImportFileError("import.wrong_type", name=shown)
-
-
-def read_frames(source: Source, fmt: str, name: str = "", *, max_rows: int | None = None,
-                progress: Progress = _no_progress) -> dict[str, pd.DataFrame]:
-    """Read every sheet as raw cells (no header, values as typed), keyed by sheet name.
-
-    Row ``i`` of each frame is row ``i + 1`` in Excel. An XLSX workbook is read row by
-    row with openpyxl (read-only, cached values), reporting progress, and each sheet
-    becomes a DataFrame of objects: numbers stay numbers and date cells datetimes, for
-    the row parser to read. Reading stops as soon as a sheet has more than `max_rows`
-    filled rows.
-
-    Raises
-    ------
-    ImportFileError
-        ``import.unreadable``, ``import.unpacked_too_large``, ``import.too_many_rows``,
-        or the CSV errors.
-    """
-    data = _contents(source)
-    shown = name or ("" if isinstance(source, bytes) else Path(source).name)
-    if fmt == "csv":
-        return {"": _read_csv(data, shown)}
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise ImportFileError("import.unreadable", name=shown) from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise ImportFileError("import.unpacked_too_large", name=shown)
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True,
-                             keep_links=False)
-    except Exception as error:  # openpyxl raises many types for a damaged file
-        raise ImportFileError("import.unreadable", name=shown) from error
-    try:
-        return {sheet.title: _read_sheet(sheet, max_rows, progress)
-                for sheet in book.worksheets}
-    except ImportFileError:
-        raise
-    except Exception as error:
-        raise ImportFileError("import.unreadable", name=shown) from error
-    finally:
-        book.close()
-
-
-def _read_sheet(sheet, max_rows: int | None, progress: Progress) -> pd.DataFrame:
-    total = sheet.max_row or 0  # from the sheet's dimension, which Excel always writes
-    limit = None if max_rows is None else max_rows + HEADER_SEARCH_ROWS
-    rows, filled = [], 0
-    for values in sheet.iter_rows(values_only=True):
-        rows.append(values)
-        if any(v is not None and v != "" for v in values):
-            filled += 1
-            if limit is not None and filled > limit:
-                raise ImportFileError("import.too_many_rows", rows=f"{max_rows:,}+",
-                                      max=f"{max_rows:,}")
-        if len(rows) % CHUNK_ROWS == 0:
-            progress("reading", len(rows), max(total, len(rows)))
-    return pd.DataFrame(rows, dtype=object) if rows else pd.DataFrame(dtype=object)
-
-
-def _read_csv(raw: bytes, shown: str) -> pd.DataFrame:
-    # Excel's "Unicode text" is UTF-16 with a byte-order mark; other NULs mean binary.
-    encodings = ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else (
-        "utf-8-sig", "gb18030")
-    if encodings != ("utf-16",) and b"\x00" in raw[:4096]:
-        raise ImportFileError("import.wrong_type", name=shown)
-    for encoding in encodings:
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ImportFileError("import.csv_encoding", name=shown)
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
-    separator = max((",", "\t", ";"), key=first_line.count)
-    try:
-        return pd.read_csv(io.StringIO(text), header=None, dtype=str, sep=separator,
-                           keep_default_na=False, skip_blank_lines=False)
-    except pd.errors.EmptyDataError as error:
-        raise ImportFileError("import.empty") from error
-    except pd.errors.ParserError as error:
-        line = re.search(r"line (\d+)", str(error))
-        raise ImportFileError("import.csv_ragged", line=line[1] if line else "?") from error
 
 
 # --------------------------------------------------------------------------- headers
@@ -503,7 +302,7 @@ def data_rows(table: Table) -> Iterator[tuple[int, dict[str, Any]]]:
 
 
 def check_rows(table: Table, parser: RowParser, *, max_rows: int,
-               progress: Progress = _no_progress) -> tuple[list[ParsedRow], list[Problem], int]:
+               progress: Progress = no_progress) -> tuple[list[ParsedRow], list[Problem], int]:
     """Parse every row; return the valid rows, the problems and the number of rows.
 
     A row repeating an earlier row's identity (for surveys: code and date) is rejected.
@@ -625,7 +424,7 @@ class ImportResult:
 
 
 def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScope, *,
-                   max_rows: int, progress: Progress = _no_progress,
+                   max_rows: int, progress: Progress = no_progress,
                    name: str = "", mapping: Mapping[int, str] | None = None) -> ImportResult:
     """Read and check a file and plan its rows against the database; write nothing.
 
@@ -657,7 +456,7 @@ def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScop
 
 
 def confirm_import(preview: ImportResult, kind: ImportKind, scope: ImportScope, *,
-                   progress: Progress = _no_progress) -> ImportResult:
+                   progress: Progress = no_progress) -> ImportResult:
     """Plan the previewed rows again against today's database and write them.
 
     Everything is flushed in one transaction and nothing is committed: the caller
@@ -681,7 +480,7 @@ def confirm_import(preview: ImportResult, kind: ImportKind, scope: ImportScope, 
 
 
 def import_file(path: Path, kind: ImportKind, scope: ImportScope, *, max_rows: int,
-                dry_run: bool = False, progress: Progress = _no_progress,
+                dry_run: bool = False, progress: Progress = no_progress,
                 mapping: Mapping[int, str] | None = None) -> ImportResult:
     """Preview a file and, unless `dry_run`, write it (the command line's one step)."""
     data = Path(path).read_bytes()

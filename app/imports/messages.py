@@ -1,0 +1,97 @@
+"""What the import flow says about a file as a whole, and how any import message is
+worded in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from app.value_messages import value_error_message
+from surveys.values import ValueParseError
+
+ENGINE_MESSAGES = {
+    "import.wrong_type": _l(
+        "The file “%(name)s” is not an Excel workbook (.xlsx) or a CSV file (.csv). Save it "
+        "in one of these formats and upload it again."
+    ),
+    "import.old_excel": _l(
+        "The file “%(name)s” is in the old Excel format (.xls). Open it in Excel or WPS, "
+        "save it as an Excel workbook (.xlsx) and upload that."
+    ),
+    "import.unreadable": _l(
+        "The file “%(name)s” could not be read as an Excel workbook; it may be damaged or "
+        "protected by a password. Open it in Excel or WPS, save it again as .xlsx "
+        "without a password, and upload that."
+    ),
+    "import.unpacked_too_large": _l(
+        "The file “%(name)s” holds far more data than an import can take. Split it into "
+        "several smaller files."
+    ),
+    "import.csv_encoding": _l(
+        "The text of the CSV file “%(name)s” could not be read. Save it from Excel or WPS "
+        "as “CSV UTF-8” and upload it again."
+    ),
+    "import.csv_ragged": _l(
+        "Line %(line)s of the CSV file has more cells than the lines above it. Open the "
+        "file in Excel or WPS, check that line, save it again and upload it."
+    ),
+    "import.empty": _l("The file holds no rows. Fill in the template and upload it again."),
+    "import.no_header": _l(
+        "Could not find the header row: none of the first rows names the template's "
+        "columns, e.g. %(examples)s. Put the template's header row above the data."
+    ),
+    "import.missing_columns": _l(
+        "The file has no column for %(columns)s. Add the column with the template's "
+        "header, or rename the column that holds it."
+    ),
+    "import.duplicate_column": _l(
+        "The columns “%(first)s” and “%(second)s” both hold “%(column)s”. Delete or "
+        "rename one of them."
+    ),
+    "import.no_rows": _l(
+        "The file has a header row but no filled rows below it. Fill in the rows and "
+        "upload it again."
+    ),
+    "import.too_many_rows": _l(
+        "The file has %(rows)s filled rows; at most %(max)s can be imported at once. "
+        "Split it into several files and import them one after another."
+    ),
+    "import.duplicate_row": _l(
+        "This row repeats %(identity)s from row %(first)s. Keep one of the two rows."
+    ),
+    "import.unknown_column": _l(
+        "The column mapping names a column that is not in the file. Check the mapping "
+        "again."
+    ),
+}
+
+
+def message_text(key: str, params: Mapping[str, Any], *catalogs) -> str:
+    """Return message `key` in the current language with `params` filled in.
+
+    `catalogs` are dicts of lazy strings (the engine's, a kind's); other keys are the
+    value parsers' (surveys.values), translated by app.value_messages.
+    """
+    for catalog in catalogs:
+        template = catalog.get(key)
+        if template is not None:
+            try:
+                return str(template) % params
+            except (KeyError, TypeError, ValueError):
+                return str(template)
+    return value_error_message(ValueParseError(key, **params))
+
+
+class ImportFileError(Exception):
+    """The whole file cannot be imported; ``message()`` says why and what to do."""
+
+    def __init__(self, key: str, **params: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+    def message(self) -> str:
+        """The message in the current language."""
+        return message_text(self.key, self.params, ENGINE_MESSAGES)
