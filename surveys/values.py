@@ -34,10 +34,12 @@ __all__ = [
     "MAX_MONTHLY_PAY",
     "MIN_MONTHLY_PAY",
     "SHANGHAI_DISTRICTS",
+    "CONTROL_CHARACTERS",
     "Pay",
     "Place",
     "ShanghaiDistrict",
     "ValueParseError",
+    "clean_text",
     "is_blank",
     "normalize_employer_name",
     "normalize_text",
@@ -217,6 +219,29 @@ def is_blank(value: Any) -> bool:
     if isinstance(value, float):
         return math.isnan(value)
     return type(value).__name__ in {"NAType", "NaTType"}
+
+
+#: Characters no stored text keeps: C0 and C1 controls but tab and newline (NUL, BEL,
+#: ESC …), DEL, and the bidirectional overrides and isolates that reorder how text is shown
+#: (U+202A-U+202E, U+2066-U+2069), which can make a name or a file name read backwards.
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_text(text: str) -> tuple[str, int]:
+    """Return ``text`` without control characters (tab and newline stay; a carriage
+    return before a newline is dropped, a lone one becomes a newline) and how many
+    characters were removed.
+
+    Every text Qibu stores, typed or imported, passes through here first: a NUL is refused
+    by PostgreSQL, and the others break spreadsheets and pages or hide what text says.
+    """
+    if not text:
+        return text, 0
+    cleaned = text.replace("\r\n", "\n").replace("\r", "\n")
+    cleaned = CONTROL_CHARACTERS.sub("", cleaned)
+    removed = len(text) - len(cleaned) - text.count("\r\n")
+    return cleaned, max(removed, 0)
 
 
 def normalize_text(text: Any) -> str:

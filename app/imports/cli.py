@@ -87,6 +87,8 @@ def run_import_command(ctx, path: Path, kind: ImportKind, scope: ImportScope, *,
                      "%(unchanged)s unchanged, %(rejected)s rejected.", **report))
         if dry_run:
             click.echo(_("Dry run: nothing was written."))
+        for notice in report["notices"]:
+            click.echo(_("Note: %(notice)s", notice=notice))
         for error in report["errors"]:
             click.echo(_("Row %(row)s, %(column)s “%(value)s”: %(message)s", **error))
     ctx.exit(0 if report["rejected"] == 0 else 1)

@@ -382,6 +382,9 @@ class ImportResult:
     # what the kind's parser counted while reading (see RowParser.stats), e.g. how many
     # rows had their pay understood
     parsed: dict[str, int] = field(default_factory=dict)
+    # what the user should know about the file although no row is rejected for it:
+    # {"key", "params"} of messages (ignored sheets, removed control characters …)
+    notices: list[dict] = field(default_factory=list)
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.planned if row.action == action)
@@ -400,10 +403,16 @@ class ImportResult:
                 "updated": self.count("update"), "unchanged": self.count("unchanged"),
                 "rejected": len(self.rejected_rows)}
 
+    def notice_messages(self, *catalogs) -> list[str]:
+        """The notices in the current language."""
+        return [message_text(n["key"], n.get("params", {}), *catalogs, ENGINE_MESSAGES)
+                for n in self.notices]
+
     def report(self, *catalogs) -> dict:
-        """Counts and row errors as plain JSON, messages in the current language."""
+        """Counts, notices and row errors as plain JSON, messages in the current language."""
         return {
             **self.counts,
+            "notices": self.notice_messages(*catalogs),
             "errors": [{"row": p.row, "column": p.header, "value": p.value,
                         "message": p.message(*catalogs)}
                        for p in sorted(self.problems, key=lambda p: p.row)],
@@ -437,7 +446,9 @@ def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScop
     """
     progress("reading", 0, 0)
     parser = kind.parser()
-    frames = read_frames(source, fmt, name, max_rows=max_rows, progress=progress)
+    notices: list[dict] = []
+    frames = read_frames(source, fmt, name, max_rows=max_rows, progress=progress,
+                         notices=notices)
     table = locate_table(frames, parser.columns, mapping)
     parsed, problems, rows = check_rows(table, parser, max_rows=max_rows, progress=progress)
     progress("planning", 0, len(parsed))
@@ -451,7 +462,7 @@ def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScop
         problems=problems + plan_problems,
         file_headers={str(c): text for c, text in table.file_headers.items()},
         mapping={str(c): key for c, key in table.columns.items()},
-        parsed=dict(getattr(parser, "stats", None) or {}),
+        parsed=dict(getattr(parser, "stats", None) or {}), notices=notices,
     )
 
 
@@ -475,7 +486,7 @@ def confirm_import(preview: ImportResult, kind: ImportKind, scope: ImportScope, 
         planned=planned,
         problems=[p for p in preview.problems if p.stage != "plan"] + plan_problems,
         written=True, file_headers=preview.file_headers, mapping=preview.mapping,
-        parsed=preview.parsed,
+        parsed=preview.parsed, notices=preview.notices,
     )
 
 

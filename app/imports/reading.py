@@ -51,8 +51,12 @@ def detect_format(source: Source, name: str = "") -> str:
 
 
 def read_frames(source: Source, fmt: str, name: str = "", *, max_rows: int | None = None,
-                progress: Progress = no_progress) -> dict[str, pd.DataFrame]:
+                progress: Progress = no_progress,
+                notices: list[dict] | None = None) -> dict[str, pd.DataFrame]:
     """Read every sheet as raw cells (no header, values as typed), keyed by sheet name.
+
+    What the user should know about the file although it can be read is appended to
+    `notices` as ``{"key": message key, "params": {...}}``.
 
     Row ``i`` of each frame is row ``i + 1`` in Excel. An XLSX workbook is read row by
     row with openpyxl (read-only, cached values), reporting progress, and each sheet
