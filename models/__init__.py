@@ -21,6 +21,7 @@ from models.fairs import (
     Interest,
     InterestStage,
 )
+from models.imports import ImportMapping
 from models.placements import FollowUp, FollowUpReason, Placement
 from models.reference import Certificate, District, Environment, JobCategory
 from models.seekers import Seeker, SeekerStatus, Survey, SurveyIntention
@@ -45,6 +46,7 @@ __all__ = [
     "FairStatus",
     "FollowUp",
     "FollowUpReason",
+    "ImportMapping",
     "Interest",
     "InterestStage",
     "JobCategory",

@@ -21,11 +21,12 @@ from app.imports.engine import (
     ImportKind,
     ImportResult,
     ImportScope,
+    MappingNeeded,
     detect_format,
     import_file,
-    locate_table,
     read_frames,
 )
+from app.imports.headers import find_header_row
 from models import Facility, db
 
 
@@ -70,6 +71,10 @@ def run_import_command(ctx, path: Path, kind: ImportKind, scope: ImportScope, *,
                              max_rows=current_app.config["IMPORT_MAX_ROWS"])
         audit(result)
         db.session.commit()
+    except MappingNeeded as error:
+        db.session.rollback()
+        click.echo(error.command_line_message(kind.parser().columns), err=True)
+        ctx.exit(2)
     except ImportFileError as error:
         db.session.rollback()
         click.echo(error.message(), err=True)
@@ -113,11 +118,9 @@ def parse_column_options(values: tuple[str, ...], kind: ImportKind,
     parser = kind.parser()
     keys = {column.key for column in parser.columns}
     try:
-        table = locate_table(frames, parser.columns)
-        headers = table.file_headers
-    except ImportFileError:  # nothing recognised yet: take the first row as the header
-        frame = next(iter(frames.values()))
-        headers = {c: str(v).strip() for c, v in enumerate(frame.iloc[0]) if str(v).strip()}
+        headers = find_header_row(frames, parser.columns).file_headers
+    except ImportFileError:
+        return None  # the import reports why the file cannot be read
     by_header = {text: c for c, text in headers.items()}
     mapping: dict[int, str] = {}
     for value in values:

@@ -24,48 +24,41 @@ the kinds of rows are `app.imports.surveys` and `app.imports.openings`.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-import pandas as pd
-
+from app.imports.headers import (
+    COLUMN_MESSAGES,
+    Column,
+    MappingNeeded,
+    Table,
+    cell_text,
+    display_value,
+    find_header_row,
+    locate_table,
+    map_columns,
+)
 from app.imports.messages import ENGINE_MESSAGES, ImportFileError, message_text
 from app.imports.reading import (
     CHUNK_ROWS,
-    HEADER_SEARCH_ROWS,
     Progress,
     Source,
     detect_format,
     no_progress,
     read_frames,
 )
-from surveys.values import ValueParseError, is_blank, normalize_text
+from surveys.values import ValueParseError, clean_text, is_blank
 
-__all__ = ["CHUNK_ROWS", "ENGINE_MESSAGES", "ImportFileError", "detect_format", "message_text",
-           "read_frames"]
+__all__ = ["CHUNK_ROWS", "ENGINE_MESSAGES", "ImportFileError", "MappingNeeded", "detect_format",
+           "locate_table", "message_text", "read_frames"]
 
 IN_CHUNK = 500  # values in one IN (...) list when a plan looks rows up
+QUOTE_LIMIT = 80  # characters of a cell a message quotes
 
 
 # --------------------------------------------------------------------------- contracts
-
-
-class Column(Protocol):
-    """A column a row parser reads (see `app.imports.rows.ImportColumn`)."""
-
-    key: str
-    header: Mapping[str, str]
-    help: Mapping[str, str]
-    required: bool
-    example: str
-    is_date: bool
-
-    @property
-    def headers(self) -> tuple[str, ...]: ...
 
 
 class RowParser(Protocol):
@@ -128,7 +121,7 @@ class Problem:
     stage: str = "read"
 
     def message(self, *catalogs) -> str:
-        return message_text(self.key, self.params, *catalogs, ENGINE_MESSAGES)
+        return message_text(self.key, self.params, *catalogs, COLUMN_MESSAGES, ENGINE_MESSAGES)
 
 
 class ImportKind(Protocol):
@@ -151,168 +144,62 @@ def in_chunks(items: Sequence, size: int = IN_CHUNK) -> Iterator[Sequence]:
         yield items[start:start + size]
 
 
-# --------------------------------------------------------------------------- headers
-
-
-def header_key(text: Any) -> str:
-    """The form headers are compared in: NFKC, lower case, without spaces, punctuation,
-    '*' marks or bracketed notes ('最低月工资（元）*' reads as '最低月工资')."""
-    text = normalize_text(text).lower()
-    text = re.sub(r"[(\[【].*?[)\]】]", "", text)
-    return re.sub(r"[\W_]+", "", text)
-
-
-@dataclass
-class Table:
-    """Where the data is: the sheet, its header row and which column holds what."""
-
-    sheet: str
-    frame: pd.DataFrame
-    header_index: int  # frame row of the (lower) header row
-    columns: dict[int, str]  # frame column -> column key
-    headers: dict[str, str]  # column key -> header as written in the file
-    ignored: list[str]  # headers of columns not used
-    file_headers: dict[int, str] = field(default_factory=dict)  # frame column -> header
-
-    @property
-    def header_row(self) -> int:
-        return self.header_index + 1
-
-
-def cell_text(value: Any) -> str:
-    return "" if is_blank(value) else normalize_text(display_value(value))
-
-
-def _layout_of(frame: pd.DataFrame, index: dict[str, str], r: int):
-    """Match row r as the header row; merged cells above it may carry group headers."""
-    cells = [cell_text(v) for v in frame.iloc[r]]
-    above = [cell_text(v) for v in frame.iloc[r - 1]] if r > 0 else [""] * len(cells)
-    group, groups = "", []
-    for text in above:  # a merged group header sits in its first cell only
-        group = text or group
-        groups.append(group)
-    found: dict[int, tuple[str, str]] = {}
-    for c, text in enumerate(cells):
-        candidates = [(text, text), (groups[c] + text, f"{groups[c]} {text}")] if text else \
-            [(above[c], above[c])]
-        for candidate, shown in candidates:
-            key = index.get(header_key(candidate)) if candidate else None
-            if key is not None:
-                found[c] = (key, shown)
-                break
-    return found, cells, above
-
-
-def locate_table(frames: Mapping[str, pd.DataFrame], columns: Sequence[Column],
-                 mapping: Mapping[int, str] | None = None) -> Table:
-    """Find the sheet and header row that name the most columns, and map the columns.
-
-    `mapping` overrides the detected mapping: ``{file column index: column key}``, where
-    an empty key means "not used" and a column not named keeps what was detected. The
-    user corrects a mapping this way when the file's headers say something Qibu does not
-    recognise (or recognises wrongly).
-
-    Raises
-    ------
-    ImportFileError
-        ``import.empty``, ``import.no_header``, ``import.duplicate_column``,
-        ``import.missing_columns`` or ``import.unknown_column``.
-    """
-    index = {header_key(h): column.key for column in columns for h in column.headers}
-    known_keys = {column.key for column in columns}
-    best = None
-    for sheet, frame in frames.items():
-        for r in range(min(len(frame), HEADER_SEARCH_ROWS)):
-            found, cells, above = _layout_of(frame, index, r)
-            score = len({key for key, _ in found.values()})
-            if best is None or score > best[0]:
-                best = (score, sheet, frame, r, found, cells, above)
-    if best is None or all(frame.empty for frame in frames.values()):
-        raise ImportFileError("import.empty")
-    score, sheet, frame, r, found, cells, above = best
-    file_headers = {c: cells[c] or above[c] for c in range(len(cells)) if cells[c] or above[c]}
-    if mapping:
-        for c, key in mapping.items():
-            c = int(c)
-            if c not in file_headers or (key and key not in known_keys):
-                raise ImportFileError("import.unknown_column")
-            found.pop(c, None)
-            if key:
-                found[c] = (key, file_headers[c])
-        score = len({key for key, _ in found.values()})
-    if score < 2 and not mapping:
-        examples = "、".join(c.header["zh"] for c in columns if c.required)
-        raise ImportFileError("import.no_header", examples=examples)
-    by_key: dict[str, int] = {}
-    for c, (key, shown) in sorted(found.items()):
-        if key in by_key:
-            raise ImportFileError("import.duplicate_column", first=found[by_key[key]][1],
-                                  second=shown, column=_column_of(columns, key).header["zh"])
-        by_key[key] = c
-    missing = [c for c in columns if c.required and c.key not in by_key]
-    if missing:
-        raise ImportFileError(
-            "import.missing_columns",
-            columns="、".join(f"{c.header['zh']} ({c.header['en']})" for c in missing),
-        )
-    ignored = [text for c, text in file_headers.items() if c not in found]
-    return Table(sheet=sheet, frame=frame, header_index=r,
-                 columns={c: key for c, (key, _) in found.items()},
-                 headers=dict(found.values()), ignored=ignored, file_headers=file_headers)
-
-
-def _column_of(columns: Sequence[Column], key: str) -> Column:
-    return next(c for c in columns if c.key == key)
-
-
-def display_value(value: Any) -> str:
-    """A cell as the user sees it: '8000' not '8000.0', dates without a midnight time."""
-    if is_blank(value):
-        return ""
-    if isinstance(value, bool):
-        return str(value).upper()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value).strip()
-
-
 # --------------------------------------------------------------------------- checking
 
 
-def data_rows(table: Table) -> Iterator[tuple[int, dict[str, Any]]]:
+def data_rows(table: Table, cleaned: list[int] | None = None,
+              ) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield (Excel row number, {column key: cell}) for each row with a filled column.
 
     Empty rows, anywhere, are skipped; so are rows filled only in unused columns (a
-    numbered 序号 column running past the data).
+    numbered 序号 column running past the data), and the header row repeated among the
+    data (exports joined one after another). Control characters are removed from
+    text cells (`surveys.values.clean_text`); the rows that had any are appended to
+    `cleaned`.
     """
     positions = sorted(table.columns)
     keys = [table.columns[c] for c in positions]
+    # exports joined one after another repeat their header row among the data
+    header = [table.file_headers.get(c, "") for c in positions]
     body = table.frame.iloc[table.header_index + 1:, positions].to_numpy(dtype=object)
     for offset, values in enumerate(body.tolist()):
-        cells = {key: value for key, value in zip(keys, values, strict=True)
-                 if not is_blank(value)}
+        number = table.header_index + 2 + offset
+        if [cell_text(v) for v in values] == header:
+            continue
+        cells = {}
+        for key, value in zip(keys, values, strict=True):
+            if is_blank(value):
+                continue
+            if isinstance(value, str):
+                value, removed = clean_text(value)
+                if removed and cleaned is not None and (not cleaned or cleaned[-1] != number):
+                    cleaned.append(number)
+                if not value.strip():
+                    continue
+            cells[key] = value
         if cells:
-            yield table.header_index + 2 + offset, cells
+            yield number, cells
 
 
 def check_rows(table: Table, parser: RowParser, *, max_rows: int,
-               progress: Progress = no_progress) -> tuple[list[ParsedRow], list[Problem], int]:
+               progress: Progress = no_progress, notices: list[dict] | None = None,
+               ) -> tuple[list[ParsedRow], list[Problem], int]:
     """Parse every row; return the valid rows, the problems and the number of rows.
 
     A row repeating an earlier row's identity (for surveys: code and date) is rejected.
+    Rows whose control characters were removed are noted in `notices`.
 
     Raises
     ------
     ImportFileError
         ``import.no_rows`` or ``import.too_many_rows``.
     """
-    rows = list(data_rows(table))
+    cleaned: list[int] = []
+    rows = list(data_rows(table, cleaned))
+    if cleaned and notices is not None:
+        notices.append({"key": "import.control_characters", "params": {
+            "count": len(cleaned), "rows": "、".join(map(str, cleaned[:10]))
+            + ("…" if len(cleaned) > 10 else "")}})
     if not rows:
         raise ImportFileError("import.no_rows")
     if len(rows) > max_rows:
@@ -325,14 +212,15 @@ def check_rows(table: Table, parser: RowParser, *, max_rows: int,
     for done, (number, cells) in enumerate(rows, start=1):
         record, errors = parser.parse_row(cells)
         for key, error in errors:
-            problems.append(Problem(number, key, header_of(key), display_value(cells.get(key)),
+            problems.append(Problem(number, key, header_of(key),
+                                    quoted(display_value(cells.get(key))),
                                     error.message_key, _plain(error.params)))
         if record is not None:
             identity = parser.identity(record)
             if identity in first_seen:
                 key = parser.identity_columns[0]
                 problems.append(Problem(
-                    number, key, header_of(key), display_value(cells.get(key)),
+                    number, key, header_of(key), quoted(display_value(cells.get(key))),
                     "import.duplicate_row",
                     {"identity": " / ".join(map(str, identity)), "first": first_seen[identity]},
                 ))
@@ -354,9 +242,16 @@ def _header_lookup(table: Table, columns: Sequence[Column]) -> Callable[[str], s
     return header_of
 
 
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """`text` as a message quotes it: at most `limit` characters, cut with '…'."""
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def _plain(params: Mapping[str, Any]) -> dict:
-    """Message parameters as JSON values (they are stored with the preview)."""
-    return {k: v if isinstance(v, (str, int, float, bool)) or v is None else str(v)
+    """Message parameters as JSON values (they are stored with the preview); text is
+    quoted at most `QUOTE_LIMIT` characters long."""
+    return {k: quoted(v) if isinstance(v, str) else
+            v if isinstance(v, (int, float, bool)) or v is None else quoted(str(v))
             for k, v in params.items()}
 
 
@@ -385,6 +280,16 @@ class ImportResult:
     # what the user should know about the file although no row is rejected for it:
     # {"key", "params"} of messages (ignored sheets, removed control characters …)
     notices: list[dict] = field(default_factory=list)
+    # the file's layout (`app.imports.headers.layout_key`) and whose mapping read it:
+    # 'detected', 'remembered' (the user's from an earlier file) or 'user'
+    layout: str = ""
+    mapping_source: str = "detected"
+    # required columns not found: the user has to map them before anything is checked
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def needs_mapping(self) -> bool:
+        return bool(self.missing)
 
     def count(self, action: str) -> int:
         return sum(1 for row in self.planned if row.action == action)
@@ -405,7 +310,8 @@ class ImportResult:
 
     def notice_messages(self, *catalogs) -> list[str]:
         """The notices in the current language."""
-        return [message_text(n["key"], n.get("params", {}), *catalogs, ENGINE_MESSAGES)
+        return [message_text(n["key"], n.get("params", {}), *catalogs, COLUMN_MESSAGES,
+                             ENGINE_MESSAGES)
                 for n in self.notices]
 
     def report(self, *catalogs) -> dict:
@@ -432,15 +338,49 @@ class ImportResult:
         return cls(**data)
 
 
+def mapping_needed(kind: ImportKind, error: MappingNeeded,
+                   notices: list[dict] | None = None) -> ImportResult:
+    """What a file whose required columns were not found shows: its headers, the
+    columns it lacks and the closest header suggested for each; nothing is checked."""
+    return ImportResult(
+        kind=kind.name, sheet=error.header.sheet, header_row=error.header.index + 1,
+        headers={}, ignored=[], rows=0, planned=[], problems=[],
+        file_headers={str(c): text for c, text in error.header.file_headers.items()},
+        mapping={str(c): key for c, key in error.suggested.items()},
+        notices=list(notices or []), layout=error.header.layout, mapping_source="user",
+        missing=list(error.missing),
+    )
+
+
+def _column_notices(table: Table, columns: Sequence[Column]) -> list[dict]:
+    """Sheets left out, and columns that matter but were not found in the file."""
+    notices = []
+    if table.other_tables:
+        notices.append({"key": "import.sheets_ignored", "params": {
+            "sheet": table.sheet, "others": "、".join(f"“{s}”" for s in table.other_tables)}})
+    unmapped = [c for c in columns if getattr(c, "important", False)
+                and c.key not in table.columns.values()]
+    if unmapped:
+        notices.append({"key": "import.important_unmapped", "params": {
+            "columns": "、".join(c.header["zh"] for c in unmapped)}})
+    return notices
+
+
 def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScope, *,
                    max_rows: int, progress: Progress = no_progress,
-                   name: str = "", mapping: Mapping[int, str] | None = None) -> ImportResult:
+                   name: str = "", mapping: Mapping[int, str] | None = None,
+                   recall: Callable[[str], Mapping[int, str] | None] | None = None,
+                   ) -> ImportResult:
     """Read and check a file and plan its rows against the database; write nothing.
 
-    `mapping` corrects the detected column mapping (see `locate_table`).
+    `mapping` corrects the detected column mapping (see `app.imports.headers`); without
+    it, `recall` gives the mapping the user confirmed for a file of the same layout, if
+    any.
 
     Raises
     ------
+    MappingNeeded
+        When required columns were not found (see `mapping_needed`).
     ImportFileError
         When the file as a whole cannot be imported.
     """
@@ -449,8 +389,21 @@ def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScop
     notices: list[dict] = []
     frames = read_frames(source, fmt, name, max_rows=max_rows, progress=progress,
                          notices=notices)
-    table = locate_table(frames, parser.columns, mapping)
-    parsed, problems, rows = check_rows(table, parser, max_rows=max_rows, progress=progress)
+    header = find_header_row(frames, parser.columns)
+    source_of_mapping = "user" if mapping else "detected"
+    if not mapping and recall is not None:
+        remembered = recall(header.layout)
+        if remembered and all(int(c) in header.file_headers for c in remembered):
+            mapping, source_of_mapping = remembered, "remembered"
+            notices.append({"key": "import.mapping_remembered", "params": {}})
+    try:
+        table = map_columns(header, parser.columns, mapping)
+    except MappingNeeded as error:
+        error.notices = notices
+        raise
+    notices.extend(_column_notices(table, parser.columns))
+    parsed, problems, rows = check_rows(table, parser, max_rows=max_rows, progress=progress,
+                                        notices=notices)
     progress("planning", 0, len(parsed))
     planned, plan_problems = kind.plan(parsed, scope)
     header_of = _header_lookup(table, parser.columns)
@@ -463,6 +416,7 @@ def preview_import(source: Source, fmt: str, kind: ImportKind, scope: ImportScop
         file_headers={str(c): text for c, text in table.file_headers.items()},
         mapping={str(c): key for c, key in table.columns.items()},
         parsed=dict(getattr(parser, "stats", None) or {}), notices=notices,
+        layout=table.layout, mapping_source=source_of_mapping,
     )
 
 
@@ -486,7 +440,8 @@ def confirm_import(preview: ImportResult, kind: ImportKind, scope: ImportScope, 
         planned=planned,
         problems=[p for p in preview.problems if p.stage != "plan"] + plan_problems,
         written=True, file_headers=preview.file_headers, mapping=preview.mapping,
-        parsed=preview.parsed, notices=preview.notices,
+        parsed=preview.parsed, notices=preview.notices, layout=preview.layout,
+        mapping_source=preview.mapping_source,
     )
 
 

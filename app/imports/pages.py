@@ -30,6 +30,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SubmitField
@@ -37,15 +38,21 @@ from wtforms import HiddenField, SubmitField
 from app.audit import log_event
 from app.auth.access import allow
 from app.crypto import decrypt_bytes, encrypt_bytes
+from app.i18n import locale_code
 from app.imports.engine import (
     ImportFileError,
     ImportKind,
     ImportResult,
     ImportScope,
+    MappingNeeded,
     confirm_import,
     detect_format,
+    mapping_needed,
+    message_text,
     preview_import,
 )
+from app.imports.headers import COLUMN_MESSAGES
+from app.imports.mappings import recall_mapping, remember_mapping
 from app.imports.store import ImportBusy, UploadStore
 from app.imports.workbooks import rejected_rows_workbook, template_workbook
 from models import Role, db
@@ -182,17 +189,31 @@ class ImportPages:
 
     def check(self, uploads: UploadStore, token: str, data: bytes, meta: dict,
               mapping: Mapping[int, str] | None = None) -> ImportResult:
+        """Check the upload and keep the result; a file whose required columns were
+        not found keeps a result that asks the user for them (`needs_mapping`)."""
         def progress(stage, done, total):
             uploads.write_progress(token, stage, done, total)
 
         fmt = meta.get("format") or detect_format(data, meta["filename"])
         uploads.update_meta(token, format=fmt)
-        result = preview_import(data, fmt, self.kind, self.scope(meta),
-                                max_rows=current_app.config["IMPORT_MAX_ROWS"],
-                                progress=progress, name=meta["filename"], mapping=mapping)
+        try:
+            result = preview_import(
+                data, fmt, self.kind, self.scope(meta),
+                max_rows=current_app.config["IMPORT_MAX_ROWS"], progress=progress,
+                name=meta["filename"], mapping=mapping,
+                recall=lambda layout: recall_mapping(current_user, self.kind.name, layout))
+        except MappingNeeded as error:
+            result = mapping_needed(self.kind, error, error.notices)
         uploads.save_result(token, result)
         uploads.write_progress(token, "done", result.rows, result.rows)
         return result
+
+    def record_saved(self, result: ImportResult, scope: ImportScope) -> None:
+        """Audit a saved import, and remember the columns the user set for its layout."""
+        self.audit_written(result, scope)
+        if result.mapping_source != "detected":
+            remember_mapping(scope.user, self.kind.name, result.layout, result.mapping,
+                             result.file_headers)
 
     # -- views -----------------------------------------------------------------------
 
@@ -239,11 +260,19 @@ class ImportPages:
             rows = [row for row in result.planned if row.action == action]
             sections.append((action, title, rows[:PREVIEW_ROWS],
                              max(0, len(rows) - PREVIEW_ROWS)))
+        needs_message = ""
+        if result.needs_mapping:
+            lang = "en" if locale_code() == "en" else "zh"
+            names = {c.key: c.header[lang] for c in parser.columns}
+            needs_message = message_text("import.mapping_needed", {
+                "columns": "、".join(names.get(key, key) for key in result.missing)},
+                COLUMN_MESSAGES)
         return render_template(
             self.templates["preview"], token=token, meta=meta, result=result,
             counts=result.counts, problems=problems[:PREVIEW_ROWS],
             more_problems=max(0, len(problems) - PREVIEW_ROWS), sections=sections,
             messages=parser.messages, columns=parser.columns, mapping_error=mapping_error,
+            needs_message=needs_message,
         ), status
 
     def remap(self, token):
@@ -258,6 +287,8 @@ class ImportPages:
             return self.render_preview(token, meta, previous, error.message(), 422)
         self.log("remapped", self.scope(meta), file=meta["filename"], mapping=result.mapping)
         db.session.commit()
+        if result.needs_mapping:
+            return self.render_preview(token, meta, result, status=422)
         flash(_("The file was checked again with the columns as you set them."), "info")
         return redirect(url_for(".preview", token=token))
 
@@ -284,9 +315,9 @@ class ImportPages:
             uploads.write_progress(token, stage, done, total)
 
         try:
-            with uploads.lock(token):
+            with uploads.lock(token, timeout=current_app.config["IMPORT_CONFIRM_TIMEOUT"]):
                 result = confirm_import(preview_result, self.kind, scope, progress=progress)
-                self.audit_written(result, scope)
+                self.record_saved(result, scope)
                 db.session.commit()
         except ImportBusy:
             flash(_("This import is being saved already. Wait a moment, then reload the "

@@ -75,6 +75,8 @@ class ImportColumn:
     required: bool = False
     example: str = ""
     is_date: bool = False
+    #: not required, but a file without it is worth a warning (the pay, say)
+    important: bool = False
 
     @property
     def headers(self) -> tuple[str, ...]:
@@ -83,11 +85,12 @@ class ImportColumn:
 
 
 def import_column(key, zh, en, help_zh, help_en, *aliases, required=False, example="",
-                  is_date=False) -> ImportColumn:
+                  is_date=False, important=False) -> ImportColumn:
     """An `ImportColumn` from its key, headers, help texts and other headers."""
     return ImportColumn(key=key, header={"zh": zh, "en": en},
                         help={"zh": help_zh, "en": help_en}, aliases=aliases,
-                        required=required, example=example, is_date=is_date)
+                        required=required, example=example, is_date=is_date,
+                        important=important)
 
 
 @dataclass(frozen=True)
