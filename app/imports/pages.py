@@ -264,9 +264,10 @@ class ImportPages:
         if result.needs_mapping:
             lang = "en" if locale_code() == "en" else "zh"
             names = {c.key: c.header[lang] for c in parser.columns}
-            needs_message = message_text("import.mapping_needed", {
-                "columns": "、".join(names.get(key, key) for key in result.missing)},
-                COLUMN_MESSAGES)
+            joined = (", " if lang == "en" else "、").join(
+                names.get(key, key) for key in result.missing)
+            needs_message = message_text("import.mapping_needed", {"columns": joined},
+                                         COLUMN_MESSAGES)
         return render_template(
             self.templates["preview"], token=token, meta=meta, result=result,
             counts=result.counts, problems=problems[:PREVIEW_ROWS],

@@ -132,7 +132,7 @@ def test_bureau_rescues_an_unrecognised_column_and_the_mapping_is_remembered(
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
     alert = page.locator("p.flash-error[role=alert]")
     expect(alert).to_have_text(
-        "Qibu did not recognise which column of the file holds First choice、Expected "
+        "Qibu did not recognise which column of the file holds First choice, Expected "
         "release date. Choose it below (the column that looks closest is already chosen), "
         "then check the file again.")
     mapping = page.locator("details.import-mapping")

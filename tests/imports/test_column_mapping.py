@@ -98,7 +98,7 @@ def test_a_missing_required_column_opens_the_mapping_with_the_closest_header_cho
     headers.pop("categories_2")
     headers.pop("categories_3")
     location, page = preview_page(client, upload(client, bureau_file(headers)))
-    assert "Qibu did not recognise which column of the file holds First choice、" \
+    assert "Qibu did not recognise which column of the file holds First choice, " \
            "Expected release date" in page
     assert "rows read" not in page and "/confirm" not in page  # nothing checked yet
     chosen = selected(page)
