@@ -63,6 +63,9 @@ class Config:
     IMPORT_DIR = _env("IMPORT_DIR", str(BASE_DIR / "instance" / "imports"))
     IMPORT_MAX_ROWS = _env_int("IMPORT_MAX_ROWS", 20000)
     IMPORT_KEEP_HOURS = _env_int("IMPORT_KEEP_HOURS", 24)
+    # seconds after which an import's confirm lock held from another host counts as left
+    # by a dead worker (gunicorn's 30 s request timeout × 4); app/imports/store.py
+    IMPORT_CONFIRM_TIMEOUT = _env_int("IMPORT_CONFIRM_TIMEOUT", 120)
     SEED_DIR = _env("SEED_DIR", str(BASE_DIR / "seed_data"))
     # argon2id cost (OWASP minimum profile: 19 MiB, 2 passes, 1 lane)
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)

@@ -20,27 +20,44 @@ running it once more changes nothing.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
+import re
 import secrets
 import shutil
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+import requests
 import sqlalchemy as sa
 
 from app import create_app
+from app.admin.operations import create_user
 from app.config import TestingConfig
+from app.imports.store import LOCK_NAME
 from app.imports.surveys import SURVEY_COLUMNS
 from app.seeding import load_reference_data
-from models import AuditEvent, Base, Facility, JobCategory, Seeker, Survey, SurveyIntention, db
+from models import (
+    AuditEvent,
+    Base,
+    Facility,
+    JobCategory,
+    Role,
+    Seeker,
+    Survey,
+    SurveyIntention,
+    db,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = ROOT / "seed_data"
@@ -67,7 +84,8 @@ class Row:
     categories: tuple[str, ...]
 
 
-def _people(categories: list[tuple[str, str]]) -> tuple[list[Row], list[Row]]:
+def _people(categories: list[tuple[str, str]],
+            new_people: int = NEW_PEOPLE) -> tuple[list[Row], list[Row]]:
     """The rows imported before the crash test, and the crash test's file."""
     surveyed = date.today() - timedelta(days=30)
     earlier, rows = [], []
@@ -78,7 +96,7 @@ def _people(categories: list[tuple[str, str]]) -> tuple[list[Row], list[Row]]:
         rows.append(Row(code, name, surveyed, 6000 + n % 7 * 100,
                         (categories[(n + 3) % len(categories)][0],
                          categories[(n + 4) % len(categories)][0])))
-    for n in range(NEW_PEOPLE):
+    for n in range(new_people):
         rows.append(Row(f"QN{n:06d}", f"新人{n}", surveyed - timedelta(days=n % 60),
                         4000 + n % 20 * 150,
                         (categories[n % len(categories)][0],
@@ -402,3 +420,189 @@ def test_killed_import_leaves_all_or_nothing_and_rerun_gives_the_file(target, tm
     assert again.exit_code == 0, again.output
     assert f"0 created, 0 updated, {len(expected)} unchanged, 0 rejected" in again.output
     assert _database_rows() == (expected, len(expected), len(expected))
+
+
+# --- a confirm through the web pages, its gunicorn worker killed ------------------------
+
+
+WEB_ROWS = 5_000  # the web confirm's file: 4,800 new people and 200 updated
+PASSWORD = "Crash-test-password-1"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+BUSY = "being saved already"
+
+
+class Browser:
+    """A user of the pages over HTTP: a session of its own, CSRF tokens read from the forms."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.http = requests.Session()
+
+    def csrf(self, path: str) -> str:
+        page = self.http.get(self.base + path, timeout=60)
+        assert page.status_code == 200, page.text[:2000]
+        return CSRF.search(page.text).group(1)
+
+    def login(self) -> Browser:
+        token = self.csrf("/login")
+        response = self.http.post(self.base + "/login", timeout=60, data={
+            "username": "crash-clerk", "password": PASSWORD, "csrf_token": token})
+        assert response.status_code == 200 and "crash-clerk" in response.text
+        self.http.get(self.base + "/lang/en", timeout=60)
+        return self
+
+    def upload(self, file: Path) -> str:
+        token = self.csrf("/bureau/import/")
+        response = self.http.post(
+            self.base + "/bureau/import/", data={"csrf_token": token}, timeout=300,
+            files={"file": (file.name, file.read_bytes(), "text/csv")}, allow_redirects=False)
+        assert response.status_code == 302, response.text[:2000]
+        return response.headers["Location"].removeprefix(self.base)
+
+    def confirm(self, preview: str, token: str | None = None,
+                follow: bool = True) -> requests.Response:
+        token = token or self.csrf(preview)
+        return self.http.post(self.base + preview + "/confirm", data={"csrf_token": token},
+                              timeout=300, allow_redirects=follow)
+
+
+class Server:
+    """gunicorn serving the app as deployed (two sync workers) on the test's database."""
+
+    def __init__(self, env: dict[str, str], log: Path):
+        gunicorn = Path(sys.executable).parent / "gunicorn"
+        with log.open("w") as errors:
+            self.process = subprocess.Popen(
+                [str(gunicorn), "--workers", "2", "--bind", "127.0.0.1:0",
+                 "--no-control-socket", "--timeout", "120", "app:create_app()"],
+                env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=errors)
+        deadline = time.monotonic() + 60
+        while not (found := re.search(r"Listening at: (http://\S+)", log.read_text())):
+            assert self.process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.05)
+        self.base = found.group(1)
+
+    def worker(self, pid: int) -> bool:
+        """Whether `pid` is one of this server's workers (a child of its master)."""
+        stat = Path(f"/proc/{pid}/stat")
+        return stat.is_file() and int(stat.read_text().rsplit(")", 1)[1].split()[1]) == \
+            self.process.pid
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(timeout=30)
+
+
+def _lock_holder(folder: Path) -> dict | None:
+    try:
+        return json.loads((folder / LOCK_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def _progress(folder: Path) -> dict:
+    try:
+        return json.loads((folder / "progress.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@pytest.mark.slow
+def test_killed_web_confirm_is_taken_over_by_the_retry_and_writes_the_file_once(target,
+                                                                                tmp_path):
+    categories = [(c.code, c.name_zh) for c in db.session.scalars(
+        sa.select(JobCategory).order_by(JobCategory.position)).all()][:12]
+    names_zh = dict(categories)
+    earlier, rows = _people(categories, new_people=WEB_ROWS - UPDATED_PEOPLE)
+    _write_csv(tmp_path / "earlier.csv", earlier, names_zh)
+    file = tmp_path / "surveys.csv"
+    _write_csv(file, rows, names_zh)
+    result = target.app.test_cli_runner().invoke(
+        args=["import-surveys", str(tmp_path / "earlier.csv"), "--facility", FACILITY])
+    assert result.exit_code == 0, result.output
+    facility = db.session.scalar(sa.select(Facility).where(Facility.code == FACILITY))
+    create_user("crash-clerk", PASSWORD, Role.BUREAU, facility_id=facility.id)
+    db.session.commit()
+    before, _, _ = _database_rows()
+    imports_before = _imports_recorded()
+    expected = set(rows)
+
+    server = Server(_environment(target, tmp_path), tmp_path / "gunicorn.log")
+    try:
+        clerk = Browser(server.base).login()
+        preview = clerk.upload(file)
+        folder = tmp_path / "imports" / preview.rsplit("/", 1)[1]
+        assert (folder / "meta.json").is_file()
+        page = clerk.http.get(server.base + preview, timeout=60).text
+        assert f"Import {WEB_ROWS} surveys" in page, page[:3000]
+        # a second tab of the same clerk, ready to confirm while the first one writes
+        other = Browser(server.base).login()
+        other_token = other.csrf(preview)
+
+        # the confirm, in a worker killed a seeded random moment after it began writing
+        answers: list[object] = []
+
+        def confirm():
+            try:
+                answers.append(clerk.confirm(preview))
+            except requests.RequestException as error:  # the worker is killed under it
+                answers.append(error)
+
+        started = time.monotonic()
+        request = threading.Thread(target=confirm)
+        request.start()
+        while not (_progress(folder).get("stage") == "writing" and target.writing()):
+            assert request.is_alive() and time.monotonic() < started + 120, answers
+            time.sleep(0.005)
+        writing_began = time.monotonic() - started
+        holder = _lock_holder(folder)
+        assert holder["host"] == socket.gethostname() and server.worker(holder["pid"])
+        # while it genuinely runs, a confirm from elsewhere (the other worker) is sent back
+        # to the preview at once, which says so (read after the kill: on SQLite the page
+        # waits for the writer, as its audit event is a write)
+        busy = other.confirm(preview, other_token, follow=False)
+        assert busy.status_code == 302 and busy.headers["Location"].endswith(preview)
+        # killed once a seeded random number of rows is written ("writing 1,000 of 5,000")
+        kill_after = random.Random(SEED).randrange(500, WEB_ROWS - 1000, 500)
+        while _progress(folder).get("done", 0) < kill_after:
+            assert _progress(folder).get("stage") == "writing", _progress(folder)
+            time.sleep(0.002)
+        assert target.writing(), "the confirm finished writing before it could be killed"
+        os.kill(holder["pid"], signal.SIGKILL)
+        killed_at = _progress(folder)
+        request.join(timeout=60)
+        assert isinstance(answers[0], requests.RequestException), answers
+
+        # what the dead worker left: its lock and progress, and not one row in the database
+        deadline = time.monotonic() + 30
+        while target.writing():  # PostgreSQL ends the dead worker's transaction
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert target.integrity() == "ok"
+        assert _outcome(before, expected, imports_before) == "nothing"
+        assert _lock_holder(folder) == holder
+        assert killed_at["stage"] == "writing" and killed_at["done"] < killed_at["total"]
+        told = other.http.get(server.base + preview, timeout=60)
+        assert told.status_code == 200 and BUSY in told.text, told.text[:3000]
+        print(f"\n  {target.kind}: writing began at {writing_began:.2f} s, killed at "
+              f"{killed_at['done']}/{killed_at['total']} rows")
+
+        # the clerk simply confirms again, from a fresh session: accepted, written once
+        retry = Browser(server.base).login()
+        page = retry.http.get(server.base + preview, timeout=60)
+        assert page.status_code == 200 and BUSY not in page.text
+        response = retry.confirm(preview)
+        assert response.status_code == 200 and BUSY not in response.text, response.text[:3000]
+        assert (f"Import saved: {WEB_ROWS - UPDATED_PEOPLE} surveys created, "
+                f"{UPDATED_PEOPLE} updated, "
+                "0 unchanged; 0 rows rejected") in response.text, response.text[:3000]
+        assert not folder.exists()  # the upload is done with, its lock and progress too
+    finally:
+        server.stop()
+    assert target.integrity() == "ok"
+    assert _database_rows() == (expected, len(expected), len(expected))
+    assert _imports_recorded() == imports_before + 1
