@@ -3,16 +3,42 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT := $(or $(QIBU_PORT),5000)
+# Exact versions with hashes of every runtime, test and lock dependency, made by uv from
+# pyproject.toml's ranges (`make lock`); the ranges stay for those who install Qibu as a
+# package. One set for every Python ≥ 3.11 and platform (fewest versions across them).
+LOCK := requirements.lock
+LOCK_OUT := $(LOCK)
+UV_COMPILE := pip compile pyproject.toml --extra test --extra lock --universal \
+	--fork-strategy fewest --python-version 3.11 --generate-hashes \
+	--custom-compile-command 'make lock' --quiet
 
-.PHONY: run test bench lint translations catalogs browser clean
+.PHONY: run test bench lint translations catalogs browser clean lock lock-upgrade check-lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[test]'
+# The locked dependencies, hash-checked; then Qibu itself without dependencies (an
+# editable install cannot be hash-checked). The log keeps the build's own output, which
+# .ci/run checks for deprecation warnings.
+$(VENV)/.installed: $(LOCK) pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --require-hashes -r $(LOCK) > $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; exit 1; }
+	$(BIN)/python -m pip install -v --no-deps -e . >> $(VENV)/install.log 2>&1 \
+		|| { cat $(VENV)/install.log; exit 1; }
 	touch $@
+
+## lock: refresh requirements.lock after a change to pyproject.toml (pins kept where
+## they still fit); lock-upgrade: every dependency to its newest fitting version
+lock: | $(VENV)/.installed
+	$(BIN)/uv $(UV_COMPILE) -o $(LOCK_OUT)
+
+lock-upgrade: | $(VENV)/.installed
+	$(BIN)/uv $(UV_COMPILE) --upgrade -o $(LOCK_OUT)
+
+## check-lock: fail when requirements.lock no longer matches pyproject.toml
+check-lock: | $(VENV)/.installed
+	VENV=$(VENV) bash .ci/check-lock
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d app/translations

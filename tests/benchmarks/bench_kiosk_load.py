@@ -117,7 +117,9 @@ def _free_port() -> int:
 
 
 class Gunicorn:
-    """`gunicorn --workers 2 'app:create_app()'` on 127.0.0.1; stopped by its own pid."""
+    """`gunicorn --workers 2 --no-control-socket 'app:create_app()'` on 127.0.0.1; stopped
+    by its own pid. Without a control socket of its own, a second server on the host (a
+    deployment, another bench) cannot collide with it on ~/.gunicorn/gunicorn.ctl."""
 
     def __init__(self, env: dict[str, str], log_path: Path):
         self.port = _free_port()
@@ -126,7 +128,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--workers", str(WORKERS),
              "--worker-class", "sync", "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "app:create_app()"],
+             "--log-level", "warning", "--no-control-socket", "app:create_app()"],
             env=env, cwd=ROOT, stdout=self._log, stderr=subprocess.STDOUT,
         )
 
