@@ -27,16 +27,12 @@ of which changes the optimum:
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.special import expit
-
-try:  # SciPy's own HiGHS bindings allow warm starts between column-generation rounds.
-    from scipy.optimize._highspy import _core as _highs_core
-except ImportError:  # pragma: no cover - SciPy < 1.15
-    _highs_core = None
 
 from .estimator import Matcher, resolve_model
 from .features import (
@@ -66,6 +62,9 @@ PAIRS_PER_ROUND = 4
 #: Pairs are screened in float32 against the duals lowered by this much, far more than
 #: float32 rounding, and only then checked exactly.
 SCREEN_MARGIN = 1e-5
+#: Re-solve each round warm in one HiGHS instance (``highspy``, the official bindings);
+#: False re-solves from scratch with ``linprog`` (same plan, slower; tests compare them).
+WARM_START = True
 
 
 def gini(counts: np.ndarray) -> float:
@@ -255,20 +254,37 @@ class _PlanLP:
 _SOLVER_OPTIONS = {"presolve": False, "simplex_dual_edge_weight_strategy": "devex"}
 
 
+class _QuietHighs(highspy.Highs):
+    """``highspy.Highs`` without output and without Python callbacks.
+
+    Its constructor enables callbacks before any option can be set, which prints HiGHS's
+    banner on stdout (once per process): output is turned off first. The plan uses no
+    callback, and without one HiGHS solves a few per cent faster, so they are disabled.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.disableCallbacks()
+
+    def enableCallbacks(self):
+        self.setOptionValue("output_flag", False)
+        super().enableCallbacks()
+
+
 class _WarmLP(_PlanLP):
     """The same LP kept inside one HiGHS instance, so that each round starts from the
     previous optimal basis and only pivots in what changed.
 
-    Uses SciPy's bundled HiGHS bindings (``scipy.optimize._highspy``, SciPy ≥ 1.15); where
-    they are missing, :class:`_PlanLP` gives the same plan more slowly.
+    Uses ``highspy``, HiGHS's official Python bindings (the same solver as SciPy's
+    ``linprog``, with its public incremental API).
     """
 
     def __init__(self, *args):
-        highs = self.highs = _highs_core._Highs()
+        highs = self.highs = _QuietHighs()
         highs.setOptionValue("output_flag", False)
         highs.setOptionValue("presolve", "off")
         highs.setOptionValue("simplex_dual_edge_weight_strategy", 1)  # devex
-        highs.changeObjectiveSense(_highs_core.ObjSense.kMaximize)
+        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
         super().__init__(*args)
 
     def _add_rows(self, lower, upper, row, col, value) -> int:
@@ -296,7 +312,7 @@ class _WarmLP(_PlanLP):
     def solve(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
         self.highs.run()
         status = self.highs.getModelStatus()
-        if status != _highs_core.HighsModelStatus.kOptimal:
+        if status != highspy.HighsModelStatus.kOptimal:
             raise RuntimeError(
                 f"plan_fair: the LP solver failed: {self.highs.modelStatusToString(status)}"
             )
@@ -314,7 +330,7 @@ def _integral(lp: _PlanLP, x: np.ndarray) -> np.ndarray:
 
 def _new_lp(n_seekers: int, per_seeker: int, caps: np.ndarray, bonus: float,
             min_options: int) -> _PlanLP:
-    if _highs_core is not None:
+    if WARM_START:
         return _WarmLP(n_seekers, per_seeker, caps, bonus, min_options)
     return _PlanLP(n_seekers, per_seeker, caps, bonus, min_options)
 

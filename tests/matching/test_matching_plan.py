@@ -240,7 +240,7 @@ def test_the_cold_lp_gives_the_same_plan_value(prepare, monkeypatch, fair):
     else:
         people, prepared = crowded_fair(prepare)
     warm = plan_fair(people, prepared, per_seeker=3, load_factor=1, reasons=False)
-    monkeypatch.setattr(plan_module, "_highs_core", None)
+    monkeypatch.setattr(plan_module, "WARM_START", False)
     cold = plan_fair(people, prepared, per_seeker=3, load_factor=1, reasons=False)
     assert objective(cold, people, prepared, 1.0) == pytest.approx(
         objective(warm, people, prepared, 1.0), rel=1e-9)
