@@ -93,7 +93,8 @@ def store() -> UploadStore:
     """Uploads in the instance folder, encrypted as the database keeps personal data."""
     config = current_app.config
     return UploadStore(config["IMPORT_DIR"], keep_hours=config["IMPORT_KEEP_HOURS"],
-                       encrypt=encrypt_bytes, decrypt=decrypt_bytes)
+                       encrypt=encrypt_bytes, decrypt=decrypt_bytes,
+                       confirm_timeout=config["IMPORT_CONFIRM_TIMEOUT"])
 
 
 def upload_limits() -> dict:
@@ -249,10 +250,11 @@ class ImportPages:
         result = uploads.load_result(token) or abort(404)
         self.log("previewed", self.scope(meta), file=meta["filename"], **result.counts)
         db.session.commit()
-        return self.render_preview(token, meta, result)
+        return self.render_preview(token, meta, result,
+                                   confirming=uploads.confirming(token) is not None)
 
     def render_preview(self, token: str, meta: dict, result: ImportResult,
-                       mapping_error: str = "", status: int = 200):
+                       mapping_error: str = "", status: int = 200, *, confirming: bool = False):
         parser = self.kind.parser()
         problems = sorted(result.problems, key=lambda p: p.row)
         sections = []
@@ -273,7 +275,7 @@ class ImportPages:
             counts=result.counts, problems=problems[:PREVIEW_ROWS],
             more_problems=max(0, len(problems) - PREVIEW_ROWS), sections=sections,
             messages=parser.messages, columns=parser.columns, mapping_error=mapping_error,
-            needs_message=needs_message,
+            needs_message=needs_message, confirming=confirming,
         ), status
 
     def remap(self, token):
@@ -316,7 +318,7 @@ class ImportPages:
             uploads.write_progress(token, stage, done, total)
 
         try:
-            with uploads.lock(token, timeout=current_app.config["IMPORT_CONFIRM_TIMEOUT"]):
+            with uploads.lock(token):
                 result = confirm_import(preview_result, self.kind, scope, progress=progress)
                 self.record_saved(result, scope)
                 db.session.commit()

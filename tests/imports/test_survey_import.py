@@ -536,3 +536,20 @@ def test_import_dir_default_is_in_the_instance_folder():
 
     assert Path(Config.IMPORT_DIR) == BASE_DIR / "instance" / "imports"
     assert Config.IMPORT_MAX_ROWS == 20000
+
+
+def test_a_confirm_in_progress_is_said_on_the_preview_instead_of_a_second_button(
+        app, client, clerk):
+    from app.imports.pages import store
+
+    response = upload(client, workbook([row()]))
+    preview = response.headers["Location"]
+    token = preview.rstrip("/").rsplit("/", 1)[-1]
+    with app.test_request_context():
+        uploads = store()
+    with uploads.lock(token):  # another worker is saving this upload right now
+        page = client.get(preview).get_data(as_text=True)
+        assert "This import is being saved right now" in page
+        assert "Import 1 surveys" not in page
+    page = client.get(preview).get_data(as_text=True)
+    assert "being saved right now" not in page and "Import 1 surveys" in page
