@@ -1,6 +1,7 @@
-"""`qibu match train` and `qibu match evaluate`: learn from and measure on recorded outcomes."""
+"""`qibu match`: train and evaluate the matcher; evaluate the job-title classifier."""
 
 import json
+from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
@@ -8,6 +9,7 @@ from flask.cli import with_appcontext
 import matching
 from app.services import matching as services
 from app.services.categories import category_classifier, suggest_category
+from matching.categorize import CONFIRM_BELOW, evaluate_heldout_titles, read_category_heldout
 
 
 @click.group("match")
@@ -88,3 +90,59 @@ def fit_categories_command():
     category_classifier()
     code, confidence = suggest_category("叉车司机")
     click.echo(f"Title classifier ready (叉车司机 -> {code}, {confidence:.2f}).")
+
+
+# Real posting titles never trained on; built by seed_data/build_category_training.py.
+HELDOUT_TITLES = (
+    Path(__file__).resolve().parent.parent / "tests" / "matching" / "data" / "category_heldout.csv"
+)
+
+
+@match_group.command("evaluate-categories")
+@click.option("--heldout", "heldout_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=HELDOUT_TITLES, show_default="tests/matching/data/category_heldout.csv",
+              help="CSV of real job titles with columns title and category.")
+@click.option("--confusions", default=10, show_default=True,
+              help="How many of the most frequent wrong suggestions to list.")
+@with_appcontext
+def evaluate_categories_command(heldout_path, confusions):
+    """Measure the job-title classifier on held-out real posting titles: accuracy, the
+    most frequent wrong suggestions, and what each confidence threshold would let through."""
+    if not heldout_path.is_file():
+        raise click.ClickException(
+            f"Held-out titles not found at {heldout_path}. Run "
+            "`python seed_data/build_category_training.py` or pass --heldout FILE."
+        )
+    try:
+        heldout = read_category_heldout(heldout_path)
+        report = evaluate_heldout_titles(category_classifier(), heldout,
+                                         top_confusions=confusions)
+    except ValueError as error:
+        raise click.ClickException(f"{heldout_path}: {error}") from error
+
+    click.echo(f"Title classifier on {report['n']} held-out real posting titles "
+               f"({heldout_path.name}; {report['n_uncovered']} left out: category unknown).")
+    click.echo(f"  top-1 accuracy {report['top1']:.1%}   top-3 accuracy {report['top3']:.1%}")
+    click.echo("  by category (titles, top-1): " + ", ".join(
+        f"{row.Index} {row.n} {row.top1:.0%}" for row in report["per_category"].itertuples()
+    ))
+
+    table = report["confusions"]
+    click.echo("Most frequent wrong suggestions (category -> suggested: titles):")
+    if table.empty:
+        click.echo("  none")
+    for row in table.itertuples(index=False):
+        click.echo(f"  {row.category} -> {row.suggested}: {row.count}  ({row.examples})")
+
+    click.echo(f"Confidence thresholds (a suggestion below {CONFIRM_BELOW:.2f} must be confirmed "
+               "by staff):")
+    click.echo("  threshold  titles above  share  accuracy above  accuracy below")
+    for row in report["thresholds"].itertuples(index=False):
+        marker = "  <- CONFIRM_BELOW" if abs(row.threshold - CONFIRM_BELOW) < 1e-9 else ""
+        click.echo(f"  {row.threshold:9.2f}  {row.n_above:12d}  {row.share_above:5.0%}  "
+                   f"{_percent(row.accuracy_above):>14}  {_percent(row.accuracy_below):>14}"
+                   f"{marker}")
+
+
+def _percent(value):
+    return "-" if value != value else f"{value:.1%}"  # NaN when no title is on that side

@@ -189,7 +189,8 @@ DISTRICT_NAMES_EN = {
 
 # Job titles from the posting-frequency table are labelled by the first rule whose
 # pattern they contain. Managerial, professional and trainee titles are left out,
-# because they are not jobs the programme recruits for.
+# because they are not jobs the programme recruits for. build_category_training.py
+# uses these rules for the training file; titles they leave unlabelled are held out.
 TITLE_RULES = (
     (r"客房|楼层服务", "hotel"),
     (r"营业员|收银|导购|店员", "retail"),
@@ -396,27 +397,6 @@ def read_job_titles(shared):
     return sorted({title for title in titles if title and title not in {"nan", "无"}})
 
 
-def build_training(csco, titles):
-    """Return deduplicated (text, category) rows; a title's own label wins over CSCO's."""
-    labelled_titles = {}
-    for title in titles:
-        code = title_category(title)
-        if code:
-            labelled_titles[title] = code
-    csco_labels = {}
-    for text, code in csco_training_texts(csco):
-        csco_labels.setdefault(text, set()).add(code)
-    rows = dict(labelled_titles)
-    for text, codes in csco_labels.items():
-        if text in rows:
-            continue
-        if len(codes) == 1:
-            rows[text] = codes.pop()
-        # A text CSCO files under two categories teaches the classifier nothing.
-    order = {code: index for index, (code, _, _) in enumerate(CATEGORIES)}
-    return sorted(rows.items(), key=lambda item: (order[item[1]], item[0]))
-
-
 def build_reference(shared, out):
     """Derive every reference table from the shared data into the out folder."""
     csco = read_csco(shared)
@@ -430,11 +410,13 @@ def build_reference(shared, out):
     write_table(out / "districts.csv", DISTRICTS_HEADER, build_districts(shared))
     write_table(out / "certificates.csv", CERTIFICATES_HEADER, build_certificates())
     write_table(out / "environments.csv", ENVIRONMENTS_HEADER, ENVIRONMENTS)
-    write_table(
-        out / "category_training.csv",
-        TRAINING_HEADER,
-        build_training(csco, read_job_titles(shared)),
+    # The classifier's training rows have a script of their own, which imports this one.
+    from build_category_training import build_training_rows, read_posting_titles
+
+    training, _ = build_training_rows(
+        csco, read_job_titles(shared), read_posting_titles(shared)
     )
+    write_table(out / "category_training.csv", TRAINING_HEADER, training)
 
 
 def main(argv=None):
