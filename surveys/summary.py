@@ -14,8 +14,6 @@ district adcodes (empty means "anywhere"), pay columns are yuan a month or missi
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -46,8 +44,6 @@ __all__ = [
     "seeker_counts",
     "summarise_seekers",
     "suppress_small_counts",
-    "tables_to_csv",
-    "tables_to_xlsx",
 ]
 
 THRESHOLD = 5
@@ -587,55 +583,3 @@ def summarise_seekers(
     published, n = _withhold_totals(_publish_all(facility_counts, threshold, parents),
                                     len(mine), threshold)
     return SeekerSummary(n, published)
-
-
-# --------------------------------------------------------------------------- exports
-
-
-def _sheet_name(title: str, used: set[str]) -> str:
-    name = "".join(" " if ch in "[]:*?/\\" else ch for ch in str(title)).strip()[:31] or "Sheet"
-    base, n = name, 2
-    while name.lower() in used:
-        suffix = f" ({n})"
-        name = base[: 31 - len(suffix)] + suffix
-        n += 1
-    used.add(name.lower())
-    return name
-
-
-def _as_text(value):
-    """Keep text that a spreadsheet would run as a formula ('=…', '+…', '-…', '@…') as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
-
-
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    frame = frame.rename(columns=_as_text)
-    return frame.astype(object).map(_as_text) if len(frame.columns) else frame
-
-
-def tables_to_xlsx(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """Write one sheet per table (sheet names from the keys); markers stay text."""
-    buffer = io.BytesIO()
-    used: set[str] = set()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for title, frame in tables.items():
-            name = _sheet_name(title, used)
-            _safe(frame).to_excel(writer, sheet_name=name, index=False)
-            sheet = writer.sheets[name]
-            for column_cells in sheet.columns:
-                width = max(len(str(c.value or "")) for c in column_cells)
-                sheet.column_dimensions[column_cells[0].column_letter].width = min(
-                    max(10, width * 1.6 + 2), 60)
-    return buffer.getvalue()
-
-
-def tables_to_csv(tables: Mapping[str, pd.DataFrame], table_column: str = "table") -> bytes:
-    """Write every table into one CSV (UTF-8 with BOM, for Excel); `table_column` names each."""
-    frames = [_safe(frame.assign(**{table_column: title})[[table_column, *frame.columns]])
-              for title, frame in tables.items()]
-    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    text = combined.astype(object).where(combined.notna(), "").to_csv(
-        index=False, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
-    return text.encode("utf-8-sig")

@@ -24,7 +24,7 @@ from wtforms.validators import DataRequired, NumberRange, Optional, ValidationEr
 
 from app.audit import log_event
 from app.auth.access import allow
-from app.auth.second_factor import recently_authenticated
+from app.auth.second_factor import reauthentication_required
 from app.fairs import placements, report
 from models import (
     Fair,
@@ -119,28 +119,42 @@ def fair_placements(fair_id):
                            today=date.today())
 
 
-@bp.get("/fairs/report")
-@allow(*STAFF)
-def fair_report():
-    """One fair's report, or two side by side (?fair=1&fair=2); ?format=xlsx downloads it."""
+def _chosen_fairs() -> tuple[list[Fair], list[Fair]]:
+    """The fairs named by ?fair= (at most two; else the latest), and all fairs to choose."""
     ids = list(request.args.getlist("fair", type=int))[:2]
     fairs = [db.session.get(Fair, i) or abort(404) for i in ids]
     choices = db.session.scalars(sa.select(Fair).order_by(Fair.held_on.desc())).all()
     if not fairs and choices:
         fairs = [choices[0]]
+    return fairs, choices
+
+
+@bp.get("/fairs/report")
+@allow(*STAFF)
+def fair_report():
+    """One fair's report, or two side by side (?fair=1&fair=2)."""
+    fairs, choices = _chosen_fairs()
     reports = [report.published_report(fair) for fair in fairs]
-    if request.args.get("format") == "xlsx" and reports:
-        if not recently_authenticated():
-            return redirect(url_for("auth.confirm", next=request.full_path.rstrip("?")))
-        log_event("fair_report_exported", fairs[0], fairs=[f.id for f in fairs])
-        db.session.commit()
-        return Response(
-            report.report_workbook(reports),
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            headers={"Content-Disposition": "attachment; filename=qibu-fair-report.xlsx"},
-        )
     return render_template("fairs/report.html", reports=reports, choices=choices,
                            selected=[f.id for f in fairs], months=report.RETENTION_MONTHS)
+
+
+@bp.get("/fairs/report.xlsx")
+@allow(*STAFF)
+@reauthentication_required
+def fair_report_xlsx():
+    """The report of the same fairs as an XLSX workbook."""
+    fairs, _choices = _chosen_fairs()
+    if not fairs:
+        abort(404)
+    reports = [report.published_report(fair) for fair in fairs]
+    log_event("fair_report_exported", fairs[0], fairs=[f.id for f in fairs])
+    db.session.commit()
+    return Response(
+        report.report_workbook(reports),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": "attachment; filename=qibu-fair-report.xlsx"},
+    )
 
 
 @bp.get("/follow-ups")

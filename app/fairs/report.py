@@ -4,13 +4,12 @@ Counts of people that leave the bureau pass through surveys.summary.suppress_sma
 so no count under 5 is shown (by category, the 'of which' counts are suppressed too).
 """
 
-from io import BytesIO
-
 import pandas as pd
 import sqlalchemy as sa
 
 from app.fairs.stats import REACHED_INTENT, count_of, fair_counts
 from app.labels import category_name
+from app.spreadsheets import tables_to_xlsx
 from models import (
     Fair,
     FairEmployer,
@@ -118,11 +117,7 @@ def published_report(fair: Fair) -> dict:
 
 def report_workbook(reports: list[dict]) -> bytes:
     """The report (one or more fairs side by side) as an XLSX workbook."""
-    buffer = BytesIO()
     summary = pd.DataFrame({r["fair"].name_zh: r["figures"] for r in reports}).drop(
         index=["fair"], errors="ignore")
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        summary.to_excel(writer, sheet_name="summary")
-        for report in reports:
-            report["by_category"].to_excel(writer, sheet_name=report["fair"].code[:31])
-    return buffer.getvalue()
+    sheets = {"summary": summary} | {r["fair"].code: r["by_category"] for r in reports}
+    return tables_to_xlsx(sheets, index=True)

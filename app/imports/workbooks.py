@@ -3,11 +3,9 @@ template with its notes sheet."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -21,21 +19,12 @@ from app.imports.engine import (
     locate_table,
     read_frames,
 )
+from app.spreadsheets import append_row, workbook_bytes
 from surveys.values import is_blank
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DCEBE5")
 _WRAP = Alignment(wrap_text=True, vertical="top")
-
-
-def _cell_for_excel(value: Any) -> Any:
-    if is_blank(value):
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.to_pydatetime()
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        return value.item()  # numpy scalars
-    return value
 
 
 def rejected_rows_workbook(source: Source, fmt: str, result: ImportResult, parser: RowParser,
@@ -67,20 +56,21 @@ def rejected_rows_workbook(source: Source, fmt: str, result: ImportResult, parse
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = sheet_title[:31]
-    sheet.append([*headers, row_header, error_header])
+    append_row(sheet, [*headers, row_header, error_header])
     for cell in sheet[1]:
         cell.font = _HEADER_FONT
         cell.fill = _HEADER_FILL
     for number in sorted(messages):
         values = frame.iloc[number - 1, :len(headers)].tolist()
-        sheet.append([*map(_cell_for_excel, values), number, "\n".join(messages[number])])
+        append_row(sheet, [*(None if is_blank(v) else v for v in values), number,
+                           "\n".join(messages[number])])
     for index in range(1, sheet.max_row + 1):
         sheet.cell(row=index, column=len(headers) + 2).alignment = _WRAP
     for index, header in enumerate(headers, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(10, len(header) * 2 + 2)
     sheet.column_dimensions[get_column_letter(len(headers) + 2)].width = 80
     sheet.freeze_panes = "A2"
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 TEMPLATE_LABELS = {
@@ -156,11 +146,4 @@ def template_workbook(parser: RowParser, notes: Mapping[str, Any]) -> bytes:
             )
             validation.add(f"{letter}2:{letter}1001")
             data.add_data_validation(validation)
-    return _save(workbook)
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    workbook.close()
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -17,8 +17,9 @@ from app.i18n import locale_code
 from app.reports import queries
 from app.reports.forms import ReportWindow, window_from_args
 from app.reports.tables import display_value, gap_tables, legend, summary_tables
+from app.spreadsheets import tables_to_csv, tables_to_xlsx
 from models import Role, db
-from surveys.summary import FacilityTooSmall, tables_to_csv, tables_to_xlsx
+from surveys.summary import FacilityTooSmall
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 SUMMARY_ROLES = (Role.EMPLOYMENT, Role.ADMIN, Role.BUREAU)

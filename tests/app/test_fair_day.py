@@ -195,7 +195,7 @@ def test_fair_report_equals_a_count_from_the_database(app, runner, client, auth)
     rate = f"{round(with_intent / participants * 100, 1)}%"
     assert f"<td>{participants}</td>" in page and rate in page
     assert f"<td>{hires}</td>" in page
-    response = client.get(f"/fairs/report?fair={fair.id}&format=xlsx")
+    response = client.get(f"/fairs/report.xlsx?fair={fair.id}")
     sheet = openpyxl.load_workbook(io.BytesIO(response.data))["summary"]
     values = {row[0].value: row[1].value for row in sheet.iter_rows(min_row=2)}
     assert values["participants"] == participants

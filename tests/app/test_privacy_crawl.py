@@ -107,8 +107,8 @@ def _urls(app, world) -> list[str]:
             continue
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", lambda m: values[m.group(1)], rule.rule)
         urls.append(path)
-        if rule.endpoint == "after.fair_report":
-            urls.append(f"{path}?fair={fair.id}&format=xlsx")
+        if rule.endpoint == "after.fair_report_xlsx":
+            urls.append(f"{path}?fair={fair.id}")
     return sorted(set(urls))
 
 

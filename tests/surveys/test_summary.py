@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from app.spreadsheets import tables_to_csv, tables_to_xlsx
 from surveys.summary import (
     ANYWHERE,
     NO_CHOICE,
@@ -32,8 +33,6 @@ from surveys.summary import (
     seeker_counts,
     summarise_seekers,
     suppress_small_counts,
-    tables_to_csv,
-    tables_to_xlsx,
 )
 
 CATEGORIES = ["logistics", "security", "kitchen", "workshop"]
@@ -403,18 +402,3 @@ def test_the_csv_export_has_one_table_column_and_no_count_under_five():
     assert logistics["seekers"].tolist() == ["7"]
 
 
-def test_sheet_names_are_made_valid_and_unique():
-    frame = pd.DataFrame({"a": [5]})
-    book = pd.read_excel(io.BytesIO(tables_to_xlsx({"A/B: [x]?": frame, "a/b: [x]?": frame,
-                                                   "y" * 40: frame})), sheet_name=None)
-    assert list(book) == ["A B   x", "a b   x (2)", "y" * 31]
-
-
-def test_exported_text_never_runs_as_a_formula():
-    frame = pd.DataFrame({"label": ["=HYPERLINK(\"http://x\")", "@SUM(A1)", "ok"],
-                          "seekers": [-3, 7, SMALL]}, dtype=object)
-    sheet = pd.read_excel(io.BytesIO(tables_to_xlsx({"t": frame})), dtype=object)
-    assert sheet["label"].tolist() == ["'=HYPERLINK(\"http://x\")", "'@SUM(A1)", "ok"]
-    assert sheet["seekers"].tolist() == [-3, 7, SMALL]  # numbers stay numbers
-    text = tables_to_csv({"t": frame}).decode("utf-8-sig")
-    assert "'=HYPERLINK" in text and "'@SUM" in text
