@@ -15,10 +15,10 @@ from app.imports.engine import (
     ImportResult,
     RowParser,
     Source,
-    cell_text,
     locate_table,
     read_frames,
 )
+from app.imports.headers import cell_text
 from app.spreadsheets import append_row, workbook_bytes
 from surveys.values import is_blank
 
