@@ -29,6 +29,84 @@ ENGINE_MESSAGES = {
         "The file “%(name)s” holds far more data than an import can take. Split it into "
         "several smaller files."
     ),
+    "import.empty_file": _l(
+        "The file “%(name)s” is empty: it holds no data at all. Check that you chose the "
+        "right file and upload it again."
+    ),
+    "import.empty_workbook": _l(
+        "The workbook “%(name)s” has no filled cell in any sheet. Fill in the template (or "
+        "copy your data into it), save the file and upload it again."
+    ),
+    "import.csv_named_xlsx": _l(
+        "“%(name)s” is a text (CSV) file although its name ends in .xlsx or .xls; it was "
+        "read as a CSV file."
+    ),
+    "import.html_table": _l(
+        "The file “%(name)s” is a web page (HTML), although its name may end in .xls: some "
+        "systems export tables that way. Open it in Excel or WPS, save it as an Excel "
+        "workbook (.xlsx) and upload that."
+    ),
+    "import.compressed_too_much": _l(
+        "The file “%(name)s” is packed far more tightly than any real workbook (a part of "
+        "it unpacks to %(ratio)s times its size), so it is not read. Open it in Excel or "
+        "WPS, copy the data into a new workbook, save that as .xlsx and upload it."
+    ),
+    "import.too_complex": _l(
+        "The workbook “%(name)s” is built in a way an import does not read (too many "
+        "parts, formats or other elements besides its cells). Open it in Excel or WPS, "
+        "copy the data into a new workbook, save that as .xlsx and upload it."
+    ),
+    "import.sheet_too_wide": _l(
+        "The sheet “%(sheet)s” reaches column %(last)s (%(columns)s columns); at most "
+        "%(max)s columns can be imported. If the columns after your data are empty, "
+        "select them, delete them (right-click, Delete), save the file and upload it again."
+    ),
+    "import.sheet_too_long": _l(
+        "The sheet “%(sheet)s” reaches row %(rows)s; at most %(max)s rows can be imported "
+        "at once. If the rows below your data are empty, select them, delete them "
+        "(right-click, Delete), save the file and upload it again; otherwise split it "
+        "into several files."
+    ),
+    "import.sheet_too_large": _l(
+        "The sheet “%(sheet)s” claims to fill %(ref)s: %(rows)s rows of %(columns)s "
+        "columns; at most %(max_rows)s rows of %(max_columns)s columns can be imported. "
+        "Delete the empty rows below your data and the empty columns after it, save the "
+        "file and upload it again."
+    ),
+    "import.too_many_cells": _l(
+        "The workbook “%(name)s” has %(cells)s cells; at most %(max)s (%(rows)s rows of "
+        "%(columns)s columns) can be imported at once. Delete the sheets you don't need "
+        "and empty formatted cells, or split the file into several files."
+    ),
+    "import.too_many_texts": _l(
+        "The workbook “%(name)s” holds more different texts than an import can take "
+        "(%(count)s texts, %(mb)s MB; at most %(max)s texts or %(max_mb)s MB). Delete the "
+        "sheets you don't need or split the file into several files."
+    ),
+    "import.cell_too_long": _l(
+        "A cell in “%(sheet)s” holds more than %(max)s characters, more than Excel allows "
+        "in a cell. Shorten that cell's text, save the file and upload it again."
+    ),
+    "import.csv_too_wide": _l(
+        "Line %(line)s of the CSV file “%(name)s” has %(columns)s cells; at most %(max)s "
+        "columns can be imported. Check the separators on that line, save the file and "
+        "upload it again."
+    ),
+    "import.csv_too_long": _l(
+        "The CSV file “%(name)s” has %(lines)s lines; at most %(max)s rows can be imported "
+        "at once. Delete the empty lines at its end or split it into several files."
+    ),
+    "import.formulas_not_calculated": _l(
+        "The sheet “%(sheet)s” holds formulas that were never calculated (%(count)s cells, "
+        "e.g. %(cells)s), so their results are empty; files written by programs often look "
+        "like this. Open the file in Excel or WPS, save it so the formulas are calculated, "
+        "and upload it again."
+    ),
+    "import.formulas_uncached": _l(
+        "%(count)s cells of the sheet “%(sheet)s” (e.g. %(cells)s) hold formulas that were "
+        "never calculated and are read as empty. To import their results, open the file "
+        "in Excel or WPS, save it so the formulas are calculated, and upload it again."
+    ),
     "import.csv_encoding": _l(
         "The text of the CSV file “%(name)s” could not be read. Save it from Excel or WPS "
         "as “CSV UTF-8” and upload it again."
