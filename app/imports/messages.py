@@ -116,14 +116,6 @@ ENGINE_MESSAGES = {
         "file in Excel or WPS, check that line, save it again and upload it."
     ),
     "import.empty": _l("The file holds no rows. Fill in the template and upload it again."),
-    "import.no_header": _l(
-        "Could not find the header row: none of the first rows names the template's "
-        "columns, e.g. %(examples)s. Put the template's header row above the data."
-    ),
-    "import.missing_columns": _l(
-        "The file has no column for %(columns)s. Add the column with the template's "
-        "header, or rename the column that holds it."
-    ),
     "import.duplicate_column": _l(
         "The columns “%(first)s” and “%(second)s” both hold “%(column)s”. Delete or "
         "rename one of them."
