@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT := $(or $(QIBU_PORT),5000)
+# extra pytest arguments for `make test`, e.g. PYTEST_ARGS='-m "not browser"'
+PYTEST_ARGS ?=
 # Exact versions with hashes of every runtime, test and lock dependency, made by uv from
 # pyproject.toml's ranges (`make lock`); the ranges stay for those who install Qibu as a
 # package. One set for every Python ≥ 3.11 and platform (fewest versions across them).
@@ -53,7 +55,7 @@ run: translations
 
 ## test: the whole suite (QIBU_TEST_DATABASE_URL picks PostgreSQL)
 test: translations
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: speed and memory benchmarks, outside the default test run
 bench: translations
