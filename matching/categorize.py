@@ -205,13 +205,14 @@ def _cache_dir(cache_path: str | os.PathLike[str] | None) -> Path | None:
 def load_category_classifier(
     path: str | os.PathLike[str] | None = None,
     cache_path: str | os.PathLike[str] | None = None,
+    extra_training: pd.DataFrame | None = None,
 ) -> Pipeline:
     """Return the fitted title classifier, fitting it only on first use.
 
-    The pipeline is kept in memory per training file (refreshed if the file changes) and,
-    when a cache directory is given or ``QIBU_CACHE_DIR`` is set, stored there as
-    ``category_classifier-<sha256 of the training file>-sklearn<version>.joblib`` and
-    reused by later processes. The cache directory must be writable only by the app:
+    The pipeline is kept in memory per training file and extra rows (refreshed if either
+    changes) and, when a cache directory is given or ``QIBU_CACHE_DIR`` is set, stored
+    there as ``category_classifier-<sha256 of the training>-sklearn<version>.joblib``
+    and reused by later processes. The cache directory must be writable only by the app:
     the cached model is a pickle.
 
     Parameters
@@ -221,6 +222,9 @@ def load_category_classifier(
     cache_path : path-like, optional
         Directory for the on-disk cache, for example the app's instance folder. Without
         it (and without ``QIBU_CACHE_DIR``) the model is cached in memory only.
+    extra_training : pandas.DataFrame, optional
+        More rows to learn from, with columns ``text`` and ``category`` (for example the
+        categories staff gave titles the classifier got wrong), appended to the file's.
 
     Returns
     -------
@@ -229,22 +233,41 @@ def load_category_classifier(
     training_path = Path(path or DEFAULT_TRAINING_PATH).resolve()
     cache_dir = _cache_dir(cache_path)
     stat = training_path.stat()
+    extra: tuple[tuple[str, str], ...] = ()
+    if extra_training is not None and len(extra_training):
+        checked = extra_training[["text", "category"]].astype(str)
+        extra = tuple(sorted(set(checked.itertuples(index=False, name=None))))
     return _load_cached_classifier(
         str(training_path),
         None if cache_dir is None else str(cache_dir.resolve()),
         (stat.st_mtime_ns, stat.st_size),
+        extra,
     )
+
+
+def _training_frame(training_path: str, extra: tuple[tuple[str, str], ...]) -> pd.DataFrame:
+    frame = read_category_training(training_path)
+    if not extra:
+        return frame
+    rows = pd.DataFrame(list(extra), columns=["text", "category"])
+    # an extra row says what a text is: the file's rows for the same text give way
+    kept = frame[~frame["text"].isin(set(rows["text"]))]
+    return pd.concat([kept[["text", "category"]], rows], ignore_index=True)
 
 
 @functools.lru_cache(maxsize=4)
 def _load_cached_classifier(
-    training_path: str, cache_dir: str | None, file_stamp: tuple[int, int]
+    training_path: str, cache_dir: str | None, file_stamp: tuple[int, int],
+    extra: tuple[tuple[str, str], ...] = (),
 ) -> Pipeline:
     # file_stamp is only part of the key: a changed file is read and hashed again.
     if cache_dir is None:
-        return fit_category_classifier(read_category_training(training_path))
+        return fit_category_classifier(_training_frame(training_path, extra))
 
     digest = training_file_digest(training_path)
+    if extra:  # without extra rows the name stays the file's alone, as before
+        rows = "\n".join(f"{text}\t{category}" for text, category in extra)
+        digest = hashlib.sha256(f"{digest}\n{rows}".encode()).hexdigest()
     directory = Path(cache_dir)
     cache_file = directory / f"{_CACHE_PREFIX}-{digest[:32]}-sklearn{sklearn.__version__}.joblib"
     if cache_file.exists():
@@ -255,7 +278,7 @@ def _load_cached_classifier(
         if isinstance(model, Pipeline):
             return model
 
-    model = fit_category_classifier(read_category_training(training_path))
+    model = fit_category_classifier(_training_frame(training_path, extra))
     directory.mkdir(parents=True, exist_ok=True)
     for stale in directory.glob(f"{_CACHE_PREFIX}-*.joblib"):
         stale.unlink(missing_ok=True)

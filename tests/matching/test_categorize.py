@@ -444,3 +444,21 @@ def test_evaluate_categories_names_a_missing_held_out_file(runner, tmp_path):
     assert result.exit_code != 0
     assert "Held-out titles not found" in result.output
     assert "--heldout FILE" in result.output
+
+
+def test_extra_training_rows_are_learned_and_cached_apart(tmp_path):
+    training = tmp_path / "training.csv"
+    rows = [("外卖骑手", "delivery"), ("快递员", "delivery"), ("美发师", "hairdresser"),
+            ("发型师", "hairdresser"), ("保洁员", "cleaning"), ("清洁工", "cleaning"),
+            ("普工", "cleaning")]
+    pd.DataFrame(rows, columns=["text", "category"]).to_csv(training, index=False)
+    cache = tmp_path / "cache"
+    plain = load_category_classifier(training, cache_path=cache)
+    assert suggest_categories(["普工"], model=plain)["category"].tolist() == ["cleaning"]
+    corrected = load_category_classifier(
+        training, cache_path=cache,
+        extra_training=pd.DataFrame({"text": ["普工"], "category": ["workshop"]}))
+    # a correction replaces the file's row for the same text, and adds a category
+    assert suggest_categories(["普工"], model=corrected)["category"].tolist() == ["workshop"]
+    assert len(list(cache.glob("category_classifier-*.joblib"))) == 1
+    assert load_category_classifier(training, cache_path=cache) is plain  # in memory
