@@ -159,8 +159,14 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
                 address=row["address"], contact_person=row["contact_person"],
                 contact_phone=row["contact_phone"],
                 pledge_date=date.fromisoformat(row["pledge_date"]) if row["pledge_date"] else None,
-                contact_shareable=_bool(row["contact_shareable"]), verified=True,
+                pledge_signed_by=row["pledge_signed_by"],
+                contact_shareable=_bool(row["contact_shareable"]),
             )
+            # vetted as the demo says, through the model's transitions
+            if row["status"] in ("verified", "suspended"):
+                employer.verify(by=None)
+            if row["status"] == "suspended":
+                employer.suspend(row["suspension_reason"])
             db.session.add(employer)
             report.count("employers")
         employers[row["uscc"]] = employer

@@ -90,6 +90,12 @@ MESSAGES = {
         "characters was probably copied wrongly; check the code against the business "
         "licence."
     ),
+    "uscc.organisation_check_character": _l(
+        "The unified social credit code is not valid: characters 9-17 are the "
+        "organisation code, whose check character (the 17th) should be “%(expected)s”, "
+        "not “%(found)s”. One of characters 9-17 was probably copied wrongly; check the "
+        "code against the business licence."
+    ),
     "resident_id.blank": _l(
         "The ID number is empty. Copy the 18 characters from the ID card."
     ),

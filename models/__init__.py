@@ -8,7 +8,7 @@ from models.audit import AuditEvent
 from models.bulletins import Bulletin, iso_week_of, week_monday
 from models.courses import Course
 from models.db import Base, db, utcnow
-from models.employers import Employer, Opening, OpeningStatus, Shift
+from models.employers import Employer, EmployerStatus, Opening, OpeningStatus, Shift
 from models.errors import StateError
 from models.facilities import Facility
 from models.fairs import (
@@ -36,6 +36,7 @@ __all__ = [
     "Course",
     "District",
     "Employer",
+    "EmployerStatus",
     "Environment",
     "Facility",
     "Fair",

@@ -62,6 +62,11 @@ class Fair(Base):
         return self.name_en if str(locale).startswith("en") else self.name_zh
 
     @property
+    def booths_for_seekers(self) -> list["FairEmployer"]:
+        """The booths job seekers and employers' shortlists may see: verified employers'."""
+        return [booth for booth in self.booths if booth.employer.verified]
+
+    @property
     def accepts_participants(self) -> bool:
         return self.status in (FairStatus.PLANNING, FairStatus.OPEN)
 
@@ -118,6 +123,11 @@ class FairEmployer(Base):
     openings: Mapped[list["FairOpening"]] = relationship(
         back_populates="fair_employer", cascade="all, delete-orphan"
     )
+
+    @property
+    def openings_for_seekers(self) -> list["FairOpening"]:
+        """The booth's offered openings a job seeker may see (`Opening.visible_to_seekers`)."""
+        return [offer for offer in self.openings if offer.opening.visible_to_seekers]
 
 
 class FairOpening(Base):

@@ -13,6 +13,12 @@ weights are counted again from cn_job_title_frequency.csv and written to FILE
 (default seed_data/category_weights.csv); without it FILE is read, so the demo files
 come out byte for byte the same either way.
 
+Employers are vetted (employers.csv ``status``): those at a fair are verified (a pledge
+date is drawn for the few without one, from a third stream, ``random.Random(20260601)``,
+drawn last); of the others, the ones without a fair-chance pledge and one more awaiting
+its check are unverified, and two are suspended with a reason, so the review queue and
+the suspension show in the demo.
+
 Besides the fair being planned, the demo holds a past fair at the second facility and
 what came of it (outcomes.csv: each participant's interests and how far each went, drawn
 from a model of how people choose and get hired), so that evaluation and training have
@@ -52,6 +58,13 @@ OUTCOME_SEED = 20251228
 PAST_FAIR_IN_DAYS = -150
 PAST_FAIR_EMPLOYER_COUNT = 30
 SEEKERS_PER_FACILITY = {"SH-QP": 300, "SH-JD": 110}
+# Employer vetting: a stream of its own, drawn after everything else.
+VETTING_SEED = 20260601
+UNVERIFIED_WITH_PLEDGE_COUNT = 1
+SUSPENSION_REASONS = (
+    "求职者投诉：面试时要求先交500元押金，违反公平就业承诺",
+    "违反公平就业承诺：以有戒毒经历为由拒绝录用推荐人员",
+)
 SECOND_SURVEY_COUNT = 40
 
 # --- unified social credit code (GB 32100-2015) --------------------------------------
@@ -1238,7 +1251,8 @@ def check_outcomes(rows, openings):
 
 FACILITY_HEADER = ("code", "name_zh", "name_en", "district", "address")
 EMPLOYER_HEADER = ("uscc", "name", "industry", "district", "address", "contact_person",
-                   "contact_phone", "pledge_date", "contact_shareable")
+                   "contact_phone", "pledge_date", "contact_shareable", "status",
+                   "pledge_signed_by", "suspension_reason")
 OPENING_HEADER = ("ref", "employer_uscc", "title", "description", "category", "salary_min",
                   "salary_max", "salary_text", "district", "accommodation", "shift",
                   "education_min", "experience_min", "certificates_required", "environments",
@@ -1259,6 +1273,40 @@ FAIR = ("QP-2026-0626", "SH-QP", "2026年“起步”专场招聘会", "2026 Qib
 PAST_FAIR = ("JD-2025-1228", "SH-JD", "2025年嘉禾所“起步”冬季专场招聘会",
              "2025 Jiahe Winter Job Fair", PAST_FAIR_IN_DAYS, "嘉禾所康复楼二楼多功能厅",
              "closed")
+
+
+def vet_employers(rng, employers, booths):
+    """Give each employer its vetting status, pledge signatory and suspension reason.
+
+    Employers at a fair are verified (one without a pledge date signed it when invited:
+    a date is drawn). Of the others, those without a pledge are unverified, waiting for
+    it; of those with one, UNVERIFIED_WITH_PLEDGE_COUNT wait for their check and one per
+    SUSPENSION_REASONS is suspended.
+    """
+    at_fairs = {uscc for _fair, uscc, _booth in booths}
+    others = []
+    for employer in employers:
+        employer["suspension_reason"] = ""
+        if employer["uscc"] in at_fairs:
+            if not employer["pledge_date"]:
+                days = rng.randint(2, 140)
+                employer["pledge_date"] = (DEMO_TODAY - dt.timedelta(days=days)).isoformat()
+            employer["status"] = "verified"
+        elif not employer["pledge_date"]:
+            employer["status"] = "unverified"
+        else:
+            others.append(employer)
+    chosen = rng.sample(others, UNVERIFIED_WITH_PLEDGE_COUNT + len(SUSPENSION_REASONS))
+    for employer in others:
+        employer["status"] = "verified"
+    for employer in chosen[:UNVERIFIED_WITH_PLEDGE_COUNT]:
+        employer["status"] = "unverified"
+    for employer, reason in zip(chosen[UNVERIFIED_WITH_PLEDGE_COUNT:], SUSPENSION_REASONS,
+                                strict=True):
+        employer["status"], employer["suspension_reason"] = "suspended", reason
+    for employer in employers:
+        employer["pledge_signed_by"] = employer["contact_person"] if employer["pledge_date"] \
+            else ""
 
 
 def check_totals(employers, openings, seekers):
@@ -1303,6 +1351,7 @@ def generate(shared, out, weights_path):
     outcomes = build_outcomes(history_rng, PAST_FAIR, booths, seekers, surveys, openings,
                               districts, read_table(SEED_DIR / "certificates.csv"))
     check_outcomes(outcomes, openings)
+    vet_employers(random.Random(VETTING_SEED), employers, booths)
 
     out.mkdir(parents=True, exist_ok=True)
     write_table(out / "facilities.csv", FACILITY_HEADER, FACILITIES)

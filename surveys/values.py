@@ -52,6 +52,7 @@ __all__ = [
     "parse_job_attributes",
     "parse_monthly_pay",
     "parse_place",
+    "organisation_code_check_character",
     "uscc_check_character",
     "validate_mobile",
     "validate_resident_id",
@@ -139,6 +140,12 @@ DEFAULT_MESSAGES: dict[str, str] = {
         "The unified social credit code is not valid: with these first 17 characters the "
         "last character should be {expected!r}, not {found!r}. One of the characters was "
         "probably copied wrongly; check the code against the business licence."
+    ),
+    "uscc.organisation_check_character": (
+        "The unified social credit code is not valid: characters 9-17 are the "
+        "organisation code, whose check character (the 17th) should be {expected!r}, not "
+        "{found!r}. One of characters 9-17 was probably copied wrongly; check the code "
+        "against the business licence."
     ),
     "resident_id.blank": "The ID number is empty. Copy the 18 characters from the ID card.",
     "resident_id.length": (
@@ -1027,18 +1034,33 @@ def uscc_check_character(first17: str) -> str:
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
+_ORGANISATION_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def organisation_code_check_character(body: str) -> str:
+    """Return the GB 11714 check character of an 8-character organisation code body.
+
+    Digits count as themselves and letters A-Z as 10-35; check = 11 - (sum mod 11),
+    written 'X' for 10 and '0' for 11.
+    """
+    total = sum(int(c, 36) * w for c, w in zip(body, _ORGANISATION_CODE_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
 def validate_uscc(code: Any) -> str:
     """Return the unified social credit code in canonical form (upper case, no spaces).
 
-    Checks GB 32100-2015: 18 characters from ``0-9ABCDEFGHJKLMNPQRTUWXY`` and the check
-    character (weights 3^i mod 31).
+    Checks GB 32100-2015: 18 characters from ``0-9ABCDEFGHJKLMNPQRTUWXY``, the check
+    character (weights 3^i mod 31), and the check character of the organisation code
+    embedded in characters 9-17 (GB 11714, see `organisation_code_check_character`).
 
     Raises
     ------
     ValueParseError
         ``uscc.blank``, ``uscc.length`` (``length``), ``uscc.illegal_character``
-        (``position`` 1-18 and ``character``) or ``uscc.check_character`` (``expected``,
-        ``found``).
+        (``position`` 1-18 and ``character``), ``uscc.check_character`` or
+        ``uscc.organisation_check_character`` (``expected``, ``found``).
     """
     if is_blank(code):
         raise ValueParseError("uscc.blank")
@@ -1055,6 +1077,12 @@ def validate_uscc(code: Any) -> str:
     if normalized[17] != expected:
         raise ValueParseError(
             "uscc.check_character", expected=expected, found=normalized[17], text=normalized
+        )
+    expected = organisation_code_check_character(normalized[8:16])
+    if normalized[16] != expected:
+        raise ValueParseError(
+            "uscc.organisation_check_character", expected=expected, found=normalized[16],
+            text=normalized,
         )
     return normalized
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from app.admin.operations import create_user
 from models import (
     Employer,
+    EmployerStatus,
     Facility,
     Fair,
     FairEmployer,
@@ -88,6 +89,9 @@ def employer(**kwargs) -> Employer:
     kwargs.setdefault("name", f"上海测试物流有限公司{n}")
     kwargs.setdefault("normalized_name", kwargs["name"])
     kwargs.setdefault("district", "310115")
+    # verified unless a test says otherwise (verified=False, or a status)
+    verified = kwargs.pop("verified", True)
+    kwargs.setdefault("status", EmployerStatus.VERIFIED if verified else EmployerStatus.UNVERIFIED)
     obj = Employer(**kwargs)
     db.session.add(obj)
     db.session.flush()

@@ -20,7 +20,6 @@ from models import (
     FairOpening,
     JobCategory,
     Opening,
-    OpeningStatus,
     Shift,
     db,
 )
@@ -92,7 +91,7 @@ def opening_facts(opening: Opening, names: Names) -> dict:
 
 
 def _open_openings():
-    return sa.select(Opening).where(Opening.status == OpeningStatus.OPEN)
+    return sa.select(Opening).where(Opening.visible_to_seekers)
 
 
 def open_openings(filters: dict) -> dict:
@@ -126,7 +125,8 @@ def open_openings(filters: dict) -> dict:
 
 
 def open_opening(opening_id: int) -> dict | None:
-    """One open opening's facts, or None (a closed opening is not published)."""
+    """One open opening's facts, or None (a closed opening, or one of an employer not
+    verified, is not published)."""
     opening = db.session.scalar(_open_openings().where(Opening.id == opening_id)
                                 .options(joinedload(Opening.employer)))
     return None if opening is None else opening_facts(opening, Names())

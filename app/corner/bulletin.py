@@ -26,7 +26,6 @@ from models import (
     FairOpening,
     JobCategory,
     Opening,
-    OpeningStatus,
     Seeker,
     SeekerStatus,
     Survey,
@@ -40,10 +39,11 @@ CHOICE_WEIGHTS = {1: 3, 2: 2, 3: 1}
 
 
 def open_openings(until: date | None = None) -> list[Opening]:
-    """Openings a person can apply to: open, with a place left, posted by `until`."""
+    """Openings a person can apply to: visible to seekers (open, from a verified
+    employer), with a place left, posted by `until`."""
     query = (
         sa.select(Opening)
-        .where(Opening.status == OpeningStatus.OPEN,
+        .where(Opening.visible_to_seekers,
                sa.or_(Opening.headcount.is_(None), Opening.filled < Opening.headcount))
         .options(selectinload(Opening.employer))
         .order_by(Opening.id)
@@ -208,8 +208,10 @@ def issue_contents(bulletin: Bulletin) -> Issue:
     offers the opening; otherwise the employment centre.
     """
     ids = list(bulletin.opening_ids or [])
+    # an opening whose employer was un-verified or suspended since leaves the issue at once
     openings = {o.id: o for o in db.session.scalars(
-        sa.select(Opening).where(Opening.id.in_(ids)).options(selectinload(Opening.employer)))}
+        sa.select(Opening).where(Opening.id.in_(ids), Opening.visible_to_seekers)
+        .options(selectinload(Opening.employer)))}
     offers = _fair_offers(bulletin.facility_id, ids, bulletin.monday) if ids else {}
     new = set(bulletin.new_opening_ids or [])
     position = {code: index for index, code in enumerate(bulletin.category_order or [])}

@@ -1,5 +1,7 @@
 """Employer and opening forms; messy values are checked by surveys.values."""
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -78,25 +80,34 @@ class EmployerForm(FlaskForm):
             if self._employer is not None and self._employer.uscc:
                 raise ValidationError(_l("A verified employer keeps its credit code."))
             return
-        try:
-            field.data = validate_uscc(field.data)
-        except ValueParseError as error:
-            raise ValidationError(value_error_message(error)) from None
-        query = sa.select(Employer).where(Employer.uscc == field.data)
-        if self._employer is not None:
-            query = query.where(Employer.id != self._employer.id)
-        other = db.session.scalar(query)
-        if other is not None:
-            raise ValidationError(
-                _l("%(name)s is already registered with this code.", name=other.name)
-            )
+        check_credit_code(field, self._employer)
 
     def validate_contact_phone(self, field):
         if (field.data or "").strip():
-            try:
-                field.data = validate_mobile(field.data)
-            except ValueParseError as error:
-                raise ValidationError(value_error_message(error)) from None
+            check_phone(field)
+
+
+def check_credit_code(field, employer: Employer | None) -> None:
+    """Canonicalise a typed credit code; refuse an invalid one or another employer's."""
+    try:
+        field.data = validate_uscc(field.data)
+    except ValueParseError as error:
+        raise ValidationError(value_error_message(error)) from None
+    query = sa.select(Employer).where(Employer.uscc == field.data)
+    if employer is not None:
+        query = query.where(Employer.id != employer.id)
+    other = db.session.scalar(query)
+    if other is not None:
+        raise ValidationError(
+            _l("%(name)s is already registered with this code.", name=other.name)
+        )
+
+
+def check_phone(field) -> None:
+    try:
+        field.data = validate_mobile(field.data)
+    except ValueParseError as error:
+        raise ValidationError(value_error_message(error)) from None
 
 
 class OpeningForm(FlaskForm):
@@ -166,6 +177,72 @@ class OpeningForm(FlaskForm):
             "environments": list(self.environments.data or []),
             "headcount": self.headcount.data,
         }
+
+
+class VerifyEmployerForm(FlaskForm):
+    """What employment staff check and record before an employer's openings reach seekers."""
+
+    uscc = StringField(
+        _l("Unified social credit code"),
+        description=_l("18 characters, as on the business licence; both check characters "
+                       "are checked."),
+    )
+    contact_person = StringField(_l("Contact person"), validators=[
+        DataRequired(_l("Enter the employer's contact person.")), Length(max=60)])
+    contact_phone = StringField(_l("Contact phone"), validators=[
+        DataRequired(_l("Enter the contact person's phone."))])
+    pledge_date = DateField(
+        _l("Fair-chance pledge signed on"),
+        validators=[DataRequired(_l("Enter the date the fair-chance pledge was signed."))],
+        description=_l("The date the employer pledged not to discriminate against people "
+                       "who have completed rehabilitation."),
+    )
+    pledge_signed_by = StringField(
+        _l("Pledge signed by"),
+        validators=[DataRequired(_l("Enter who signed the fair-chance pledge for the "
+                                    "employer.")), Length(max=60)],
+        description=_l("Name and position of the person who signed for the employer."),
+    )
+    licence_checked = BooleanField(
+        _l("I compared the name and the credit code with the business licence"),
+        validators=[DataRequired(_l("Compare the name and the credit code with the business "
+                                    "licence, then tick the box."))],
+    )
+    submit = SubmitField(_l("Verify employer"))
+
+    def __init__(self, *args, employer: Employer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._employer = employer
+
+    def validate_uscc(self, field):
+        if not (field.data or "").strip():
+            raise ValidationError(_l("Enter the unified social credit code."))
+        check_credit_code(field, self._employer)
+
+    def validate_contact_phone(self, field):
+        check_phone(field)
+
+    def validate_pledge_date(self, field):
+        if field.data is not None and field.data > date.today():
+            raise ValidationError(_l("The pledge date cannot be in the future."))
+
+    def verification_data(self) -> dict:
+        return {"uscc": self.uscc.data, "contact_person": self.contact_person.data.strip(),
+                "contact_phone": self.contact_phone.data,
+                "pledge_date": self.pledge_date.data,
+                "pledge_signed_by": self.pledge_signed_by.data.strip()}
+
+
+class SuspendEmployerForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"),
+        description=_l("E.g. a complaint from a job seeker, or the fair-chance pledge broken. "
+                       "Its openings leave every page, sheet and bulletin for job seekers at "
+                       "once."),
+        validators=[DataRequired(_l("Give the reason for the suspension.")),
+                    Length(max=2000)],
+    )
+    submit = SubmitField(_l("Suspend employer"))
 
 
 class ActionForm(FlaskForm):

@@ -1,9 +1,13 @@
-"""Register employers and post, edit, close and reopen openings (flush and audit only)."""
+"""Register, verify and suspend employers; post, edit, close and reopen openings (flush
+and audit only)."""
 
 from datetime import date
 
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
 from app.audit import log_event
-from models import Employer, Opening, OpeningStatus, db
+from models import Employer, EmployerStatus, Opening, OpeningStatus, StateError, db
 from surveys.values import normalize_employer_name
 
 
@@ -19,10 +23,70 @@ def save_employer(employer: Employer | None, data: dict) -> Employer:
     for key, value in data.items():
         setattr(employer, key, value)
     employer.normalized_name = normalize_employer_name(employer.name)
-    employer.verified = employer.uscc is not None
+    if employer.verified and employer.missing_for_verification():
+        # a verified employer keeps what its verification rests on
+        raise StateError(_l("A verified employer keeps its credit code, contact person and "
+                            "phone, and its fair-chance pledge; un-verify it first."))
     db.session.flush()
     log_event("employer_created" if created else "employer_updated", employer)
     return employer
+
+
+def verify_employer(employer: Employer, data: dict, by) -> Employer:
+    """Record the checked credit code, contact and fair-chance pledge, and verify the
+    employer: its open openings reach job seekers from now on."""
+    pledge = (data["pledge_date"], data["pledge_signed_by"])
+    if pledge != (employer.pledge_date, employer.pledge_signed_by):
+        employer.pledge_recorded_by_id = by.id
+    for key, value in data.items():
+        setattr(employer, key, value)
+    employer.verify(by)
+    db.session.flush()
+    log_event("employer_verified", employer, uscc=employer.uscc,
+              contact_person=employer.contact_person,
+              pledge_date=employer.pledge_date.isoformat(),
+              pledge_signed_by=employer.pledge_signed_by)
+    return employer
+
+
+def unverify_employer(employer: Employer) -> None:
+    """Send a verified employer back to the review queue; its openings leave seekers."""
+    employer.unverify()
+    db.session.flush()
+    log_event("employer_unverified", employer)
+
+
+def suspend_employer(employer: Employer, reason: str) -> None:
+    """Suspend an employer for a reason; its openings leave seekers at once."""
+    previous = employer.status
+    employer.suspend(reason)
+    db.session.flush()
+    log_event("employer_suspended", employer, reason=employer.suspension_reason,
+              previous=previous.value)
+
+
+def lift_employer_suspension(employer: Employer) -> None:
+    """End a suspension: the employer goes back to the review queue, unverified."""
+    employer.lift_suspension()
+    db.session.flush()
+    log_event("employer_suspension_lifted", employer)
+
+
+def review_queue() -> list[tuple[Employer, list[Opening]]]:
+    """Unverified employers, registered longest ago first, each with its open openings
+    (held back from job seekers until the employer is verified)."""
+    employers = db.session.scalars(
+        sa.select(Employer).where(Employer.status == EmployerStatus.UNVERIFIED)
+        .order_by(Employer.created_at, Employer.id)
+    ).all()
+    pending: dict[int, list[Opening]] = {}
+    for opening in db.session.scalars(
+        sa.select(Opening).where(Opening.employer_id.in_([e.id for e in employers]),
+                                 Opening.status == OpeningStatus.OPEN)
+        .order_by(Opening.posted_on.nulls_last(), Opening.id)
+    ):
+        pending.setdefault(opening.employer_id, []).append(opening)
+    return [(employer, pending.get(employer.id, [])) for employer in employers]
 
 
 def pay_text(low: int | None, high: int | None) -> str:

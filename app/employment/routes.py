@@ -3,6 +3,7 @@
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.auth.access import allow
@@ -13,6 +14,8 @@ from app.employment.forms import (
     ActionForm,
     EmployerForm,
     OpeningForm,
+    SuspendEmployerForm,
+    VerifyEmployerForm,
 )
 from app.labels import category_name
 from app.main.queries import PAGE_SIZE, Page
@@ -67,7 +70,7 @@ def new_employer():
 def employer(employer_id):
     employer = _employer(employer_id)
     return render_template("employment/employer.html", employer=employer,
-                           shift_labels=SHIFT_LABELS)
+                           shift_labels=SHIFT_LABELS, action=ActionForm())
 
 
 @bp.route("/employers/<int:employer_id>/edit", methods=["GET", "POST"])
@@ -76,7 +79,13 @@ def edit_employer(employer_id):
     employer = _employer(employer_id)
     form = EmployerForm(obj=employer, employer=employer)
     if form.validate_on_submit():
-        operations.save_employer(employer, _employer_data(form))
+        try:
+            operations.save_employer(employer, _employer_data(form))
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+            return render_template("employment/employer_form.html", form=form,
+                                   employer=employer)
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for("employment.employer", employer_id=employer.id))
@@ -114,6 +123,8 @@ def opening(opening_id):
         sa.select(Opening).where(Opening.id == opening_id)
         .options(selectinload(Opening.employer))
     ) or abort(404)
+    if current_user.role is Role.ORGANIZER and not opening.employer.verified:
+        abort(404)  # until its employer is verified, employment staff only
     candidates = ranked_seekers_for(opening, k=20) if opening.is_open else []
     return render_template("employment/opening.html", opening=opening, action=ActionForm(),
                            shift_labels=SHIFT_LABELS, education=dict(EDUCATION_LABELS),
@@ -182,3 +193,89 @@ def _suggestion(title: str) -> dict:
     code, confidence = suggest_category(title)
     return {"category": code, "name": category_name(code) if code else "",
             "confidence": round(confidence, 2)}
+
+
+# --- vetting: the review queue, verify, un-verify, suspend -----------------------------
+
+
+@bp.get("/review")
+@allow(*STAFF)
+def review_queue():
+    """Unverified employers, oldest first, with the openings held back until they are
+    verified."""
+    queue = operations.review_queue()
+    return render_template("employment/review.html", queue=queue,
+                           held_back=sum(len(openings) for _employer, openings in queue))
+
+
+@bp.route("/employers/<int:employer_id>/verify", methods=["GET", "POST"])
+@allow(*STAFF)
+def verify_employer(employer_id):
+    employer = _employer(employer_id)
+    form = VerifyEmployerForm(obj=employer, employer=employer)
+    if form.validate_on_submit():
+        try:
+            operations.verify_employer(employer, form.verification_data(), current_user)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is verified: its open openings now reach job seekers.",
+                    name=employer.name), "success")
+            return redirect(url_for("employment.review_queue"))
+    elif form.errors:
+        flash(_("Not verified yet. Check: %(fields)s.", fields=_(", ").join(
+            str(form[name].label.text) for name in form.errors if name != "csrf_token")),
+            "error")
+    return render_template("employment/verify_form.html", form=form, employer=employer)
+
+
+@bp.route("/employers/<int:employer_id>/suspend", methods=["GET", "POST"])
+@allow(*STAFF)
+def suspend_employer(employer_id):
+    employer = _employer(employer_id)
+    form = SuspendEmployerForm()
+    if form.validate_on_submit():
+        try:
+            operations.suspend_employer(employer, form.reason.data)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+        else:
+            db.session.commit()
+            flash(_("%(name)s is suspended: its openings no longer reach job seekers.",
+                    name=employer.name), "success")
+            return redirect(url_for("employment.employer", employer_id=employer.id))
+    return render_template("employment/suspend_form.html", form=form, employer=employer)
+
+
+@bp.post("/employers/<int:employer_id>/unverify")
+@allow(*STAFF)
+def unverify_employer(employer_id):
+    return _vetting_step(employer_id, operations.unverify_employer, _(
+        "Un-verified: its openings no longer reach job seekers, and it is back in the "
+        "review queue."))
+
+
+@bp.post("/employers/<int:employer_id>/lift-suspension")
+@allow(*STAFF)
+def lift_employer_suspension(employer_id):
+    return _vetting_step(employer_id, operations.lift_employer_suspension, _(
+        "The suspension is lifted; the employer is back in the review queue, to be "
+        "verified again."))
+
+
+def _vetting_step(employer_id, operation, done_message):
+    employer = _employer(employer_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        operation(employer)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return redirect(url_for("employment.employer", employer_id=employer_id))

@@ -27,10 +27,10 @@ SHIFTS = {"day": "day shift", "night": "night shift", "rotating": "rotating shif
 def booth_list_pdf(fair) -> bytes:
     s = styles(12)
     rows = [[_("Booth"), _("Employer"), _("Openings")]]
-    for booth in fair.booths:
+    for booth in fair.booths_for_seekers:
         openings = [
             f"{fo.opening.title}（{_pay(fo.opening.salary_min, fo.opening.salary_max)}）"
-            for fo in booth.openings]
+            for fo in booth.openings_for_seekers]
         rows.append([booth.booth or "—", booth.employer.name, openings])
     story = [p(f"{fair.name('zh_CN')} · {_('Booth list')}", s["title"]),
              p(f"{fair.held_on} · {fair.facility.name('zh_CN')} {fair.venue}", s["body"]),
@@ -77,11 +77,11 @@ def shortlists_pdf(fair, by_opening) -> bytes:
     """Per booth, each opening's planned participants: codes and job-relevant facts only."""
     s = styles(11)
     story = []
-    for index, booth in enumerate(fair.booths):
+    for index, booth in enumerate(fair.booths_for_seekers):
         if index:
             story.append(PageBreak())
         story.append(p(f"{_('Booth')} {booth.booth or '—'} · {booth.employer.name}", s["title"]))
-        for fo in booth.openings:
+        for fo in booth.openings_for_seekers:
             people = by_opening.get(fo.opening_id, [])
             story.append(p(f"{fo.opening.title}（{len(people)}）", s["heading"]))
             if not people:

@@ -57,7 +57,8 @@ class InviteForm(FlaskForm):
         invited = {fe.employer_id for fe in fair.booths}
         self.employer_id.choices = [
             SelectChoice(e.id, e.name)
-            for e in db.session.scalars(sa.select(Employer).order_by(Employer.name))
+            for e in db.session.scalars(
+                sa.select(Employer).where(Employer.verified).order_by(Employer.name))
             if e.id not in invited
         ]
 

@@ -20,7 +20,6 @@ from models import (
     FairOpening,
     FairParticipant,
     Opening,
-    OpeningStatus,
     Role,
     StateError,
     db,
@@ -131,7 +130,7 @@ def booth(fair_id, booth_id):
     invitation = next((b for b in fair.booths if b.id == booth_id), None) or abort(404)
     openings = db.session.scalars(
         sa.select(Opening).where(Opening.employer_id == invitation.employer_id,
-                                 Opening.status == OpeningStatus.OPEN).order_by(Opening.title)
+                                 Opening.visible_to_seekers).order_by(Opening.title)
     ).all()
     form = OfferedOpeningsForm(data={"openings": [fo.opening_id for fo in invitation.openings]})
     form.openings.choices = [(o.id, o.title) for o in openings]

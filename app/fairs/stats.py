@@ -61,7 +61,7 @@ def fair_statistics(fair: Fair) -> dict:
         .join(FairOpening, FairOpening.fair_employer_id == FairEmployer.id, isouter=True)
         .join(Interest, sa.and_(Interest.opening_id == FairOpening.opening_id,
                                 Interest.fair_id == fair.id), isouter=True)
-        .where(FairEmployer.fair_id == fair.id)
+        .where(FairEmployer.fair_id == fair.id, Employer.verified)
         .group_by(FairEmployer.id, FairEmployer.booth, Employer.name)
     ).all()
     asked = sa.select(Interest.opening_id).where(of_fair)
@@ -70,7 +70,8 @@ def fair_statistics(fair: Fair) -> dict:
         .join(FairOpening, FairOpening.opening_id == Opening.id)
         .join(FairEmployer, FairEmployer.id == FairOpening.fair_employer_id)
         .join(Employer, Employer.id == Opening.employer_id)
-        .where(FairOpening.fair_id == fair.id, Opening.id.not_in(asked))
+        .where(FairOpening.fair_id == fair.id, Opening.id.not_in(asked),
+               Opening.visible_to_seekers)
         .order_by(FairEmployer.booth, Opening.title)
     ).all()
     employers_present = len({booth for booth, _, n in per_booth if n}) if per_booth else 0

@@ -110,7 +110,7 @@ OPENING_COLUMNS: tuple[ImportColumn, ...] = (
             "可不填。18位；填了就按代码找单位，否则按名称找。",
             "Optional. 18 characters; when given the employer is found by it, otherwise by "
             "its name.",
-            "信用代码", "社会信用代码", "credit code", "uscc", example="91310115MA1H7GQX8N"),
+            "信用代码", "社会信用代码", "credit code", "uscc", example="91310115MA1H7GQX11"),
     import_column("company_type", "单位性质", "Kind of employer",
             "可不填。如 民营公司；记入新登记单位的备注。",
             "Optional. E.g. 民营公司 (private company); noted on a newly registered employer.",
@@ -653,7 +653,7 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
             notes = f"单位性质：{facts['company_type']}" if facts["company_type"] else ""
             employers[key] = Employer(
                 name=facts["name"], normalized_name=facts["key"], uscc=facts["uscc"],
-                verified=False, notes=notes)
+                notes=notes)  # registered unverified (the model's default)
         elif employers[key].uscc is None:  # a later row gives the code
             employers[key].uscc = facts["uscc"]
     db.session.add_all(employers.values())

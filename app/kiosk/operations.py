@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, session
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.operations import count_failure, locked_for
@@ -23,9 +24,9 @@ from models import (
     InterestStage,
     LoginThrottle,
     Opening,
-    OpeningStatus,
     Seeker,
     Shift,
+    StateError,
     db,
     utcnow,
 )
@@ -125,6 +126,7 @@ def planned_openings(participant: FairParticipant) -> list[FairRecommendation]:
     """The participant's plan, best first, with each opening and employer (one query)."""
     return db.session.scalars(
         sa.select(FairRecommendation).where(FairRecommendation.participant_id == participant.id)
+        .join(FairRecommendation.opening).where(Opening.visible_to_seekers)
         .options(joinedload(FairRecommendation.opening, innerjoin=True)
                  .joinedload(Opening.employer, innerjoin=True))
         .order_by(FairRecommendation.rank)
@@ -166,8 +168,9 @@ def option_cards(visit: Visit,
     JSON text) as cards, from one query of plain columns: the options page is the kiosk's
     busiest, so no ORM objects for each opening, employer, booth and interest.
 
-    Openings closed since (their places filled, or withdrawn by the employer) and "more"
-    openings that no longer exist are left out.
+    Openings closed since (their places filled, or withdrawn by the employer), openings
+    of an employer un-verified or suspended since (`Opening.visible_to_seekers`) and
+    "more" openings that no longer exist are left out.
     """
     params = {"fair_id": visit.fair_id, "participant_id": visit.participant_id,
               "seeker_id": visit.seeker_id}
@@ -203,7 +206,7 @@ def _option_cards_statement(with_more: bool):
                           FairEmployer.booth, Opening.salary_min, Opening.salary_max,
                           Opening.shift, Opening.accommodation, interested)
                 .select_from(source)
-                .where(Opening.status == OpeningStatus.OPEN)
+                .where(Opening.visible_to_seekers)
                 .join(Employer, Employer.id == Opening.employer_id)
                 .join(FairOpening, sa.and_(FairOpening.opening_id == Opening.id,
                                            FairOpening.fair_id == fair_id), isouter=True)
@@ -238,7 +241,7 @@ def fair_openings(fair: Fair) -> list[tuple[Opening, str | None]]:
     rows = db.session.execute(
         sa.select(Opening, FairOpening.fair_employer_id)
         .join(FairOpening, FairOpening.opening_id == Opening.id)
-        .where(FairOpening.fair_id == fair.id, Opening.status == OpeningStatus.OPEN)
+        .where(FairOpening.fair_id == fair.id, Opening.visible_to_seekers)
         .options(selectinload(Opening.employer))
     ).all()
     booths = {b.id: b.booth for b in fair.booths}
@@ -246,7 +249,10 @@ def fair_openings(fair: Fair) -> list[tuple[Opening, str | None]]:
 
 
 def mark_interest(fair: Fair, participant: FairParticipant, opening_id: int):
-    """Record "我感兴趣" from the kiosk (source 'kiosk')."""
+    """Record "我感兴趣" from the kiosk (source 'kiosk'), for an opening the person may see."""
+    if not db.session.scalar(sa.select(
+            sa.exists().where(Opening.id == opening_id, Opening.visible_to_seekers))):
+        raise StateError(_l("This opening is no longer offered. Please choose another one."))
     return recording.record_stage(fair, participant, opening_id, InterestStage.INTERESTED,
                                   source="kiosk")
 

@@ -12,7 +12,6 @@ from models import (
     FairParticipant,
     FairRecommendation,
     Opening,
-    OpeningStatus,
     Seeker,
     Survey,
     db,
@@ -24,7 +23,8 @@ LOAD_FACTOR = 3
 
 
 def fair_frames(fair: Fair):
-    """The fair's participants (with a survey) and open offered openings as frames."""
+    """The fair's participants (with a survey) and the offered openings they may see
+    (`Opening.visible_to_seekers`) as frames."""
     participants = db.session.scalars(
         sa.select(FairParticipant).where(FairParticipant.fair_id == fair.id)
         .options(selectinload(FairParticipant.seeker).selectinload(Seeker.surveys)
@@ -33,7 +33,7 @@ def fair_frames(fair: Fair):
     participants = [p for p in participants if p.seeker.surveys]
     openings = db.session.scalars(
         sa.select(Opening).join(FairOpening, FairOpening.opening_id == Opening.id)
-        .where(FairOpening.fair_id == fair.id, Opening.status == OpeningStatus.OPEN)
+        .where(FairOpening.fair_id == fair.id, Opening.visible_to_seekers)
     ).all()
     return participants, openings, seekers_frame([p.seeker for p in participants]), \
         openings_frame(openings)
@@ -82,6 +82,7 @@ def participant_plans(fair: Fair) -> list[tuple[FairParticipant, list[FairRecomm
     ).all()
     recommendations = db.session.scalars(
         sa.select(FairRecommendation).where(FairRecommendation.fair_id == fair.id)
+        .join(FairRecommendation.opening).where(Opening.visible_to_seekers)
         .options(selectinload(FairRecommendation.opening).selectinload(Opening.employer))
         .order_by(FairRecommendation.participant_id, FairRecommendation.rank)
     ).all()
@@ -96,6 +97,7 @@ def employer_shortlists(fair: Fair):
     """For each booth, its openings with the consenting participants planned for them."""
     recommendations = db.session.scalars(
         sa.select(FairRecommendation).where(FairRecommendation.fair_id == fair.id)
+        .join(FairRecommendation.opening).where(Opening.visible_to_seekers)
         .options(selectinload(FairRecommendation.participant).selectinload(
             FairParticipant.seeker).selectinload(Seeker.surveys).selectinload(Survey.intentions))
         .order_by(FairRecommendation.score.desc())

@@ -22,7 +22,6 @@ from models import (
     Interest,
     InterestStage,
     Opening,
-    OpeningStatus,
     Placement,
     Seeker,
     SeekerStatus,
@@ -107,21 +106,25 @@ def reference():
 def _open_openings_fingerprint() -> tuple:
     return (str(db.engine.url),) + tuple(db.session.execute(
         sa.select(sa.func.count(Opening.id), sa.func.max(Opening.id),
-                  sa.func.max(Opening.updated_at))
-        .where(Opening.status == OpeningStatus.OPEN)
+                  sa.func.max(Opening.updated_at),
+                  sa.select(sa.func.max(Employer.status_changed_at)).scalar_subquery())
+        .where(Opening.visible_to_seekers)
     ).one())
 
 
 @dataclass
 class PreparedPool:
-    """Open openings prepared once for many ranking calls (refitted only when they change)."""
+    """The openings job seekers may see (`Opening.visible_to_seekers`: open, from a
+    verified employer), prepared once for many ranking calls (refitted only when they
+    change)."""
 
     prepared: object
     openings: dict[str, Opening]
 
 
 def open_openings_pool() -> PreparedPool:
-    """The open openings, prepared for the matcher; rebuilt only when openings change."""
+    """The openings job seekers may see, prepared for the matcher; rebuilt only when they
+    change."""
     fingerprint = _open_openings_fingerprint()
     with _lock:
         cached = _prepared_cache.get("open_openings")
@@ -130,7 +133,7 @@ def open_openings_pool() -> PreparedPool:
         else:
             cached = None
     openings = db.session.scalars(
-        sa.select(Opening).where(Opening.status == OpeningStatus.OPEN)
+        sa.select(Opening).where(Opening.visible_to_seekers)
         .options(selectinload(Opening.employer))
     ).all()
     by_id = {str(o.id): o for o in openings}
@@ -190,7 +193,7 @@ def save_model(model: matching.Matcher, activate: bool = True) -> Path:
 
 
 def ranked_openings_for(seeker: Seeker, k: int = 10) -> list[dict]:
-    """The best open openings for a seeker, each with its opening row, score and reasons."""
+    """The best openings a seeker may see, each with its opening row, score and reasons."""
     pool = open_openings_pool()
     if not pool.openings:
         return []

@@ -24,14 +24,35 @@ def run_migrations_offline():
 
 
 def run_migrations_online():
-    """Run migrations on the app's engine (batch mode so SQLite can alter tables)."""
+    """Run migrations on the app's engine (batch mode so SQLite can alter tables).
+
+    On SQLite, batch mode recreates a table: with foreign keys enforced, dropping the old
+    copy of a table that child rows refer to fails. Enforcement is turned off around the
+    migrations (outside any transaction, where SQLite honours it) and every reference is
+    checked afterwards.
+    """
     conf_args = dict(current_app.extensions["migrate"].configure_args)
     conf_args.setdefault("render_as_batch", True)
     conf_args.setdefault("compare_type", True)
     with target_db.engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=target_metadata, **conf_args)
-        with context.begin_transaction():
-            context.run_migrations()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            context.configure(connection=connection, target_metadata=target_metadata,
+                              **conf_args)
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite:
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                connection.commit()
+                if broken:
+                    raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
 
 
 if context.is_offline_mode():

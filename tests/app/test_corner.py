@@ -66,7 +66,7 @@ def _hand_counted_top_category(facility: Facility) -> str:
 def _open_openings_of(week: str) -> set[int]:
     sunday = week_monday(week) + timedelta(days=6)
     return {o.id for o in db.session.scalars(sa.select(Opening).where(
-        Opening.status == OpeningStatus.OPEN))
+        Opening.visible_to_seekers))
         if (o.places_left is None or o.places_left > 0)
         and (o.posted_on is None or o.posted_on <= sunday)}
 

@@ -3,7 +3,16 @@
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEvent, Employer, Opening, OpeningStatus, Role, Shift, db
+from models import (
+    AuditEvent,
+    Employer,
+    EmployerStatus,
+    Opening,
+    OpeningStatus,
+    Role,
+    Shift,
+    db,
+)
 
 VALID_USCC = "91350100M000100Y43"
 
@@ -28,10 +37,11 @@ def test_register_an_employer(client, clerk):
     response = client.post("/employment/employers/new", data=employer_data())
     assert response.status_code == 302
     employer = db.session.scalar(sa.select(Employer))
-    assert employer.uscc == VALID_USCC and employer.verified
+    # registered, not yet verified: its openings wait for the review queue
+    assert employer.uscc == VALID_USCC and employer.status is EmployerStatus.UNVERIFIED
     assert employer.contact_phone == "13812345678"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "上海好运物流有限公司" in page and VALID_USCC in page
+    assert "上海好运物流有限公司" in page and VALID_USCC in page and "to be verified" in page
 
 
 @pytest.mark.parametrize(

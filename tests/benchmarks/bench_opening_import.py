@@ -52,8 +52,13 @@ from app.config import TestingConfig
 from app.imports.openings import OPENING_COLUMNS
 from app.seeding import load_reference_data
 from app.services.categories import category_classifier
-from models import AuditEvent, Base, Employer, Opening, Role, db
-from surveys.values import USCC_ALPHABET, normalize_employer_name, uscc_check_character
+from models import AuditEvent, Base, Employer, EmployerStatus, Opening, Role, db
+from surveys.values import (
+    USCC_ALPHABET,
+    normalize_employer_name,
+    organisation_code_check_character,
+    uscc_check_character,
+)
 
 ROWS = 10_000
 EMPLOYERS = 1_500
@@ -119,7 +124,8 @@ def make_employers(rng: random.Random) -> list[dict]:
         names.add(normalize_employer_name(name))
         uscc = None
         if rng.random() < 0.4:
-            first17 = "913101" + "".join(rng.choices(USCC_ALPHABET, k=11))
+            first16 = "913101" + "".join(rng.choices(USCC_ALPHABET, k=10))
+            first17 = first16 + organisation_code_check_character(first16[8:])
             uscc = first17 + uscc_check_character(first17)
         employers.append({"name": name, "uscc": uscc, "type": rng.choice(COMPANY_TYPES)})
     return employers
@@ -240,7 +246,7 @@ def fresh_app(folder: Path, employers: list[dict]):
         for index, employer in enumerate(employers[:REGISTERED]):
             db.session.add(Employer(
                 name=employer["name"], normalized_name=normalize_employer_name(employer["name"]),
-                uscc=employer["uscc"] if index % 2 else None, verified=True))
+                uscc=employer["uscc"] if index % 2 else None, status=EmployerStatus.VERIFIED))
         db.session.commit()
         started = time.perf_counter()
         category_classifier()
@@ -321,7 +327,8 @@ def bare_import(app, path: Path) -> float:
         known = set(connection.scalars(sa.select(Employer.name)))
         names = sorted(set(frame["employer"]) - known)
         connection.execute(sa.insert(Employer), [
-            {"name": name, "normalized_name": name, "verified": False} for name in names])
+            {"name": name, "normalized_name": name, "status": EmployerStatus.UNVERIFIED}
+            for name in names])
         ids = dict(connection.execute(sa.select(Employer.name, Employer.id)).all())
         today = date.today()
         connection.execute(sa.insert(Opening), [

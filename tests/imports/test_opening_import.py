@@ -18,7 +18,7 @@ FIFTY_ONE = ["job_name", "company_name", "companytype_text", "providesalary_text
 ZH = {c.key: c.header["zh"] for c in OPENING_COLUMNS}
 
 
-def uscc(body="91310115MA1H7GQX8"):
+def uscc(body="91310115MA1H7GQX1"):
     return body + uscc_check_character(body)
 
 
@@ -207,7 +207,7 @@ def test_a_credit_code_that_contradicts_the_registered_employer_is_rejected(
     make.employer(name="上海港城物流有限公司", normalized_name="上海港城物流有限公司",
                   uscc=uscc())
     db.session.commit()
-    other = uscc("91310113MA1GKJ7T2")
+    other = uscc("91310113MA1GKJ7T6")
     path = posting_file(csv_bytes(["职位名称", "单位名称", "统一社会信用代码", "工作地点"],
                                   [["叉车司机", "上海港城物流有限公司", other, "宝山"]]))
     report, code = run_json(runner, path)

@@ -88,3 +88,64 @@ def test_names_are_encrypted_by_the_migration_and_decrypted_by_its_downgrade(mig
     downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT name FROM seekers")).scalar() == "李雷"
+
+
+def test_employer_vetting_keeps_verified_employers_verified_and_downgrades(migration_app):
+    """0008 on a database with employers and openings (rows referring to them): verified
+    stays verified, the rest unverified; the downgrade writes `verified` back."""
+    upgrade(directory=str(MIGRATIONS_DIR), revision="0007_import_mappings")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO job_categories (code, name_zh, name_en, csco_codes, riasec, position) "
+            "VALUES ('logistics', '物流', 'Logistics', '[]', 'R', 1)"))
+        connection.execute(sa.text(
+            "INSERT INTO employers (id, name, normalized_name, uscc, verified, industry, "
+            "address, contact_person, contact_phone, contact_shareable, pledge_date, notes, "
+            "created_at) VALUES "
+            "(1, '上海老牌物流有限公司', '上海老牌物流有限公司', '91350100M000100Y43', true, '', "
+            "'', '王芳', '13800138000', false, '2026-05-01', '', '2026-01-01'), "
+            "(2, '上海捷运运输有限公司', '上海捷运运输有限公司', NULL, false, '', '', '', '', "
+            "false, NULL, '', '2026-02-01')"))
+        for opening_id, employer_id in ((1, 1), (2, 1), (3, 2)):
+            connection.execute(sa.text(
+                "INSERT INTO openings (id, employer_id, title, description, category_code, "
+                "salary_text, accommodation, shift, education_min, experience_min, "
+                "certificates_required, environments, filled, status, source, created_at, "
+                "updated_at) VALUES (:id, :employer, '货车司机', '', 'logistics', '', false, "
+                "'day', 0, 0, '[]', '[]', 0, 'open', 'form', '2026-01-01', '2026-01-01')"),
+                {"id": opening_id, "employer": employer_id})
+
+    upgrade(directory=str(MIGRATIONS_DIR), revision="0008_employer_vetting")
+    with db.engine.begin() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT id, status, pledge_signed_by, suspension_reason, verified_at "
+            "FROM employers ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, "verified", "", "", None),
+                                                (2, "unverified", "", "", None)]
+        assert connection.execute(sa.text("SELECT count(*) FROM openings")).scalar() == 3
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("employers")}
+        assert "verified" not in columns and {"status", "verified_by_id"} <= columns
+        connection.execute(sa.text(
+            "UPDATE employers SET status = 'suspended', suspension_reason = '收取求职者押金' "
+            "WHERE id = 1"))
+        connection.execute(sa.text(
+            "INSERT INTO employers (id, name, normalized_name, status, industry, address, "
+            "contact_person, contact_phone, contact_shareable, pledge_signed_by, "
+            "suspension_reason, notes, created_at) VALUES (3, '上海新核实有限公司', "
+            "'上海新核实有限公司', 'verified', '', '', '', '', false, '', '', '', '2026-03-01')"))
+
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0007_import_mappings")
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT id, verified FROM employers ORDER BY id")).all()
+        assert [(row[0], bool(row[1])) for row in rows] == [(1, False), (2, False), (3, True)]
+        assert connection.execute(sa.text("SELECT count(*) FROM openings")).scalar() == 3
+        columns = {c["name"] for c in sa.inspect(connection).get_columns("employers")}
+        assert "status" not in columns and "verified" in columns
+        assert "_alembic_tmp_employers" not in sa.inspect(connection).get_table_names()
+
+    upgrade(directory=str(MIGRATIONS_DIR), revision="0008_employer_vetting")
+    with db.engine.connect() as connection:
+        rows = connection.execute(sa.text("SELECT id, status FROM employers ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [(1, "unverified"), (2, "unverified"),
+                                                (3, "verified")]

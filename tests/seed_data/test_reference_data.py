@@ -33,7 +33,8 @@ COLUMNS = {
     "category_weights.csv": "code weight",
     "demo/facilities.csv": "code name_zh name_en district address",
     "demo/employers.csv": "uscc name industry district address contact_person contact_phone "
-                          "pledge_date contact_shareable",
+                          "pledge_date contact_shareable status pledge_signed_by "
+                          "suspension_reason",
     "demo/openings.csv": "ref employer_uscc title description category salary_min salary_max "
                          "salary_text district accommodation shift education_min "
                          "experience_min certificates_required environments headcount "
@@ -314,6 +315,20 @@ def test_every_employer_has_a_valid_shanghai_credit_code():
     for row in rows("demo/employers.csv"):
         assert uscc_is_valid(row["uscc"]), row["uscc"]
         assert row["uscc"][2:8] in districts
+
+
+def test_demo_employers_are_vetted_and_fairs_invite_only_verified_ones():
+    employers = {row["uscc"]: row for row in rows("demo/employers.csv")}
+    statuses = Counter(row["status"] for row in employers.values())
+    assert set(statuses) == {"verified", "unverified", "suspended"}
+    assert statuses["unverified"] >= 2 and statuses["suspended"] >= 2
+    for row in employers.values():
+        if row["status"] == "suspended":
+            assert row["suspension_reason"]
+        if row["status"] in ("verified", "suspended"):  # verified once: the pledge is recorded
+            assert row["pledge_date"] and row["pledge_signed_by"] and row["contact_phone"]
+    assert {employers[row["employer_uscc"]]["status"]
+            for row in rows("demo/fair_booths.csv")} == {"verified"}
 
 
 # --- demo data: the programme's figures and realism ----------------------------------

@@ -19,6 +19,7 @@ from surveys.values import (
     ValueParseError,
     is_blank,
     normalize_text,
+    organisation_code_check_character,
     parse_bool,
     parse_date,
     parse_district,
@@ -34,7 +35,8 @@ from surveys.values import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-SEED_DISTRICTS = ROOT / "seed_data" / "districts.csv"
+SEED_DIR = ROOT / "seed_data"
+SEED_DISTRICTS = SEED_DIR / "districts.csv"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 JOBS_51 = SHARED_DATA / "jobs" / "51job_national_2021.csv"
 GEO_DISTRICTS = SHARED_DATA / "geo" / "shanghai_districts.csv"
@@ -506,6 +508,36 @@ def test_validate_uscc_says_what_is_wrong(code, key, params):
 
 def test_uscc_check_character_message_names_the_expected_character():
     assert "should be '3', not '4'" in str(error_of(validate_uscc, "91350100M000100Y44"))
+
+
+@pytest.mark.parametrize(
+    ("body", "check"),
+    [
+        ("M000100Y", "4"),  # 91350100M000100Y43
+        ("80210043", "3"),  # 91110000802100433B
+        ("19220382", "1"),  # 914403001922038216
+        ("MA1WWG6L", "6"),  # 91310113MA1WWG6L63 (demo)
+        ("00000000", "0"),  # 11 - 0 = 11 is written '0'
+        ("00000006", "X"),  # 11 - (6 x 2 mod 11) = 10 is written 'X'
+    ],
+)
+def test_organisation_code_check_character_follows_gb_11714(body, check):
+    assert organisation_code_check_character(body) == check
+
+
+def test_validate_uscc_checks_the_embedded_organisation_code():
+    # the 18th character fits the first 17, but the 17th does not fit characters 9-16
+    error = error_of(validate_uscc, "91350100M000100Y56")
+    assert error.message_key == "uscc.organisation_check_character"
+    assert (error.params["expected"], error.params["found"]) == ("4", "5")
+    assert "should be '4', not '5'" in str(error)
+
+
+def test_the_demo_employers_codes_are_valid():
+    rows = (SEED_DIR / "demo" / "employers.csv").read_text(encoding="utf-8").splitlines()
+    codes = [row["uscc"] for row in csv.DictReader(rows)]
+    assert len(codes) == 61
+    assert [validate_uscc(code) for code in codes] == codes
 
 
 @pytest.mark.parametrize(
