@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from app.i18n import locale_code
 from app.labels import category_name, district_name
 from app.memo import KeptForAWhile
+from app.pay import pay_label
 from models import Certificate, db
 
 EDUCATION_NAMES = {
@@ -33,8 +34,10 @@ TEMPLATES = {
     "related_category": _l("%(category)s is close to your choice %(chosen)s"),
     "pay_meets_floor": _l("Pay %(pay)s meets your lowest acceptable pay of %(floor)s"),
     "pay_meets_hope": _l("Pay %(pay)s reaches the %(hoped)s you hope for"),
+    "pay_can_reach_hope": _l("Pay %(pay)s can reach the %(hoped)s you hope for, at the top "
+                             "of its range"),
     "same_district": _l("In your home district, %(district)s"),
-    "near_home": _l("Near home: %(district)s, about %(km)s km away"),
+    "near_home": _l("Near home: %(district)s, about %(km)s km away (within %(limit)s km)"),
     "far_with_housing": _l("About %(km)s km away, but housing is provided"),
     "housing_provided": _l("Housing is provided"),
     "in_chosen_districts": _l("In a district you chose: %(district)s"),
@@ -50,7 +53,8 @@ TEMPLATES = {
     "pay_below_floor": _l("Pay %(pay)s is below your lowest acceptable %(floor)s"),
     "no_housing": _l("No housing provided, and you need it"),
     "far": _l("Far from home: %(district)s, about %(km)s km away"),
-    "outside_chosen_districts": _l("Not in the districts you chose (%(district)s)"),
+    "outside_chosen_districts": _l("You want to work in %(chosen)s; this job is in "
+                                   "%(district)s"),
     "education_below": _l("Asks for %(required)s; you have %(has)s"),
     "experience_below": _l("Asks for %(required)s years of experience; you have %(has)s"),
 }
@@ -70,10 +74,10 @@ def _money(value) -> str:
 
 
 def _pay(reason: dict) -> str:
-    low, high = reason.get("min"), reason.get("max")
-    if low is not None and high is not None and low != high:
-        return _("%(low)s–%(high)s yuan", low=_money(low), high=_money(high))
-    return _("%(amount)s yuan", amount=_money(low if low is not None else high))
+    """The opening's base pay a month, × its months a year, with how a day or hour rate
+    was converted ("按每月 21.75 天计")."""
+    return pay_label(reason.get("min"), reason.get("max"), reason.get("months"),
+                     reason.get("period"))
 
 
 class ReasonTexts:
@@ -125,13 +129,16 @@ def _word(reason: dict) -> str:
         return str(code)
     params = {
         "category": category_name(reason.get("category")),
-        "chosen": category_name(reason.get("chosen")),
+        "chosen": ("、".join(district_name(d) for d in reason.get("chosen", []))
+                   if code == "outside_chosen_districts"
+                   else category_name(reason.get("chosen"))),
         "choice": reason.get("choice", ""),
         "pay": _pay(reason),
         "floor": _("%(amount)s yuan", amount=_money(reason.get("floor"))),
         "hoped": _("%(amount)s yuan", amount=_money(reason.get("hoped"))),
         "district": district_name(reason.get("district")),
         "km": reason.get("km", ""),
+        "limit": reason.get("limit", ""),
         "required": (str(EDUCATION_NAMES[reason["required"]])
                      if code in ("meets_education", "education_below")
                      else reason.get("required", "")),
@@ -153,5 +160,8 @@ def split_reasons(reasons: list[dict], limit: int = 3) -> tuple[list[str], list[
 
 
 def init_app(app):
+    from app import pay
+
+    pay.init_app(app)  # the pay wording the reasons use is the pages' too
     app.extensions["qibu_reason_texts"] = ReasonTexts()
     app.jinja_env.globals.update(reason_text=reason_text, split_reasons=split_reasons)

@@ -35,7 +35,7 @@ from models import (
     db,
 )
 from surveys.selftest import RIASEC, riasec_code
-from surveys.values import normalize_employer_name
+from surveys.values import Pay, ValueParseError, normalize_employer_name, parse_monthly_pay
 
 # Demo accounts, one per role; printed by `qibu demo-accounts` and `make run`.
 DEMO_ACCOUNTS = [
@@ -63,6 +63,15 @@ def _rows(path: Path) -> list[dict]:
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in (text or "").split(";") if part.strip()]
+
+
+def _pay_terms(text: str) -> Pay:
+    """The months a year and the period of a demo opening's pay text (12, 'month' if
+    unreadable); its base amounts are the file's own columns."""
+    try:
+        return parse_monthly_pay(text)
+    except ValueParseError:
+        return Pay.not_given(text)
 
 
 def _int(text: str) -> int | None:
@@ -179,7 +188,9 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         db.session.add(Opening(
             ref=row["ref"], employer_id=employers[row["employer_uscc"]].id, title=row["title"],
             description=row["description"], category_code=row["category"],
-            salary_min=_int(row["salary_min"]), salary_max=_int(row["salary_max"]),
+            pay_min=_int(row["salary_min"]), pay_max=_int(row["salary_max"]),
+            pay_months=_pay_terms(row["salary_text"]).months,
+            pay_period=_pay_terms(row["salary_text"]).period,
             salary_text=row["salary_text"], district=row["district"] or None,
             accommodation=_bool(row["accommodation"]), shift=Shift(row["shift"]),
             education_min=_int(row["education_min"]) or 0,

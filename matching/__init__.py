@@ -22,6 +22,7 @@ from .plan import plan_fair, plan_report
 from .ranking import rank_openings, rank_seekers
 from .reasons import REASON_CODES
 from .reference import Geography, Taxonomy, load_geography, load_taxonomy
+from .rules import pay_at_least
 
 __all__ = [
     "DEFAULT_INTERCEPT",
@@ -43,6 +44,7 @@ __all__ = [
     "load_geography",
     "load_taxonomy",
     "pair_features",
+    "pay_at_least",
     "plan_fair",
     "plan_report",
     "prepare_openings",

@@ -17,7 +17,7 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from .reference import SHIFTS
+from .reference import PAY_PERIODS, SHIFTS
 
 __all__ = ["OPENING_COLUMNS", "SEEKER_COLUMNS", "validate_openings", "validate_seekers"]
 
@@ -45,8 +45,10 @@ OPENING_COLUMNS: dict[str, str] = {
     "category": "code",
     "title": "text",
     "description": "text",
-    "salary_min": "money",
-    "salary_max": "money",
+    "pay_min": "money",
+    "pay_max": "money",
+    "pay_months": "months",
+    "pay_period": "period",
     "district": "code",
     "accommodation": "bool",
     "shift": "shift",
@@ -206,6 +208,22 @@ def _check_shift(series: pd.Series, frame_name: str, column: str) -> pd.Series:
     return checked
 
 
+def _check_months(series: pd.Series, frame_name: str, column: str) -> pd.Series:
+    values = _integers(series, frame_name, column, "months paid a year, 1–24")
+    bad = (values < 1) | (values > 24)
+    if bad.any():
+        raise _fail(frame_name, column, "months paid a year, 1–24", int(values[bad][0]))
+    return pd.Series(values, index=series.index)
+
+
+def _check_period(series: pd.Series, frame_name: str, column: str) -> pd.Series:
+    checked = _check_code(series, frame_name, column)
+    for item in checked:
+        if item not in PAY_PERIODS:
+            raise _fail(frame_name, column, f"one of {PAY_PERIODS}", item)
+    return checked
+
+
 def _check_riasec(series: pd.Series, frame_name: str, column: str) -> pd.Series:
     out: list[list[float] | None] = []
     expected = "6 numbers (R, I, A, S, E, C) or None"
@@ -238,6 +256,8 @@ _CHECKS: dict[str, Callable[[pd.Series, str, str], pd.Series]] = {
     "shifts": _check_shifts,
     "shift": _check_shift,
     "riasec": _check_riasec,
+    "months": _check_months,
+    "period": _check_period,
 }
 
 

@@ -7,7 +7,11 @@ opening side is grouped into *facets* whose attributes the features read togethe
 * requirements (shift, education and experience required, certificates, environments):
   education, experience, certificate and shift features and all three hard filters;
 * place (district, accommodation): commute, nearby, chosen district and housing gap;
-* pay (lowest and highest monthly pay): pay against floor and hope.
+* pay (base monthly pay range): pay against floor and hope.
+
+The rules themselves (what meets a floor, what is near home, which shift a seeker can
+work, …) are written once in :mod:`matching.rules`; the formulas here turn the facts they
+return into feature values, and the reasons read the same facts.
 
 Openings that share a facet value share its feature values, so a block of seekers is
 scored by computing each facet's small (distinct values × seekers) table once, adding the
@@ -29,6 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from . import rules
 from .contract import validate_openings, validate_seekers
 from .reference import (
     NIGHT_SHIFT_ENVIRONMENT,
@@ -190,6 +195,8 @@ class PreparedOpenings:
     environments: np.ndarray
     pay_bottom: np.ndarray
     pay_top: np.ndarray
+    pay_months: np.ndarray
+    pay_period: np.ndarray
     headcount: np.ndarray
     requirement_idx: np.ndarray
     requirement: dict[str, np.ndarray]
@@ -265,10 +272,8 @@ def prepare_openings(
     legal = legal | np.where(licence_category, listed_licences, np.uint64(0))
     any_licence = licence_category & (listed_licences == 0)
 
-    low = frame["salary_min"].to_numpy(dtype=float)
-    high = frame["salary_max"].to_numpy(dtype=float)
-    pay_bottom = np.where(np.isnan(low), high, low)
-    pay_top = np.where(np.isnan(high), low, high)
+    pay_bottom, pay_top = rules.pay_bounds(frame["pay_min"].to_numpy(dtype=float),
+                                           frame["pay_max"].to_numpy(dtype=float))
 
     requirement_first, requirement_idx = _unique_rows([
         shift, education_min, _money_key(experience_min), required.view(np.int64),
@@ -302,6 +307,8 @@ def prepare_openings(
         environments=environments,
         pay_bottom=pay_bottom,
         pay_top=pay_top,
+        pay_months=frame["pay_months"].to_numpy(dtype=np.int64),
+        pay_period=frame["pay_period"].to_numpy(dtype=object),
         headcount=frame["headcount"].to_numpy(dtype=np.int64),
         requirement_idx=requirement_idx,
         requirement={
@@ -491,7 +498,7 @@ def requirement_values(
     """
     req = prepared.requirement
     values: dict[str, np.ndarray] = {}
-    gap = req["education_min"][r] - seekers.education[s]
+    gap = rules.education_gap(req["education_min"][r], seekers.education[s])
     values["education"] = np.where(gap <= 0, 1.0, np.maximum(0.0, 1.0 - 0.5 * gap))
     needed = req["experience_min"][r]
     safe = np.where(needed > 0, needed, 1.0)
@@ -506,14 +513,13 @@ def requirement_values(
         n_required > 0, n_held / np.maximum(n_required, 1.0), 1.0
     )
     can_work = seekers.shifts[s]
-    listed = (can_work & (_ONE << req["shift"][r].astype(np.uint64))) != 0
+    listed = rules.shift_listed(can_work, req["shift"][r])
     values["shift"] = np.where(can_work == 0, 0.5, np.where(listed, 1.0, 0.0))
 
-    licence_mask = np.uint64(prepared.taxonomy.licence_mask)
     passes = {
-        "environment": (seekers.avoid[s] & req["environments"][r]) == 0,
-        "certificate": ((req["legal"][r] & ~held) == 0)
-        & (~req["any_licence"][r] | ((held & licence_mask) != 0)),
+        "environment": rules.environment_passes(seekers.avoid[s], req["environments"][r]),
+        "certificate": rules.licence_passes(held, req["legal"][r], req["any_licence"][r],
+                                            prepared.taxonomy.licence_mask),
         "shift": (can_work == 0) | listed,
     }
     return values, passes
@@ -523,6 +529,10 @@ def place_values(
     seekers: SeekerArrays, s: np.ndarray, prepared: PreparedOpenings, p: np.ndarray
 ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Evaluate commute, nearby, chosen-district and housing-gap features.
+
+    ``nearby`` is 1 when housing is provided to a seeker who needs it or the job is near
+    home (:func:`matching.rules.near_home`: the home district, or district centres at
+    most ``rules.NEAR_KM`` apart).
 
     Returns
     -------
@@ -536,15 +546,13 @@ def place_values(
     home = seekers.home[s]
     needs = seekers.needs_accommodation[s]
     km = geography.km[home, district]
-    same = home == district
     housed = needs & provided
     decay = np.exp(-np.nan_to_num(km, nan=0.0) / COMMUTE_SCALE_KM)
     commute = np.where(housed, 1.0, np.where(np.isnan(km), COMMUTE_UNKNOWN, decay))
-    chosen = seekers.districts[s]
-    in_chosen = (chosen == 0) | (((chosen >> district.astype(np.uint64)) & _ONE) == 1)
+    in_chosen = rules.in_chosen_districts(seekers.districts[s], district)
     values = {
         "commute": commute,
-        "nearby": (housed | same | geography.neighbours[home, district]).astype(np.float32),
+        "nearby": (housed | rules.near_home(km, home, district)).astype(np.float32),
         "in_chosen_districts": in_chosen.astype(np.float32),
         "housing_gap": (needs & ~provided).astype(np.float32),
     }
@@ -554,19 +562,15 @@ def place_values(
 def pay_values(
     seekers: SeekerArrays, s: np.ndarray, prepared: PreparedOpenings, q: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Evaluate pay against the seeker's floor (lowest acceptable) and hoped-for pay."""
-    bottom = prepared.pay["bottom"][q]
+    """Evaluate base monthly pay against the seeker's floor and hoped-for pay.
+
+    ``pay_floor`` is ``rules.PAY_FLOOR_VALUE`` of the :func:`matching.rules.pay_floor`
+    code; ``pay_hoped`` is :func:`matching.rules.pay_hope_ratio`.
+    """
     top = prepared.pay["top"][q]
-    floor = seekers.floor[s]
-    hoped = seekers.hoped[s]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        known = ~np.isnan(floor) & ~np.isnan(top)
-        level = np.where(bottom >= floor, 1.0, np.where(top >= floor, 0.5, 0.0))
-        pay_floor = np.where(known, level, 0.5)
-        hope_known = ~np.isnan(hoped) & (hoped > 0) & ~np.isnan(top)
-        ratio = np.clip((top - hoped) / np.where(hope_known, hoped, 1.0), -1.0, 0.5)
-        pay_hoped = np.where(hope_known, ratio, 0.0)
-    return {"pay_floor": pay_floor, "pay_hoped": pay_hoped}
+    floor = rules.pay_floor(prepared.pay["bottom"][q], top, seekers.floor[s])
+    return {"pay_floor": rules.PAY_FLOOR_VALUE[floor],
+            "pay_hoped": rules.pay_hope_ratio(top, seekers.hoped[s])}
 
 
 def skills_values(
@@ -579,8 +583,37 @@ def skills_values(
     return np.asarray(product.sum(axis=1), dtype=np.float32).reshape(-1)
 
 
+def pair_facts(
+    seekers: SeekerArrays, prepared: PreparedOpenings, si: np.ndarray, oj: np.ndarray,
+    km: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """The rules' facts of index pairs (:mod:`matching.rules`), which the reasons word.
+
+    Returns
+    -------
+    dict of str to ndarray
+        ``pay_floor`` and ``pay_hope`` (``rules.PayFloor``/``rules.PayHope`` codes),
+        ``same_district``, ``near_home``, ``housed`` (housing provided to a seeker who
+        needs it), ``in_chosen_districts``, ``shift_listed`` and ``education_gap``.
+    """
+    bottom, top = prepared.pay_bottom[oj], prepared.pay_top[oj]
+    home, district = seekers.home[si], prepared.district[oj]
+    return {
+        "pay_floor": rules.pay_floor(bottom, top, seekers.floor[si]),
+        "pay_hope": rules.pay_hope(bottom, top, seekers.hoped[si]),
+        "same_district": home == district,
+        "near_home": rules.near_home(km, home, district),
+        "housed": seekers.needs_accommodation[si] & prepared.accommodation[oj],
+        "in_chosen_districts": rules.in_chosen_districts(seekers.districts[si], district),
+        "shift_listed": rules.shift_listed(seekers.shifts[si], prepared.shift[oj]),
+        "education_gap": rules.education_gap(prepared.education_min[oj],
+                                             seekers.education[si]),
+    }
+
+
 def _pairs_arrays(
-    seekers: SeekerArrays, prepared: PreparedOpenings, si: np.ndarray, oj: np.ndarray
+    seekers: SeekerArrays, prepared: PreparedOpenings, si: np.ndarray, oj: np.ndarray,
+    facts: bool = False,
 ) -> dict[str, Any]:
     category = category_values(seekers, si, prepared.category[oj])
     requirement, passes = requirement_values(seekers, si, prepared, prepared.requirement_idx[oj])
@@ -588,7 +621,10 @@ def _pairs_arrays(
     pay = pay_values(seekers, si, prepared, prepared.pay_idx[oj])
     values = {**category, **requirement, **place, **pay,
               "skills": skills_values(seekers, si, prepared, oj)}
-    return {"values": values, "passes": passes, "km": km}
+    out = {"values": values, "passes": passes, "km": km}
+    if facts:
+        out["facts"] = pair_facts(seekers, prepared, si, oj, km)
+    return out
 
 
 def feature_matrix(

@@ -34,6 +34,7 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 from scipy.special import expit
 
+from . import rules
 from .estimator import Matcher, resolve_model
 from .features import (
     PreparedOpenings,
@@ -511,10 +512,7 @@ def _good_block(
 ) -> np.ndarray:
     """(n_openings, hi - lo) mask of options that meet a category choice and the floor."""
     chosen = encoded.preference[lo:hi].T[prepared.category] > 0
-    top = prepared.pay_top[:, None]
-    floor = encoded.floor[None, lo:hi]
-    with np.errstate(invalid="ignore"):
-        return chosen & ~np.isnan(top) & (np.isnan(floor) | (top >= floor))
+    return chosen & rules.pay_reaches_floor(prepared.pay_top[:, None], encoded.floor[None, lo:hi])
 
 
 def _improving_pairs(scores, bounds, lp, duals, m, n_jobs):
@@ -574,10 +572,7 @@ def _meets_choice_and_floor(
     encoded: SeekerArrays, prepared: PreparedOpenings, si: np.ndarray, oj: np.ndarray
 ) -> np.ndarray:
     chosen = encoded.preference[si, prepared.category[oj]] > 0
-    floor, top = encoded.floor[si], prepared.pay_top[oj]
-    with np.errstate(invalid="ignore"):
-        pay_ok = ~np.isnan(top) & (np.isnan(floor) | (top >= floor))
-    return chosen & pay_ok
+    return chosen & rules.pay_reaches_floor(prepared.pay_top[oj], encoded.floor[si])
 
 
 def _recommendation_stats(

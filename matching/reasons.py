@@ -5,6 +5,12 @@ carries ``"caveat": True`` as well, e.g. ``{"code": "missing_certificate", "cert
 "forklift", "caveat": True}``. The app words them in Chinese or English; the codes and
 their parameters are listed in matching/README.md. Each result gets its (at most three)
 strongest positive reasons, strongest first, then every caveat.
+
+A reason explains the features: it fires on the facts of :mod:`matching.rules` that the
+features were computed from (:func:`matching.features.pair_facts`), never on a second
+derivation of its own. Pay reasons give the base monthly pay with the months paid a year
+and the period the pay was stated in, so the wording can add the yearly figure and the
+assumption of a converted day or hour rate.
 """
 
 from __future__ import annotations
@@ -21,14 +27,11 @@ from .features import (
     _pairs_arrays,
 )
 from .reference import SHIFTS
+from .rules import FAR_KM, NEAR_KM, PayFloor, PayHope
 
-__all__ = ["MAX_POSITIVE_REASONS", "REASON_CODES", "explain"]
+__all__ = ["FAR_KM", "MAX_POSITIVE_REASONS", "NEAR_KM", "REASON_CODES", "explain"]
 
 MAX_POSITIVE_REASONS = 3
-
-#: Distances (km) that make "near home" and "far" worth saying.
-NEAR_KM = 10.0
-FAR_KM = 25.0
 #: Skills-text similarity and RIASEC correlation worth mentioning.
 SKILLS_REASON_MIN = 0.2
 RIASEC_REASON_MIN = 0.5
@@ -39,10 +42,11 @@ REASON_CODES: dict[str, tuple[str, ...]] = {
     "first_choice": ("category",),
     "chosen_category": ("category", "choice"),
     "related_category": ("category", "chosen"),
-    "pay_meets_floor": ("min", "max", "floor"),
-    "pay_meets_hope": ("min", "max", "hoped"),
+    "pay_meets_floor": ("min", "max", "months", "period", "floor"),
+    "pay_meets_hope": ("min", "max", "months", "period", "hoped"),
+    "pay_can_reach_hope": ("min", "max", "months", "period", "hoped"),
     "same_district": ("district",),
-    "near_home": ("district", "km"),
+    "near_home": ("district", "km", "limit"),
     "far_with_housing": ("km",),
     "housing_provided": (),
     "in_chosen_districts": ("district",),
@@ -55,11 +59,11 @@ REASON_CODES: dict[str, tuple[str, ...]] = {
     # caveats
     "missing_certificate": ("certificate",),
     "pay_unknown": (),
-    "pay_partly_below_floor": ("min", "max", "floor"),
-    "pay_below_floor": ("min", "max", "floor"),
+    "pay_partly_below_floor": ("min", "max", "months", "period", "floor"),
+    "pay_below_floor": ("min", "max", "months", "period", "floor"),
     "no_housing": (),
     "far": ("district", "km"),
-    "outside_chosen_districts": ("district",),
+    "outside_chosen_districts": ("district", "chosen"),
     "education_below": ("required", "has"),
     "experience_below": ("required", "has"),
 }
@@ -124,8 +128,9 @@ def explain(
     n = len(si)
     if n == 0:
         return []
-    arrays = _pairs_arrays(seekers, prepared, si, oj)
+    arrays = _pairs_arrays(seekers, prepared, si, oj, facts=True)
     values = {k: np.asarray(v, dtype=float).reshape(-1) for k, v in arrays["values"].items()}
+    facts = arrays["facts"]
     km = np.asarray(arrays["km"], dtype=float).reshape(-1)
     lift = {}
     for name in FEATURES:
@@ -136,32 +141,24 @@ def explain(
     taxonomy, geography = prepared.taxonomy, prepared.geography
     category = prepared.category[oj]
     district = prepared.district[oj]
-    housed = seekers.needs_accommodation[si] & prepared.accommodation[oj]
-    home = seekers.home[si]
+    housed = facts["housed"]
     floor, hoped = seekers.floor[si], seekers.hoped[si]
     bottom, top = prepared.pay_bottom[oj], prepared.pay_top[oj]
     edu, edu_min = seekers.education[si], prepared.education_min[oj]
     exp, exp_min = seekers.experience[si], prepared.experience_min[oj]
     required = prepared.required[oj]
     held = seekers.held[si]
-    can_work = seekers.shifts[si]
     shift = prepared.shift[oj]
     pref = values["category_preference"]
     known_km = ~np.isnan(km)
+    pay_floor, pay_hope = facts["pay_floor"], facts["pay_hope"]
+    same = ~housed & facts["same_district"]
+    near = ~housed & ~same & facts["near_home"]
     with np.errstate(invalid="ignore"):
-        pay_known = ~np.isnan(top)
-        floor_known = pay_known & ~np.isnan(floor)
-        meets_floor = floor_known & (bottom >= floor)
-        partly = floor_known & ~meets_floor & (top >= floor)
-        below = floor_known & (top < floor)
-        meets_hope = pay_known & ~np.isnan(hoped) & (hoped > 0) & (top >= hoped)
-        same = ~housed & (home == district)
-        near = ~housed & ~same & known_km & (
-            geography.neighbours[home, district] | (km <= NEAR_KM)
-        )
         far = ~housed & ~same & ~near & known_km & (km > FAR_KM)
     chose_districts = seekers.districts[si] != 0
-    in_chosen = values["in_chosen_districts"] == 1.0
+    in_chosen = facts["in_chosen_districts"]
+    education_gap = facts["education_gap"]
     listed_held = (required & held) != 0
     listed_missing = required & ~held & ~prepared.legal[oj]
     place_lift = lift["commute"] + lift["nearby"]
@@ -173,6 +170,10 @@ def explain(
     km_l, pref_l = km.tolist(), pref.tolist()
     bottom_l, top_l, floor_l, hoped_l = (_converted(x, _money)
                                          for x in (bottom, top, floor, hoped))
+    months_l = prepared.pay_months[oj].tolist()
+    period_l = prepared.pay_period[oj].tolist()
+    # each distinct set of chosen districts is listed once (the lists are shared)
+    chosen_l = _converted(seekers.districts[si], lambda m: _bits(int(m), geography.adcodes))
     exp_l, exp_min_l = _converted(exp, _years), _converted(exp_min, _years)
     edu_l, edu_min_l = edu.tolist(), edu_min.tolist()
     skills_l, riasec_l = values["skills"].tolist(), values["riasec"].tolist()
@@ -197,12 +198,18 @@ def explain(
                              lift["category_related"],
                              lambda i: {"code": "related_category", "category": cat_code[i],
                                         "chosen": nearest_choice(i)}),
-        "pay_meets_floor": (meets_floor, lift["pay_floor"],
+        "pay_meets_floor": (pay_floor == PayFloor.MEETS, lift["pay_floor"],
                             lambda i: {"code": "pay_meets_floor", "min": bottom_l[i],
-                                       "max": top_l[i], "floor": floor_l[i]}),
-        "pay_meets_hope": (meets_hope, lift["pay_hoped"],
+                                       "max": top_l[i], "months": months_l[i],
+                                       "period": period_l[i], "floor": floor_l[i]}),
+        "pay_meets_hope": (pay_hope == PayHope.REACHES, lift["pay_hoped"],
                            lambda i: {"code": "pay_meets_hope", "min": bottom_l[i],
-                                      "max": top_l[i], "hoped": hoped_l[i]}),
+                                      "max": top_l[i], "months": months_l[i],
+                                      "period": period_l[i], "hoped": hoped_l[i]}),
+        "pay_can_reach_hope": (pay_hope == PayHope.CAN_REACH, lift["pay_hoped"],
+                               lambda i: {"code": "pay_can_reach_hope", "min": bottom_l[i],
+                                          "max": top_l[i], "months": months_l[i],
+                                          "period": period_l[i], "hoped": hoped_l[i]}),
         "far_with_housing": (housed & known_km & (km > NEAR_KM), place_lift,
                              lambda i: {"code": "far_with_housing", "km": round(km_l[i])}),
         "housing_provided": (housed & ~(known_km & (km > NEAR_KM)), place_lift,
@@ -211,7 +218,7 @@ def explain(
                           lambda i: {"code": "same_district", "district": adcode[i]}),
         "near_home": (near, place_lift,
                       lambda i: {"code": "near_home", "district": adcode[i],
-                                 "km": round(km_l[i])}),
+                                 "km": round(km_l[i]), "limit": round(NEAR_KM)}),
         "in_chosen_districts": (chose_districts & in_chosen, lift["in_chosen_districts"],
                                 lambda i: {"code": "in_chosen_districts",
                                            "district": adcode[i]}),
@@ -229,26 +236,30 @@ def explain(
         "has_experience": ((exp_min > 0) & (exp >= exp_min), lift["experience"],
                            lambda i: {"code": "has_experience", "years": exp_l[i],
                                       "required": exp_min_l[i]}),
-        "meets_education": ((edu_min > 0) & (edu_min <= edu), lift["education"],
+        "meets_education": ((edu_min > 0) & (education_gap <= 0), lift["education"],
                             lambda i: {"code": "meets_education", "required": edu_min_l[i]}),
-        "shift_ok": (((can_work >> shift.astype(np.uint64)) & np.uint64(1)) == 1, lift["shift"],
+        "shift_ok": (facts["shift_listed"], lift["shift"],
                      lambda i: {"code": "shift_ok", "shift": SHIFTS[shift_l[i]]}),
     }
     caveat = {
-        "pay_unknown": (~pay_known, lambda i: {"code": "pay_unknown", "caveat": True}),
-        "pay_partly_below_floor": (partly, lambda i: {
+        "pay_unknown": (pay_floor == PayFloor.PAY_UNKNOWN,
+                        lambda i: {"code": "pay_unknown", "caveat": True}),
+        "pay_partly_below_floor": (pay_floor == PayFloor.PARTLY, lambda i: {
             "code": "pay_partly_below_floor", "min": bottom_l[i], "max": top_l[i],
-            "floor": floor_l[i], "caveat": True}),
-        "pay_below_floor": (below, lambda i: {
+            "months": months_l[i], "period": period_l[i], "floor": floor_l[i],
+            "caveat": True}),
+        "pay_below_floor": (pay_floor == PayFloor.BELOW, lambda i: {
             "code": "pay_below_floor", "min": bottom_l[i], "max": top_l[i],
-            "floor": floor_l[i], "caveat": True}),
+            "months": months_l[i], "period": period_l[i], "floor": floor_l[i],
+            "caveat": True}),
         "no_housing": (values["housing_gap"] == 1.0,
                        lambda i: {"code": "no_housing", "caveat": True}),
         "far": (far, lambda i: {"code": "far", "district": adcode[i], "km": round(km_l[i]),
                                 "caveat": True}),
         "outside_chosen_districts": (chose_districts & ~in_chosen, lambda i: {
-            "code": "outside_chosen_districts", "district": adcode[i], "caveat": True}),
-        "education_below": (edu_min > edu, lambda i: {
+            "code": "outside_chosen_districts", "district": adcode[i],
+            "chosen": chosen_l[i], "caveat": True}),
+        "education_below": (education_gap > 0, lambda i: {
             "code": "education_below", "required": edu_min_l[i], "has": edu_l[i],
             "caveat": True}),
         "experience_below": ((exp_min > 0) & (exp < exp_min), lambda i: {

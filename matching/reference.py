@@ -19,6 +19,7 @@ import pandas as pd
 __all__ = [
     "DEFAULT_SEED_DIR",
     "Geography",
+    "PAY_PERIODS",
     "SHIFTS",
     "Taxonomy",
     "load_geography",
@@ -28,6 +29,8 @@ __all__ = [
 DEFAULT_SEED_DIR = Path(__file__).resolve().parent.parent / "seed_data"
 
 SHIFTS = ("day", "night", "rotating")
+#: The periods an opening's pay can be stated in (it is kept as base pay a month).
+PAY_PERIODS = ("month", "year", "week", "day", "hour")
 RIASEC_LETTERS = ("R", "I", "A", "S", "E", "C")
 
 # A driver's opening names the licence it needs in its own ``certificates_required``;

@@ -174,9 +174,10 @@ class Opening(Base):
             "headcount IS NULL OR filled <= headcount", name="filled_within_headcount"
         ),
         sa.CheckConstraint(
-            "salary_min IS NULL OR salary_max IS NULL OR salary_min <= salary_max",
-            name="salary_range_ordered",
+            "pay_min IS NULL OR pay_max IS NULL OR pay_min <= pay_max",
+            name="pay_range_ordered",
         ),
+        sa.CheckConstraint("pay_months BETWEEN 1 AND 24", name="pay_months_valid"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -185,8 +186,14 @@ class Opening(Base):
     title: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     category_code: Mapped[str] = mapped_column(sa.ForeignKey("job_categories.code"), index=True)
-    salary_min: Mapped[int | None]
-    salary_max: Mapped[int | None]
+    # The opening's pay range: base yuan a month (a bonus month is not spread over the
+    # year), the months paid a year (13薪 → 13) and the period the pay was stated in
+    # ('day' and 'hour' rates were converted); salary_text is the pay as written. Never
+    # named like a seeker's floor (Survey.salary_min).
+    pay_min: Mapped[int | None]
+    pay_max: Mapped[int | None]
+    pay_months: Mapped[int] = mapped_column(sa.SmallInteger, default=12)
+    pay_period: Mapped[str] = mapped_column(sa.String(8), default="month")
     salary_text: Mapped[str] = mapped_column(sa.String(60), default="")
     district: Mapped[str | None] = mapped_column(sa.ForeignKey("districts.adcode"))
     accommodation: Mapped[bool] = mapped_column(default=False)

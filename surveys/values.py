@@ -33,6 +33,8 @@ __all__ = [
     "DISTRICTS_BY_ADCODE",
     "MAX_MONTHLY_PAY",
     "MIN_MONTHLY_PAY",
+    "MONTHS_PER_YEAR",
+    "PAY_PERIODS",
     "SHANGHAI_DISTRICTS",
     "CONTROL_CHARACTERS",
     "Pay",
@@ -57,6 +59,8 @@ __all__ = [
     "validate_mobile",
     "validate_resident_id",
     "validate_uscc",
+    "WORKING_DAYS_PER_MONTH",
+    "WORKING_HOURS_PER_DAY",
 ]
 
 
@@ -283,6 +287,10 @@ MIN_MONTHLY_PAY = 500
 MAX_MONTHLY_PAY = 200_000
 WORKING_DAYS_PER_MONTH = Decimal("21.75")
 WORKING_HOURS_PER_DAY = 8
+#: Months paid a year when a posting does not say ('13薪' says 13).
+MONTHS_PER_YEAR = 12
+#: The periods a pay can be stated in.
+PAY_PERIODS = ("month", "year", "week", "day", "hour")
 
 _PAY_PER_MONTH = {
     "month": Decimal(1),
@@ -325,21 +333,37 @@ _PAY_JOINERS = re.compile(r"(?<=[\d千万kw元])(?:至|到|~)(?=\d)")
 
 @dataclass(frozen=True)
 class Pay:
-    """Monthly pay in RMB as parsed from ``text``.
+    """Base monthly pay in RMB as parsed from ``text``, with the months paid a year.
 
-    ``min``/``max`` are yuan per month (``None`` when open-ended or unknown); ``unknown``
-    is True for '面议' and blank pay, which is never read as 0.
+    ``min``/``max`` are base yuan per month (``None`` when open-ended or unknown): a
+    bonus month is never spread over the year, so '8-12K·13薪' is 8,000–12,000 a month
+    with ``months`` 13. ``period`` is what the amount was stated per ('month', 'year',
+    'week', 'day' or 'hour'); a day or hour rate is converted with
+    ``WORKING_DAYS_PER_MONTH`` and ``WORKING_HOURS_PER_DAY``, a yearly amount is divided
+    by ``months``. ``unknown`` is True for '面议' and blank pay, which is never read as 0.
     """
 
     min: float | None
     max: float | None
     text: str
     unknown: bool = False
+    months: int = MONTHS_PER_YEAR
+    period: str = "month"
 
     @classmethod
     def not_given(cls, text: str = "") -> Pay:
         """Return the pay of a posting that states none ('面议' or blank)."""
         return cls(min=None, max=None, text=text, unknown=True)
+
+    @property
+    def annual_min(self) -> float | None:
+        """The lowest pay a year (base × months), or None."""
+        return None if self.min is None else round(self.min * self.months, 2)
+
+    @property
+    def annual_max(self) -> float | None:
+        """The highest pay a year (base × months), or None."""
+        return None if self.max is None else round(self.max * self.months, 2)
 
 
 def _yuan(number: str, unit: str | None) -> Decimal:
@@ -351,18 +375,19 @@ def _monthly(value: Decimal, factor: Decimal) -> float:
 
 
 def parse_monthly_pay(text: Any) -> Pay:
-    """Read a pay string as monthly RMB, keeping the original text.
+    """Read a pay string as base monthly RMB and months a year, keeping the original text.
 
     Understands '6-8千/月', '1-1.5万/月', '7-14万/年' (/ 12), '150元/天' (x 21.75 working
-    days), '25元/小时' (x 8 hours x 21.75 days), '20-30K', '18-35K·13薪' (x 13/12),
-    '15k-30k', '4500', '8千', '8000元', '6000-8000', '6000以上' (no maximum), '底薪4000+提成',
-    '月薪6000' and '年薪20万'. '面议', '薪资面议' and blank give an unknown pay.
+    days), '25元/小时' (x 8 hours x 21.75 days), '20-30K', '18-35K·13薪' (18,000–35,000 a
+    month, 13 months a year), '15k-30k', '4500', '8千', '8000元', '6000-8000', '6000以上'
+    (no maximum), '底薪4000+提成', '月薪6000' and '年薪20万'. A yearly amount with 'N薪'
+    ('年薪20万·13薪') is divided by N. '面议', '薪资面议' and blank give an unknown pay.
 
     Raises
     ------
     ValueParseError
-        ``pay.unreadable``, ``pay.min_above_max`` or ``pay.out_of_range`` (below 500 or
-        above 200,000 yuan a month).
+        ``pay.unreadable``, ``pay.min_above_max`` or ``pay.out_of_range`` (a base below
+        500 or above 200,000 yuan a month).
     """
     original = _original_text(text)
     if isinstance(text, bool):
@@ -373,7 +398,7 @@ def parse_monthly_pay(text: Any) -> Pay:
         if not math.isfinite(text):
             raise ValueParseError("pay.unreadable", text=original)
         amount = Decimal(str(text))
-        return _checked_pay(original, amount, amount, Decimal(1))
+        return _checked_pay(original, amount, amount, Decimal(1), MONTHS_PER_YEAR, "month")
 
     compact = _compact(text).lower()
     if not re.search(r"\d", compact):
@@ -407,10 +432,12 @@ def parse_monthly_pay(text: Any) -> Pay:
         shared_unit = low_unit or (high_unit if Decimal(low_number) < 1000 else None)
         low = _yuan(low_number, shared_unit)
 
+    months = bonus_months or MONTHS_PER_YEAR
     factor = _PAY_PER_MONTH[period]
-    if bonus_months and period == "month":
-        factor = factor * bonus_months / 12
-    return _checked_pay(original, low, high, factor)
+    if period == "year":
+        # A yearly total is paid over the months it names ('年薪20万·13薪': 20万 / 13).
+        factor = Decimal(1) / months
+    return _checked_pay(original, low, high, factor, months, period)
 
 
 def _read_pay_suffix(
@@ -442,7 +469,8 @@ def _read_pay_suffix(
 
 
 def _checked_pay(
-    original: str, low: Decimal | None, high: Decimal | None, factor: Decimal
+    original: str, low: Decimal | None, high: Decimal | None, factor: Decimal, months: int,
+    period: str,
 ) -> Pay:
     monthly_low = None if low is None else _monthly(low, factor)
     monthly_high = None if high is None else _monthly(high, factor)
@@ -454,7 +482,7 @@ def _checked_pay(
             )
     if monthly_low is not None and monthly_high is not None and monthly_low > monthly_high:
         raise ValueParseError("pay.min_above_max", text=original)
-    return Pay(min=monthly_low, max=monthly_high, text=original)
+    return Pay(min=monthly_low, max=monthly_high, text=original, months=months, period=period)
 
 
 # --------------------------------------------------------------------------- places

@@ -103,8 +103,8 @@ def opening(**kwargs) -> Opening:
         kwargs["employer_id"] = employer().id
     kwargs.setdefault("title", "仓库分拣员")
     kwargs.setdefault("category_code", "logistics")
-    kwargs.setdefault("salary_min", 6000)
-    kwargs.setdefault("salary_max", 8000)
+    kwargs.setdefault("pay_min", 6000)
+    kwargs.setdefault("pay_max", 8000)
     kwargs.setdefault("district", "310115")
     kwargs.setdefault("shift", Shift.DAY)
     kwargs.setdefault("headcount", 5)

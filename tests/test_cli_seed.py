@@ -69,7 +69,7 @@ def test_demo_data_is_realistic(runner):
     ).all()
     assert {code for code, _ in top} == {"sales", "phone_service", "workshop", "logistics"}
     unknown_pay = db.session.scalar(
-        sa.select(sa.func.count()).where(Opening.salary_min.is_(None))
+        sa.select(sa.func.count()).where(Opening.pay_min.is_(None))
     )
     assert unknown_pay < 0.1 * db.session.scalar(sa.select(sa.func.count(Opening.id)))
     assert db.session.scalar(sa.select(sa.func.count()).where(Employer.uscc.is_(None))) == 0

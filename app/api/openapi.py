@@ -59,8 +59,17 @@ SCHEMAS = {
         "pay": _object({
             "min": _nullable({"type": "integer"}),
             "max": _nullable({"type": "integer"}),
+            "months_per_year": {"type": "integer", "minimum": 1, "maximum": 24,
+                                "description": "Months paid a year ('13薪' is 13)."},
+            "stated_per": {"type": "string", "enum": ["month", "year", "week", "day", "hour"],
+                           "description": "What the employer stated the pay per; day "
+                           "and hour rates are converted at 21.75 working days of 8 "
+                           "hours a month."},
+            "year_min": _nullable({"type": "integer"}),
+            "year_max": _nullable({"type": "integer"}),
             "text": {**STRING, "description": "The pay as the employer wrote it."},
-        }, "Monthly pay in yuan; null where not stated."),
+        }, "Base pay a month in yuan (a 13th month is not spread over the year), and "
+           "base × months a year; null where not stated."),
         "accommodation": {"type": "boolean"},
         "shift": {"type": "string", "enum": ["day", "night", "rotating"]},
         "education_min": {"type": "integer", "minimum": 0, "maximum": 6,

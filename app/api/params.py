@@ -94,8 +94,9 @@ OPENING_FILTERS = (
           enum=("day", "night", "rotating")),
     Param("accommodation", "boolean", "Only openings that do (true) or do not (false) "
           "offer accommodation."),
-    Param("min_pay", "integer", "Only openings whose monthly pay (the top of the range, in "
-          "yuan) reaches this amount.", minimum=0, maximum=1_000_000),
+    Param("min_pay", "integer", "Only openings whose base monthly pay is at least this "
+          "amount in yuan: the bottom of the range reaches it (an opening that states no "
+          "lowest pay never does).", minimum=0, maximum=1_000_000),
     Param("fair", "string", "Only openings offered at the fair with this code.",
           pattern=FAIR_CODE.pattern),
     Param("page", "integer", "The page, from 1.", minimum=1, maximum=100_000, default=1),

@@ -13,6 +13,7 @@ from numbers import Integral, Real
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
+import matching
 from app.fairs.report import PEOPLE_COUNTS, RETENTION_MONTHS, published_report
 from models import (
     District,
@@ -76,7 +77,10 @@ def opening_facts(opening: Opening, names: Names) -> dict:
         "employer": {"name": employer.name, "industry": employer.industry,
                      "district": names.district(employer.district)},
         "district": names.district(opening.district),
-        "pay": {"min": opening.salary_min, "max": opening.salary_max,
+        "pay": {"min": opening.pay_min, "max": opening.pay_max,
+                "months_per_year": opening.pay_months, "stated_per": opening.pay_period,
+                "year_min": _times(opening.pay_min, opening.pay_months),
+                "year_max": _times(opening.pay_max, opening.pay_months),
                 "text": opening.salary_text},
         "accommodation": opening.accommodation,
         "shift": opening.shift.value,
@@ -88,6 +92,22 @@ def opening_facts(opening: Opening, names: Names) -> dict:
         "posted_on": _day(opening.posted_on),
         "updated_at": _timestamp(opening.updated_at),
     }
+
+
+def _times(amount: int | None, months: int) -> int | None:
+    return None if amount is None else amount * months
+
+
+def _paying_at_least(query, amount: int) -> list[int]:
+    """Ids among the query's openings whose pay is at least `amount` a month, by the
+    matcher's rule (the bottom of the range reaches it)."""
+    rows = db.session.execute(query.with_only_columns(
+        Opening.id, Opening.pay_min, Opening.pay_max)).all()
+    nan = float("nan")
+    reaches = matching.pay_at_least([nan if r.pay_min is None else r.pay_min for r in rows],
+                                    [nan if r.pay_max is None else r.pay_max for r in rows],
+                                    amount)
+    return [row.id for row, keep in zip(rows, reaches.tolist(), strict=True) if keep]
 
 
 def _open_openings():
@@ -106,8 +126,7 @@ def open_openings(filters: dict) -> dict:
     if filters["accommodation"] is not None:
         query = query.where(Opening.accommodation.is_(filters["accommodation"]))
     if filters["min_pay"] is not None:
-        query = query.where(sa.func.coalesce(Opening.salary_max, Opening.salary_min)
-                            >= filters["min_pay"])
+        query = query.where(Opening.id.in_(_paying_at_least(query, filters["min_pay"])))
     if filters["fair"]:
         offered = (sa.select(FairOpening.opening_id).join(Fair, Fair.id == FairOpening.fair_id)
                    .where(Fair.code == filters["fair"]))

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from app.pay import opening_pay
 from app.reasons import SHIFT_NAMES
 from models import (
     Bulletin,
@@ -163,12 +164,9 @@ class Item:
 
 
 def pay_text(opening: Opening) -> str:
-    low, high = opening.salary_min, opening.salary_max
-    if low is None and high is None:
+    if opening.pay_min is None and opening.pay_max is None:
         return opening.salary_text or _("Pay negotiable")
-    if low is None or high is None or low == high:
-        return f"{low or high:,} {_('yuan/month')}"
-    return f"{low:,}–{high:,} {_('yuan/month')}"
+    return opening_pay(opening)
 
 
 @dataclass

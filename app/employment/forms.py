@@ -119,10 +119,15 @@ class OpeningForm(FlaskForm):
         validators=[DataRequired(_l("Choose the job category."))],
     )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000)])
-    salary_min = WholeNumberField(_l("Pay from (yuan/month)"), validators=[
+    pay_min = WholeNumberField(_l("Base pay from (yuan/month)"), validators=[
         Optional(), NumberRange(500, 200000, _l("Enter a monthly pay from 500 to 200,000."))])
-    salary_max = WholeNumberField(_l("Pay up to (yuan/month)"), validators=[
+    pay_max = WholeNumberField(_l("Base pay up to (yuan/month)"), validators=[
         Optional(), NumberRange(500, 200000, _l("Enter a monthly pay from 500 to 200,000."))])
+    pay_months = WholeNumberField(
+        _l("Months paid a year"), default=12,
+        description=_l("12 unless the employer pays extra months: 13薪 is 13. The pay above "
+                       "is one month's base pay, without the extra months."),
+        validators=[Optional(), NumberRange(12, 24, _l("Enter from 12 to 24 months."))])
     district = SelectField(_l("District"), validators=[
         DataRequired(_l("Choose the district where the work is."))])
     accommodation = BooleanField(_l("Accommodation provided"))
@@ -160,16 +165,17 @@ class OpeningForm(FlaskForm):
             SelectChoice(e.tag, e.name(locale)) for e in db.session.scalars(sa.select(Environment))
         ]
 
-    def validate_salary_max(self, field):
-        if field.data is not None and self.salary_min.data is not None \
-                and field.data < self.salary_min.data:
+    def validate_pay_max(self, field):
+        if field.data is not None and self.pay_min.data is not None \
+                and field.data < self.pay_min.data:
             raise ValidationError(_l("The upper pay must not be below the lower pay."))
 
     def opening_data(self) -> dict:
         return {
             "title": self.title.data.strip(), "category_code": self.category_code.data,
-            "description": self.description.data or "", "salary_min": self.salary_min.data,
-            "salary_max": self.salary_max.data, "district": self.district.data,
+            "description": self.description.data or "", "pay_min": self.pay_min.data,
+            "pay_max": self.pay_max.data, "pay_months": self.pay_months.data or 12,
+            "pay_period": "month", "district": self.district.data,
             "accommodation": bool(self.accommodation.data), "shift": Shift(self.shift.data),
             "education_min": self.education_min.data,
             "experience_min": float(self.experience_min.data or 0),

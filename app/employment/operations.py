@@ -89,13 +89,15 @@ def review_queue() -> list[tuple[Employer, list[Opening]]]:
     return [(employer, pending.get(employer.id, [])) for employer in employers]
 
 
-def pay_text(low: int | None, high: int | None) -> str:
-    """The pay as the employment centre writes it, e.g. '6000-8000元/月' or '面议'."""
+def pay_text(low: int | None, high: int | None, months: int | None = 12) -> str:
+    """The pay as the employment centre writes it, e.g. '6000-8000元/月·13薪' or '面议'
+    (as `surveys.values.parse_monthly_pay` reads it back)."""
     if low is None and high is None:
         return "面议"
+    bonus = f"·{months}薪" if months and months != 12 else ""
     if low is None or high is None or low == high:
-        return f"{low or high}元/月"
-    return f"{low}-{high}元/月"
+        return f"{low or high}元/月{bonus}"
+    return f"{low}-{high}元/月{bonus}"
 
 
 def save_opening(opening: Opening | None, employer: Employer, data: dict) -> Opening:
@@ -110,7 +112,7 @@ def save_opening(opening: Opening | None, employer: Employer, data: dict) -> Ope
     for key, value in data.items():
         setattr(opening, key, value)
     opening.set_headcount(headcount)
-    opening.salary_text = pay_text(opening.salary_min, opening.salary_max)
+    opening.salary_text = pay_text(opening.pay_min, opening.pay_max, opening.pay_months)
     db.session.flush()
     log_event("opening_created" if created else "opening_updated", opening)
     return opening

@@ -9,17 +9,9 @@ from flask_babel import gettext as _
 
 from app.fairs.operations import format_badge_code
 from app.labels import category_name, certificate_names, district_name
+from app.pay import opening_pay
 from app.pdf import KeepTogether, PageBreak, Spacer, build_pdf, mm, p, styles, table
 from app.reasons import split_reasons
-
-
-def _pay(low, high) -> str:
-    if low is None and high is None:
-        return _("Pay negotiable")
-    if low is None or high is None or low == high:
-        return f"{low or high:,} {_('yuan/month')}"
-    return f"{low:,}–{high:,} {_('yuan/month')}"
-
 
 SHIFTS = {"day": "day shift", "night": "night shift", "rotating": "rotating shifts"}
 
@@ -29,7 +21,7 @@ def booth_list_pdf(fair) -> bytes:
     rows = [[_("Booth"), _("Employer"), _("Openings")]]
     for booth in fair.booths_for_seekers:
         openings = [
-            f"{fo.opening.title}（{_pay(fo.opening.salary_min, fo.opening.salary_max)}）"
+            f"{fo.opening.title}（{opening_pay(fo.opening)}）"
             for fo in booth.openings_for_seekers]
         rows.append([booth.booth or "—", booth.employer.name, openings])
     story = [p(f"{fair.name('zh_CN')} · {_('Booth list')}", s["title"]),
@@ -62,7 +54,7 @@ def sheets_pdf(fair, plans, booths, given_name) -> bytes:
                 block = [
                     p(f"{number}. {opening.title} · {opening.employer.name}", s["heading"]),
                     p(f"{_('Booth')} {booths.get(rec.opening_id) or '—'} · "
-                      f"{_pay(opening.salary_min, opening.salary_max)} · "
+                      f"{opening_pay(opening)} · "
                       f"{district_name(opening.district)} · {_(SHIFTS[opening.shift.value])} · "
                       f"{_('housing provided') if opening.accommodation else _('no housing')}",
                       s["body"]),

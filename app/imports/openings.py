@@ -58,6 +58,7 @@ from app.services.categories import category_classifier
 from matching.categorize import suggest_categories
 from models import Employer, Opening, OpeningStatus, Shift, db
 from surveys.values import (
+    MONTHS_PER_YEAR,
     SHANGHAI,
     SHANGHAI_DISTRICTS,
     Place,
@@ -306,8 +307,9 @@ class OpeningRowParser:
         """Read one row; return ``(record, [])`` or ``(None, [(column key, error), …])``.
 
         The record is plain JSON: ``ref``, ``title``, ``employer`` (name, key, uscc,
-        company_type), ``salary_min``/``salary_max`` (yuan a month, None when not
-        stated) and ``salary_text`` (the original), ``district`` (adcode or None for
+        company_type), ``pay_min``/``pay_max`` (base yuan a month, None when not
+        stated), ``pay_months`` (13薪 → 13, else 12), ``pay_period`` (what the pay was
+        stated per) and ``salary_text`` (the original), ``district`` (adcode or None for
         '上海' alone), ``education_min``, ``experience_min``, ``headcount`` (None when
         not stated), ``accommodation``, ``shift``, ``category`` (None: suggest from the
         title), ``certificates``, ``description``, ``posted_on`` (ISO date or None).
@@ -338,8 +340,10 @@ class OpeningRowParser:
             "title": title,
             "employer": {"name": employer, "key": normalize_employer_name(employer),
                          "uscc": uscc, "company_type": _text(row, "company_type", 60)},
-            "salary_min": _whole(pay.min) if pay else None,
-            "salary_max": _whole(pay.max) if pay else None,
+            "pay_min": _whole(pay.min) if pay else None,
+            "pay_max": _whole(pay.max) if pay else None,
+            "pay_months": pay.months if pay else MONTHS_PER_YEAR,
+            "pay_period": pay.period if pay else "month",
             "salary_text": (pay.text if pay else "")[:SALARY_TEXT_MAX_LENGTH],
             "district": place.adcode if place else None,
             "place_key": (place.adcode or SHANGHAI) if place else "",
@@ -473,7 +477,8 @@ def _whole(amount: float | None) -> int | None:
 # --------------------------------------------------------------------------- plan and write
 
 # Opening columns an import sets, compared to tell an update from an unchanged row.
-_FIELDS = ("title", "description", "salary_min", "salary_max", "salary_text", "district",
+_FIELDS = ("title", "description", "pay_min", "pay_max", "pay_months", "pay_period",
+           "salary_text", "district",
            "education_min", "experience_min", "headcount", "accommodation", "shift",
            "certificates_required", "posted_on")
 
@@ -508,7 +513,8 @@ def opening_values(record: dict, category: str | None) -> dict:
     """The opening's column values a row gives (the category only when it is set)."""
     values = {
         "title": record["title"], "description": record["description"],
-        "salary_min": record["salary_min"], "salary_max": record["salary_max"],
+        "pay_min": record["pay_min"], "pay_max": record["pay_max"],
+        "pay_months": record["pay_months"], "pay_period": record["pay_period"],
         "salary_text": record["salary_text"], "district": record["district"],
         "education_min": record["education_min"], "experience_min": record["experience_min"],
         "headcount": record["headcount"], "accommodation": record["accommodation"],

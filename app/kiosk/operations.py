@@ -150,8 +150,10 @@ class OptionCard:
     title: str
     employer: str
     booth: str | None
-    salary_min: int | None
-    salary_max: int | None
+    pay_min: int | None
+    pay_max: int | None
+    pay_months: int
+    pay_period: str
     shift: Shift
     accommodation: bool
     interested: bool
@@ -203,7 +205,8 @@ def _option_cards_statement(with_more: bool):
     def facts(source, *columns):
         # the columns that place the card, then OptionCard's fields up to `reasons_json`
         return (sa.select(*columns, Opening.id, Opening.title, Employer.name,
-                          FairEmployer.booth, Opening.salary_min, Opening.salary_max,
+                          FairEmployer.booth, Opening.pay_min, Opening.pay_max,
+                          Opening.pay_months, Opening.pay_period,
                           Opening.shift, Opening.accommodation, interested)
                 .select_from(source)
                 .where(Opening.visible_to_seekers)

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
+import matching
 from app.auth.access import allow
 from app.bureau.operations import record_selftest
 from app.fairs.operations import format_badge_code
@@ -250,6 +251,10 @@ def selftest_result():
         definition=definition))
 
 
+def _none_nan(amount: int | None) -> float:
+    return float("nan") if amount is None else float(amount)
+
+
 @bp.get("/openings")
 @allow(Role.KIOSK)
 def openings():
@@ -264,7 +269,11 @@ def openings():
         "housing": request.args.get("housing", ""),
     }
     if filters["pay"]:
-        rows = [r for r in rows if (r[0].salary_max or r[0].salary_min or 0) >= filters["pay"]]
+        # "at least X": the bottom of the range reaches X (matching.pay_at_least)
+        reaches = matching.pay_at_least([_none_nan(r[0].pay_min) for r in rows],
+                                        [_none_nan(r[0].pay_max) for r in rows],
+                                        filters["pay"])
+        rows = [r for r, keep in zip(rows, reaches.tolist(), strict=True) if keep]
     if filters["district"]:
         rows = [r for r in rows if r[0].district == filters["district"]]
     if filters["shift"]:

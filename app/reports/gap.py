@@ -30,9 +30,10 @@ __all__ = ["GapReport", "gap_report", "open_places", "posting_pay", "supply_by"]
 
 
 def posting_pay(openings: pd.DataFrame) -> pd.Series:
-    """Each posting's monthly pay: the midpoint of its range; one bound alone stands for it."""
-    low = openings["salary_min"].astype("Float64")
-    high = openings["salary_max"].astype("Float64")
+    """Each posting's base monthly pay: the midpoint of its range; one bound alone stands
+    for it."""
+    low = openings["pay_min"].astype("Float64")
+    high = openings["pay_max"].astype("Float64")
     return ((low.fillna(high) + high.fillna(low)) / 2).astype("Float64")
 
 
@@ -97,8 +98,8 @@ def gap_report(
     Parameters
     ----------
     seekers : the window's seekers (all facilities), as given to ``summarise_seekers``.
-    openings : open openings (``category_code, district, headcount, filled, salary_min,
-        salary_max``).
+    openings : open openings (``category_code, district, headcount, filled, pay_min,
+        pay_max``).
     summary : ``summarise_seekers(seekers, ...)`` for all facilities.
     categories, districts : row keys in display order.
     """

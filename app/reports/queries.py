@@ -26,8 +26,7 @@ from surveys.summary import (
     summarise_seekers,
 )
 
-OPENING_COLUMNS = ("category_code", "district", "headcount", "filled", "salary_min",
-                   "salary_max")
+OPENING_COLUMNS = ("category_code", "district", "headcount", "filled", "pay_min", "pay_max")
 
 
 def due_seekers(date_from: date, date_to: date) -> pd.DataFrame:
@@ -77,7 +76,7 @@ def open_openings() -> pd.DataFrame:
         .where(Opening.status == OpeningStatus.OPEN)
     ).all()
     frame = pd.DataFrame(rows, columns=list(OPENING_COLUMNS))
-    for column in ("headcount", "filled", "salary_min", "salary_max"):
+    for column in ("headcount", "filled", "pay_min", "pay_max"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("Float64")
     for column in ("category_code", "district"):
         frame[column] = frame[column].astype(object)

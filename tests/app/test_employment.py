@@ -80,8 +80,8 @@ def test_bad_phone_is_explained(client, clerk):
 
 
 def opening_data(**overrides):
-    data = {"title": "叉车司机", "category_code": "forklift", "salary_min": "6500",
-            "salary_max": "8500", "district": "310115", "shift": "day", "education_min": "2",
+    data = {"title": "叉车司机", "category_code": "forklift", "pay_min": "6500",
+            "pay_max": "8500", "district": "310115", "shift": "day", "education_min": "2",
             "experience_min": "1", "headcount": "3", "certificates_required": ["forklift"],
             "accommodation": "y", "description": "仓库叉车作业"}
     data.update(overrides)
@@ -94,7 +94,7 @@ def test_post_edit_close_and_reopen_an_opening(client, clerk, make):
                            data=opening_data())
     assert response.status_code == 302
     opening = db.session.scalar(sa.select(Opening))
-    assert (opening.salary_min, opening.salary_max, opening.salary_text) == (
+    assert (opening.pay_min, opening.pay_max, opening.salary_text) == (
         6500, 8500, "6500-8500元/月")
     assert opening.shift is Shift.DAY and opening.certificates_required == ["forklift"]
     assert opening.accommodation and opening.headcount == 3
@@ -123,7 +123,7 @@ def test_headcount_below_filled_is_refused(client, clerk, make):
 def test_pay_range_must_be_ordered(client, clerk, make):
     employer = make.employer()
     page = client.post(f"/employment/employers/{employer.id}/openings/new",
-                       data=opening_data(salary_min="9000", salary_max="7000")
+                       data=opening_data(pay_min="9000", pay_max="7000")
                        ).get_data(as_text=True)
     assert "must not be below the lower pay" in page
     assert db.session.scalar(sa.select(sa.func.count(Opening.id))) == 0

@@ -31,8 +31,8 @@ def kiosk(make):
     fair = make.fair()
     employer = make.employer(name="上海顺达物流有限公司")
     booth = make.booth(fair, employer, "B07")
-    opening = make.opening(employer_id=employer.id, title="理货员", salary_min=6000,
-                           salary_max=8000)
+    opening = make.opening(employer_id=employer.id, title="理货员", pay_min=6000,
+                           pay_max=8000)
     make.offer(fair, booth, opening)
     seeker = make.seeker(facility_id=fair.facility_id, name="欧阳晓明")
     make.survey(seeker, categories=["logistics"], salary_min=5000)
@@ -111,10 +111,10 @@ def test_kiosk_cannot_open_staff_pages(device):
 
 def test_fair_openings_can_be_filtered(device, kiosk, make):
     device.get("/lang/en")
-    page = device.get("/kiosk/openings?pay=7000&housing=").get_data(as_text=True)
-    assert "理货员" in page  # pays up to 8,000
-    page = device.get("/kiosk/openings?pay=9000").get_data(as_text=True)
-    assert "理货员" not in page
+    page = device.get("/kiosk/openings?pay=6000&housing=").get_data(as_text=True)
+    assert "理货员" in page  # pays from 6,000
+    page = device.get("/kiosk/openings?pay=7000").get_data(as_text=True)
+    assert "理货员" not in page  # 6,000–8,000 does not start at 7,000
 
 
 # --- what the options page caches must never show the wrong person or old facts --------
@@ -162,7 +162,7 @@ def test_reasons_are_worded_in_the_language_chosen(device, kiosk):
 def test_interest_shows_at_once_whoever_records_it(device, kiosk, make):
     fair, participant = kiosk["fair"], kiosk["participant"]
     packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
-                          salary_min=5500, salary_max=7000)
+                          pay_min=5500, pay_max=7000)
     make.offer(fair, fair.booths[0], packer)
     plan_fair_recommendations(fair)
     db.session.commit()
@@ -185,7 +185,7 @@ def test_changed_opening_shows_at_once(device, kiosk):
     opening.title = "高级理货员"
     db.session.commit()
     assert "高级理货员" in _options(device)
-    opening.salary_max = 9000
+    opening.pay_max = 9000
     db.session.commit()
     assert "6,000–9,000" in _options(device)
 
@@ -195,7 +195,7 @@ def plan_of_one(kiosk, make):
     """A second opening at the booth, and a plan of one opening: (planned, unplanned)."""
     fair = kiosk["fair"]
     packer = make.opening(employer_id=kiosk["opening"].employer_id, title="仓库打包员",
-                          salary_min=5500, salary_max=7000)
+                          pay_min=5500, pay_max=7000)
     make.offer(fair, fair.booths[0], packer)
     plan_fair_recommendations(fair, per_seeker=1)
     db.session.commit()
@@ -292,7 +292,8 @@ def test_drawn_cards_are_kept_only_while_identical_and_fresh(app):
         return Markup('<li>{}<input value="{}"></li>').format(option.title, csrf_token)
 
     option = OptionCard(opening_id=7, title="理货员", employer="顺达", booth="B07",
-                        salary_min=6000, salary_max=8000, shift=Shift.DAY,
+                        pay_min=6000, pay_max=8000, pay_months=12, pay_period="month",
+                        shift=Shift.DAY,
                         accommodation=False, interested=False,
                         reasons_json='[{"code": "first_choice", "category": "logistics"}]')
     with app.test_request_context():

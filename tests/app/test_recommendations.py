@@ -17,12 +17,12 @@ def scene(make):
                 shifts=["day"], certificates=[])
     employer = make.employer(name="上海顺达物流有限公司")
     good = make.opening(employer_id=employer.id, title="仓库理货员", category_code="logistics",
-                        salary_min=6000, salary_max=8000, district="310115")
+                        pay_min=6000, pay_max=8000, district="310115")
     club = make.opening(employer_id=employer.id, title="夜场服务员", category_code="waiter",
-                        salary_min=9000, salary_max=12000, district="310115",
+                        pay_min=9000, pay_max=12000, district="310115",
                         environments=["nightlife"])
     forklift = make.opening(employer_id=employer.id, title="叉车司机", category_code="forklift",
-                            salary_min=7000, salary_max=9000, district="310115",
+                            pay_min=7000, pay_max=9000, district="310115",
                             certificates_required=["forklift"])
     db.session.commit()
     return {"clerk": clerk, "seeker": seeker, "good": good, "club": club,

@@ -54,16 +54,16 @@ def city(make):
     add(1, 50, ("kitchen",), 5000, 6000, PUDONG, [], status=SeekerStatus.PLACED)
     people.append(make.seeker(facility_id=a.id, name="未调查", code="QBNOSURV"))
 
-    make.opening(category_code="logistics", headcount=10, filled=2, salary_min=6000,
-                 salary_max=8000, district=PUDONG)
-    make.opening(category_code="logistics", headcount=None, salary_min=5000, salary_max=6000,
+    make.opening(category_code="logistics", headcount=10, filled=2, pay_min=6000,
+                 pay_max=8000, district=PUDONG)
+    make.opening(category_code="logistics", headcount=None, pay_min=5000, pay_max=6000,
                  district=MINHANG)
-    make.opening(category_code="security", headcount=4, salary_min=5000, salary_max=5600,
+    make.opening(category_code="security", headcount=4, pay_min=5000, pay_max=5600,
                  district=MINHANG)
-    make.opening(category_code="security", headcount=1, salary_min=None, salary_max=None,
+    make.opening(category_code="security", headcount=1, pay_min=None, pay_max=None,
                  district=None)
-    make.opening(category_code="workshop", headcount=6, filled=1, salary_min=7000,
-                 salary_max=9000, district=MINHANG)
+    make.opening(category_code="workshop", headcount=6, filled=1, pay_min=7000,
+                 pay_max=9000, district=MINHANG)
     make.opening(category_code="security", headcount=20, district=MINHANG).close()
     db.session.commit()
     return {"facility": a, "people": people}

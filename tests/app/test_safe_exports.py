@@ -275,8 +275,8 @@ def test_typed_text_is_stored_without_control_characters(make, auth, client):
     assert (employer.industry, employer.contact_person) == ("物流[31m", "陈经理")
     assert employer.notes == "第一行\n第二行\t缩进"
     response = client.post(f"/employment/employers/{employer.id}/openings/new", data={
-        "title": "叉车\x00司机", "category_code": "forklift", "salary_min": "6500",
-        "salary_max": "8500", "district": "310115", "shift": "day", "education_min": "2",
+        "title": "叉车\x00司机", "category_code": "forklift", "pay_min": "6500",
+        "pay_max": "8500", "district": "310115", "shift": "day", "education_min": "2",
         "experience_min": "1", "headcount": "3", "description": "仓库\u202e叉车作业\x0b"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     opening = db.session.scalar(sa.select(Opening))

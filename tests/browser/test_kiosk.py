@@ -62,10 +62,10 @@ def fair_day(make):
     fair = make.fair()
     employer = make.employer(name="上海顺达物流有限公司")
     booth = make.booth(fair, employer, "B07")
-    sorter = make.opening(employer_id=employer.id, title="理货员", salary_min=6000,
-                          salary_max=8000)
-    packer = make.opening(employer_id=employer.id, title="仓库打包员", salary_min=5500,
-                          salary_max=7000, accommodation=True)
+    sorter = make.opening(employer_id=employer.id, title="理货员", pay_min=6000,
+                          pay_max=8000)
+    packer = make.opening(employer_id=employer.id, title="仓库打包员", pay_min=5500,
+                          pay_max=7000, accommodation=True)
     make.offer(fair, booth, sorter)
     make.offer(fair, booth, packer)
     seeker = make.seeker(facility_id=fair.facility_id, name=FULL_NAME)

@@ -134,7 +134,7 @@ def test_map_an_unknown_pay_column_and_import(page, clerk):
 
     db.session.expire_all()
     saved = db.session.execute(
-        sa.select(Opening.title, Opening.salary_min, Opening.salary_max, Opening.salary_text,
+        sa.select(Opening.title, Opening.pay_min, Opening.pay_max, Opening.salary_text,
                   Opening.district, Opening.headcount).order_by(Opening.title)).all()
     assert [tuple(row) for row in saved] == [
         ("仓库管理员", 6000, 8000, "6-8千/月", "310115", 3),

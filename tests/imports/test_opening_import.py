@@ -74,12 +74,16 @@ def test_pay_strings_become_monthly_yuan_keeping_the_text(runner, posting_file):
                                     for i, p in enumerate(pays)]))
     report, code = run_json(runner, path)
     assert code == 0 and report["created"] == len(pays)
-    got = {o.title: (o.salary_min, o.salary_max, o.salary_text) for o in openings()}
+    got = {o.title: (o.pay_min, o.pay_max, o.pay_months, o.pay_period, o.salary_text)
+           for o in openings()}
     assert [got[f"岗位{i}"] for i in range(len(pays))] == [
-        (6000, 8000, "6-8千/月"), (10000, 15000, "1-1.5万/月"),
-        (5833, 11667, "7-14万/年"), (3262, 3262, "150元/天"), (4350, 4350, "25元/小时"),
-        (20000, 30000, "20-30K"), (19500, 37917, "18-35K·13薪"), (15000, 30000, "15k-30k"),
-        (4500, 4500, "4500"), (None, None, "面议"), (None, None, ""),
+        (6000, 8000, 12, "month", "6-8千/月"), (10000, 15000, 12, "month", "1-1.5万/月"),
+        (5833, 11667, 12, "year", "7-14万/年"), (3262, 3262, 12, "day", "150元/天"),
+        (4350, 4350, 12, "hour", "25元/小时"), (20000, 30000, 12, "month", "20-30K"),
+        # base pay a month; the 13th month is kept apart, not spread over the year
+        (18000, 35000, 13, "month", "18-35K·13薪"), (15000, 30000, 12, "month", "15k-30k"),
+        (4500, 4500, 12, "month", "4500"), (None, None, 12, "month", "面议"),
+        (None, None, 12, "month", ""),
     ]
     assert report["parsed"]["salary"] == len(pays)  # 面议 and blank read as not stated
 
@@ -240,7 +244,7 @@ def test_importing_again_changes_nothing_and_a_changed_row_updates(runner, posti
                                      {"job_name": "理货员"}), "again.csv")
     report, _ = run_json(runner, changed)
     assert (report["created"], report["updated"], report["unchanged"]) == (0, 1, 1)
-    assert {o.title: o.salary_min for o in openings()} == {"仓库管理员": 7000, "理货员": 6000}
+    assert {o.title: o.pay_min for o in openings()} == {"仓库管理员": 7000, "理货员": 6000}
     assert count_openings() == 2
 
 
@@ -256,7 +260,7 @@ def test_staff_category_and_state_survive_a_reimport(runner, posting_file):
     report, _ = run_json(runner, changed)
     assert report["updated"] == 1
     db.session.refresh(opening)
-    assert (opening.category_code, opening.status, opening.salary_min) == (
+    assert (opening.category_code, opening.status, opening.pay_min) == (
         "workshop", OpeningStatus.CLOSED, 9000)
 
 
@@ -290,9 +294,9 @@ def test_column_option_maps_an_unknown_header(runner, posting_file):
     path = posting_file(csv_bytes(["职位名称", "单位名称", "待遇", "工作地点"],
                                   [["普工", "上海某制造有限公司", "5-6千/月", "松江"]]))
     report, _ = run_json(runner, path)
-    assert openings()[0].salary_min is None  # 待遇 was not read
+    assert openings()[0].pay_min is None  # 待遇 was not read
     report, _ = run_json(runner, path, "--column", "待遇=salary")
-    assert report["updated"] == 1 and openings()[0].salary_min == 5000
+    assert report["updated"] == 1 and openings()[0].pay_min == 5000
     bad = runner.invoke(args=["import-openings", str(path), "--column", "薪水=salary"])
     assert bad.exit_code == 2 and "--column" in bad.output
 
@@ -379,7 +383,7 @@ def test_preview_mapping_can_be_corrected(client, officer):
     page = client.get(preview).get_data(as_text=True)
     assert "5,000–6,000" in page
     client.post(preview + "/confirm")
-    assert openings()[0].salary_min == 5000
+    assert openings()[0].pay_min == 5000
 
 
 def test_a_mapping_that_reads_two_columns_as_one_says_so(client, officer):
@@ -431,7 +435,7 @@ def test_template_lists_the_columns_and_imports_back(client, officer):
     preview = upload(client, buffer.getvalue(), "template.xlsx").headers["Location"]
     client.post(preview + "/confirm")
     [opening] = openings()
-    assert (opening.title, opening.ref, opening.salary_min) == ("仓库管理员", "51JOB-128830912",
+    assert (opening.title, opening.ref, opening.pay_min) == ("仓库管理员", "51JOB-128830912",
                                                                 6000)
 
 

@@ -61,7 +61,9 @@ def test_a_wrong_seeker_value_names_its_column(column, bad):
     [
         ("opening_id", None),
         ("category", 5),
-        ("salary_max", "8千"),
+        ("pay_max", "8千"),
+        ("pay_months", 0),
+        ("pay_period", "fortnight"),
         ("accommodation", "yes"),
         ("shift", "evening"),
         ("education_min", -1),
@@ -109,11 +111,11 @@ def test_numbers_may_come_as_decimals_and_nullable_columns():
     from decimal import Decimal
 
     rows = openings(opening(), opening())
-    rows["salary_min"] = pd.Series([Decimal("6000"), None], dtype=object)
+    rows["pay_min"] = pd.Series([Decimal("6000"), None], dtype=object)
     rows["headcount"] = pd.array([3, 4], dtype="Int64")
     checked = validate_openings(rows)
-    assert checked["salary_min"].iloc[0] == 6000.0
-    assert np.isnan(checked["salary_min"].iloc[1])
+    assert checked["pay_min"].iloc[0] == 6000.0
+    assert np.isnan(checked["pay_min"].iloc[1])
     assert checked["headcount"].tolist() == [3, 4]
 
 

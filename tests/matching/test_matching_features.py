@@ -53,14 +53,14 @@ def test_category_related_takes_the_closest_choice(features):
 def test_pay_floor_levels(features):
     result = features(
         seeker(salary_min=5000.0),
-        opening(salary_min=6000.0, salary_max=8000.0),  # whole range above floor
-        opening(salary_min=4000.0, salary_max=6000.0),  # range reaches the floor
-        opening(salary_min=3000.0, salary_max=4500.0),  # below
-        opening(salary_min=np.nan, salary_max=np.nan),  # 面议: unknown
-        opening(salary_min=np.nan, salary_max=5500.0),  # one bound known: both are 5500
-        opening(salary_min=5000.0, salary_max=5000.0),  # exactly the floor
+        opening(pay_min=6000.0, pay_max=8000.0),  # whole range above floor
+        opening(pay_min=4000.0, pay_max=6000.0),  # range reaches the floor
+        opening(pay_min=3000.0, pay_max=4500.0),  # below
+        opening(pay_min=np.nan, pay_max=np.nan),  # 面议: unknown
+        opening(pay_min=np.nan, pay_max=5500.0),  # "5500以下": reaches the floor only partly
+        opening(pay_min=5000.0, pay_max=5000.0),  # exactly the floor
     )
-    assert column(result, "pay_floor") == pytest.approx([1.0, 0.5, 0.0, 0.5, 1.0, 1.0])
+    assert column(result, "pay_floor") == pytest.approx([1.0, 0.5, 0.0, 0.5, 0.5, 1.0])
     unknown_floor = features(seeker(salary_min=np.nan), opening())
     assert column(unknown_floor, "pay_floor") == pytest.approx([0.5])
 
@@ -68,11 +68,11 @@ def test_pay_floor_levels(features):
 def test_pay_hoped_is_the_relative_gap_of_the_top_of_the_range(features):
     result = features(
         seeker(salary_hoped=7000.0),
-        opening(salary_min=6000.0, salary_max=8000.0),
-        opening(salary_min=9000.0, salary_max=14000.0),
-        opening(salary_min=3000.0, salary_max=3000.0),
-        opening(salary_min=np.nan, salary_max=np.nan),
-        opening(salary_min=7000.0, salary_max=np.nan),
+        opening(pay_min=6000.0, pay_max=8000.0),
+        opening(pay_min=9000.0, pay_max=14000.0),
+        opening(pay_min=3000.0, pay_max=3000.0),
+        opening(pay_min=np.nan, pay_max=np.nan),
+        opening(pay_min=7000.0, pay_max=np.nan),
     )
     assert column(result, "pay_hoped") == pytest.approx(
         [1000 / 7000, 0.5, -4000 / 7000, 0.0, 0.0]
@@ -303,3 +303,22 @@ def test_pair_features_for_chosen_pairs(prepare):
     assert list(result.columns[2:2 + len(FEATURES)]) == list(FEATURES)
     with pytest.raises(ValueError, match="seeker_id"):
         pair_features(people, prepared, pd.DataFrame({"seeker_id": ["x"], "opening_id": ["o1"]}))
+
+
+def test_the_plans_good_pay_is_the_floor_rules_reaching_codes():
+    from matching import rules
+
+    bottom = np.array([6000.0, 4000.0, 3000.0, np.nan, np.nan, 5000.0])
+    top = np.array([8000.0, 6000.0, 4500.0, np.nan, 5500.0, 5000.0])
+    for floor in (5000.0, np.nan):
+        codes = rules.pay_floor(bottom, top, np.full(6, floor))
+        reaching = np.isin(codes, [rules.PayFloor.NO_FLOOR, rules.PayFloor.PARTLY,
+                                   rules.PayFloor.MEETS])
+        assert (rules.pay_reaches_floor(top, np.full(6, floor)) == reaching).all()
+
+
+def test_pay_at_least_means_the_bottom_of_the_range():
+    from matching import pay_at_least
+
+    keep = pay_at_least([5500, 8000, np.nan, 9000], [11000, 9000, 12000, np.nan], 8000)
+    assert keep.tolist() == [False, True, False, True]

@@ -36,8 +36,8 @@ def random_fair(n_seekers: int, n_openings: int, seed: int) -> tuple[pd.DataFram
         opening(
             category=str(rng.choice(CATEGORIES)),
             district=str(rng.choice([A, B, C, D])),
-            salary_min=float(rng.integers(8, 14) * 500),
-            salary_max=float(rng.integers(14, 20) * 500),
+            pay_min=float(rng.integers(8, 14) * 500),
+            pay_max=float(rng.integers(14, 20) * 500),
             accommodation=bool(rng.random() < 0.4),
             shift=str(rng.choice(["day", "night", "rotating"], p=[0.7, 0.1, 0.2])),
             headcount=int(rng.integers(1, 4)),
@@ -75,7 +75,7 @@ def good_pairs(people, prepared, pairs) -> np.ndarray:
     good = []
     for seeker_id, opening_id in zip(pairs["seeker_id"], pairs["opening_id"], strict=True):
         job, person = frame.loc[opening_id], wanted.loc[seeker_id]
-        top = job["salary_max"] if not np.isnan(job["salary_max"]) else job["salary_min"]
+        top = job["pay_max"] if not np.isnan(job["pay_max"]) else job["pay_min"]
         pay_ok = not np.isnan(top) and (np.isnan(person["salary_min"])
                                         or top >= person["salary_min"])
         good.append(job["category"] in person["categories"] and pay_ok)
@@ -175,10 +175,10 @@ def test_the_plan_matches_enumerating_every_plan(prepare, seed, bonus):
 def crowded_fair(prepare):
     """Twenty people whose only well-paid chosen openings are three small booths, so that
     most of them cannot get three good options however the plan is made."""
-    good_ones = [opening(salary_min=9000.0, salary_max=9500.0, headcount=1)
+    good_ones = [opening(pay_min=9000.0, pay_max=9500.0, headcount=1)
                  for _ in range(3)]
-    others = [opening(category="sales", district=B, headcount=5, salary_min=5000.0,
-                      salary_max=6000.0) for _ in range(6)]
+    others = [opening(category="sales", district=B, headcount=5, pay_min=5000.0,
+                      pay_max=6000.0) for _ in range(6)]
     people = seekers(*[seeker(salary_min=8000.0, categories=["logistics", "sales"])
                        for _ in range(20)])
     return people, prepare(openings(*good_ones, *others))
@@ -260,8 +260,8 @@ def test_without_congestion_the_plan_is_naive_top_k(prepare):
 def congested_fair(prepare):
     """Thirty people who all want logistics; one opening outshines the other ten, and naive
     top-k sends everyone to the same five."""
-    star = opening(salary_min=9000.0, salary_max=12000.0, headcount=1)
-    others = [opening(district=B, headcount=3, salary_min=6000.0, salary_max=7000.0)
+    star = opening(pay_min=9000.0, pay_max=12000.0, headcount=1)
+    others = [opening(district=B, headcount=3, pay_min=6000.0, pay_max=7000.0)
               for _ in range(10)]
     extra = [opening(category="sales", headcount=4) for _ in range(4)]
     jobs = openings(star, *others, *extra)
@@ -365,8 +365,10 @@ def demo_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
         "category": jobs["category"],
         "title": jobs["title"],
         "description": jobs["description"],
-        "salary_min": money(jobs["salary_min"]),
-        "salary_max": money(jobs["salary_max"]),
+        "pay_min": money(jobs["salary_min"]),
+        "pay_max": money(jobs["salary_max"]),
+        "pay_months": 12,
+        "pay_period": "month",
         "district": jobs["district"],
         "accommodation": jobs["accommodation"] == "1",
         "shift": jobs["shift"],

@@ -33,12 +33,12 @@ def fair(prepare):
     """Eight openings of varied fit and four seekers, on the test reference data."""
     jobs = openings(
         opening(),
-        opening(category="delivery", salary_min=7000.0, salary_max=9000.0),
+        opening(category="delivery", pay_min=7000.0, pay_max=9000.0),
         opening(category="forklift"),  # needs a forklift licence
         opening(district=C, accommodation=True, title="叉车司机", description="仓库装卸"),
         opening(shift="night", environments=["late_night"]),
         opening(category="sales", environments=["pharmacy"]),
-        opening(salary_min=3000.0, salary_max=4000.0),
+        opening(pay_min=3000.0, pay_max=4000.0),
         opening(category="kitchen", certificates_required=["health_cert", "chef"]),
     )
     people = seekers(
@@ -82,7 +82,7 @@ def test_filtered_openings_never_appear(fair):
 
 def test_the_reasons_of_a_first_choice_far_away_with_housing(prepare):
     prepared = prepare(openings(opening(
-        district=C, accommodation=True, salary_min=6000.0, salary_max=8000.0,
+        district=C, accommodation=True, pay_min=6000.0, pay_max=8000.0,
         certificates_required=["forklift"],
     )))
     ranking = rank_openings(
@@ -93,7 +93,8 @@ def test_the_reasons_of_a_first_choice_far_away_with_housing(prepare):
     reasons = ranking["reasons"].iloc[0]
     assert reasons == [
         {"code": "first_choice", "category": "logistics"},
-        {"code": "pay_meets_floor", "min": 6000, "max": 8000, "floor": 5500},
+        {"code": "pay_meets_floor", "min": 6000, "max": 8000, "months": 12,
+         "period": "month", "floor": 5500},
         {"code": "far_with_housing", "km": round(KM_AC)},
         {"code": "missing_certificate", "certificate": "forklift", "caveat": True},
     ]
@@ -121,17 +122,19 @@ def test_reasons_are_known_codes_with_their_parameters(fair):
                 home_district=None), opening(education_min=0),
          {"code": "related_category", "category": "logistics", "chosen": "delivery"}),
         (seeker(salary_min=7000.0), opening(),
-         {"code": "pay_partly_below_floor", "min": 6000, "max": 8000, "floor": 7000,
-          "caveat": True}),
+         {"code": "pay_partly_below_floor", "min": 6000, "max": 8000, "months": 12,
+          "period": "month", "floor": 7000, "caveat": True}),
         (seeker(salary_min=9000.0), opening(),
-         {"code": "pay_below_floor", "min": 6000, "max": 8000, "floor": 9000, "caveat": True}),
-        (seeker(), opening(salary_min=np.nan, salary_max=np.nan),
+         {"code": "pay_below_floor", "min": 6000, "max": 8000, "months": 12,
+          "period": "month", "floor": 9000, "caveat": True}),
+        (seeker(), opening(pay_min=np.nan, pay_max=np.nan),
          {"code": "pay_unknown", "caveat": True}),
         (seeker(), opening(district=C), {"code": "far", "district": C, "km": 48, "caveat": True}),
         (seeker(needs_accommodation=True), opening(),
          {"code": "no_housing", "caveat": True}),
         (seeker(districts=[D]), opening(),
-         {"code": "outside_chosen_districts", "district": "310101", "caveat": True}),
+         {"code": "outside_chosen_districts", "district": "310101", "chosen": [D],
+          "caveat": True}),
         (seeker(education=1), opening(education_min=2),
          {"code": "education_below", "required": 2, "has": 1, "caveat": True}),
         (seeker(experience_years=0.5), opening(experience_min=2.0),

@@ -112,7 +112,7 @@ def test_is_not_blank(value):
         ("150元/天", 3262.5, 3262.5),
         ("25元/小时", 4350, 4350),
         ("20-30K", 20000, 30000),
-        ("18-35K·13薪", 19500, 37916.67),
+        ("18-35K·13薪", 18000, 35000),
         ("15k-30k", 15000, 30000),
         ("4500", 4500, 4500),
         ("8千", 8000, 8000),
@@ -150,6 +150,34 @@ def test_unstated_pay_is_unknown_never_zero(text):
     pay = parse_monthly_pay(text)
     assert pay.unknown
     assert pay.min is None and pay.max is None
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high", "months", "period", "annual"),
+    [
+        # The 13th month is not spread over the year: the base is what a month pays.
+        ("8-12K·13薪", 8000, 12000, 13, "month", (104000, 156000)),
+        ("8-12k/月·14薪", 8000, 12000, 14, "month", (112000, 168000)),
+        ("6-8千/月", 6000, 8000, 12, "month", (72000, 96000)),
+        # 21.75 working days a month, 8 hours a day (China's legal averages).
+        ("150元/天", 3262.5, 3262.5, 12, "day", (39150, 39150)),
+        ("25元/小时", 4350, 4350, 12, "hour", (52200, 52200)),
+        # A yearly total without 'N薪' is paid over 12 months; with it, over N.
+        ("7-14万/年", 5833.33, 11666.67, 12, "year", (69999.96, 140000.04)),
+        ("年薪20万·13薪", 15384.62, 15384.62, 13, "year", (200000.06, 200000.06)),
+        ("6000以上", 6000, None, 12, "month", (72000, None)),
+    ],
+)
+def test_pay_keeps_base_months_and_period(text, low, high, months, period, annual):
+    pay = parse_monthly_pay(text)
+    assert (pay.min, pay.max, pay.months, pay.period) == (low, high, months, period)
+    assert (pay.annual_min, pay.annual_max) == annual
+
+
+def test_a_bonus_month_never_lifts_the_monthly_base():
+    pay = parse_monthly_pay("8-12K·13薪")
+    assert pay.min == 8000  # not 8,667: a 9,000 floor is not met by the base pay
+    assert pay.min < 9000
 
 
 def test_pay_keeps_the_original_text():
