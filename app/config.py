@@ -67,6 +67,8 @@ class Config:
     # by a dead worker (gunicorn's 30 s request timeout × 4); app/imports/store.py
     IMPORT_CONFIRM_TIMEOUT = _env_int("IMPORT_CONFIRM_TIMEOUT", 120)
     SEED_DIR = _env("SEED_DIR", str(BASE_DIR / "seed_data"))
+    # the job-title classifier's training file; empty: SEED_DIR/category_training.csv
+    CATEGORY_TRAINING_FILE = _env("CATEGORY_TRAINING_FILE", "")
     # argon2id cost (OWASP minimum profile: 19 MiB, 2 passes, 1 lane)
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
     ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 19 * 1024)

@@ -27,6 +27,12 @@ def category_name(code: str | None) -> str:
     return row.name(locale_code()) if row else (code or "—")
 
 
+def category_choices() -> list[tuple[str, str]]:
+    """Every job category as (code, name in the current language), in the form's order."""
+    rows = sorted(_names(JobCategory, "code").values(), key=lambda row: row.position)
+    return [(row.code, row.name(locale_code())) for row in rows]
+
+
 def district_name(adcode: str | None) -> str:
     row = _names(District, "adcode").get(adcode)
     return row.name(locale_code()) if row else (adcode or "—")
@@ -53,6 +59,7 @@ def fair_status_label(status: FairStatus) -> str:
 def init_app(app):
     app.jinja_env.globals.update(
         category_name=category_name,
+        category_choices=category_choices,
         district_name=district_name,
         certificate_names=certificate_names,
         environment_names=environment_names,

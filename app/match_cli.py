@@ -8,8 +8,14 @@ from flask.cli import with_appcontext
 
 import matching
 from app.services import matching as services
-from app.services.categories import category_classifier, suggest_category
+from app.services.categories import (
+    category_classifier,
+    learn_corrections,
+    learned_corrections,
+    suggest_category,
+)
 from matching.categorize import CONFIRM_BELOW, evaluate_heldout_titles, read_category_heldout
+from models import db
 
 
 @click.group("match")
@@ -85,11 +91,17 @@ def evaluate_command(k, test_size, as_json):
 @match_group.command("fit-categories")
 @with_appcontext
 def fit_categories_command():
-    """Fit the job-title classifier now and cache it (install time), so that the first
-    opening form or posting import does not wait for it; a no-op when it is cached."""
-    category_classifier()
+    """Fit the job-title classifier now and cache it: on its training file plus the
+    categories staff set where it was wrong or unsure (kept whenever staff set an
+    opening's category). Run it at install time, so that the first opening form or
+    posting import does not wait, and after staff corrections, so that it learns them;
+    a no-op when nothing changed."""
+    _model, new = learn_corrections()
+    db.session.commit()
+    learned = len(learned_corrections())
     code, confidence = suggest_category("叉车司机")
-    click.echo(f"Title classifier ready (叉车司机 -> {code}, {confidence:.2f}).")
+    click.echo(f"Title classifier ready (叉车司机 -> {code}, {confidence:.2f}); learned from "
+               f"{learned} titles staff corrected ({new} new).")
 
 
 # Real posting titles never trained on; built by seed_data/build_category_training.py.

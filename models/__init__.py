@@ -6,6 +6,7 @@ This package imports nothing else of Qibu's.
 from models.api import ApiToken
 from models.audit import AuditEvent
 from models.bulletins import Bulletin, iso_week_of, week_monday
+from models.categories import CategoryCorrection
 from models.courses import Course
 from models.db import Base, db, utcnow
 from models.employers import Employer, EmployerStatus, Opening, OpeningStatus, Shift
@@ -32,6 +33,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "Bulletin",
+    "CategoryCorrection",
     "Certificate",
     "Course",
     "District",

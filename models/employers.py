@@ -186,6 +186,9 @@ class Opening(Base):
     title: Mapped[str] = mapped_column(sa.String(120))
     description: Mapped[str] = mapped_column(sa.Text, default="")
     category_code: Mapped[str] = mapped_column(sa.ForeignKey("job_categories.code"), index=True)
+    # False while the category is the classifier's guess below its confirmation
+    # threshold: staff must confirm it before the opening reaches seekers.
+    category_confirmed: Mapped[bool] = mapped_column(default=True, index=True)
     # The opening's pay range: base yuan a month (a bonus month is not spread over the
     # year), the months paid a year (13薪 → 13) and the period the pay was stated in
     # ('day' and 'hour' rates were converted); salary_text is the pay as written. Never
@@ -221,18 +224,20 @@ class Opening(Base):
 
     @hybrid_property
     def visible_to_seekers(self) -> bool:
-        """The one rule for what a job seeker may see: open, from a verified employer.
+        """The one rule for what a job seeker may see: open, from a verified employer,
+        with a confirmed category.
 
         Every seeker-facing output (recommendations, fair plans, the kiosk, printed
         sheets and shortlists, the bulletin, the API) selects openings with it.
         """
-        return self.is_open and self.employer.verified
+        return self.is_open and self.category_confirmed and self.employer.verified
 
     @visible_to_seekers.inplace.expression
     @classmethod
     def _visible_to_seekers_expression(cls):
         return sa.and_(
             cls.status == OpeningStatus.OPEN,
+            cls.category_confirmed == sa.true(),
             cls.employer_id.in_(
                 sa.select(Employer.id).where(Employer.status == EmployerStatus.VERIFIED)),
         )

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
+from app.services.categories import record_category_choice
 from models import Employer, EmployerStatus, Opening, OpeningStatus, StateError, db
 from surveys.values import normalize_employer_name
 
@@ -100,22 +101,48 @@ def pay_text(low: int | None, high: int | None, months: int | None = 12) -> str:
     return f"{low}-{high}元/月{bonus}"
 
 
-def save_opening(opening: Opening | None, employer: Employer, data: dict) -> Opening:
-    """Post a new opening for an employer, or update one, under the model's rules."""
+def save_opening(opening: Opening | None, employer: Employer, data: dict, *,
+                 user=None) -> Opening:
+    """Post a new opening for an employer, or update one, under the model's rules.
+
+    The category in `data` is a person's choice: the opening's category is confirmed,
+    and a category set or changed is kept as training data when the title classifier
+    was wrong or unsure (`record_category_choice`).
+    """
     created = opening is None
+    before = None if created else (opening.category_code, opening.category_confirmed)
     if created:
         opening = Opening(employer_id=employer.id, posted_on=date.today(), source="form",
                           filled=0, status=OpeningStatus.OPEN)
         db.session.add(opening)
     data = dict(data)
+    opening.category_confirmed = True
     headcount = data.pop("headcount")
     for key, value in data.items():
         setattr(opening, key, value)
     opening.set_headcount(headcount)
     opening.salary_text = pay_text(opening.pay_min, opening.pay_max, opening.pay_months)
     db.session.flush()
+    if before != (opening.category_code, True):
+        record_category_choice(opening.title, opening.category_code, source="form",
+                               user=user, opening_id=opening.id)
     log_event("opening_created" if created else "opening_updated", opening)
     return opening
+
+
+def confirm_categories(openings: list[Opening], category: str, *, user=None) -> None:
+    """Set and confirm the category of openings whose category was to confirm (the
+    queue), keeping the choice as training data once per title."""
+    recorded: set[str] = set()
+    for opening in openings:
+        opening.category_code = category
+        opening.category_confirmed = True
+        if opening.title not in recorded:
+            recorded.add(opening.title)
+            record_category_choice(opening.title, category, source="queue", user=user,
+                                   opening_id=opening.id)
+        log_event("opening_category_confirmed", opening, category=category)
+    db.session.flush()
 
 
 def close_opening(opening: Opening) -> None:

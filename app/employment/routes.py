@@ -19,9 +19,9 @@ from app.employment.forms import (
 )
 from app.labels import category_name
 from app.main.queries import PAGE_SIZE, Page
-from app.services.categories import suggest_category
+from app.services.categories import needs_confirmation, suggest_category
 from app.services.matching import ranked_seekers_for
-from models import Employer, Opening, Role, StateError, db
+from models import Employer, JobCategory, Opening, Role, StateError, db
 
 bp = Blueprint("employment", __name__, url_prefix="/employment")
 STAFF = (Role.EMPLOYMENT, Role.ADMIN)
@@ -108,10 +108,12 @@ def new_opening(employer_id):
         form.title.data = request.args["title"]
     if form.title.data:
         suggestion = _suggestion(form.title.data)
-        if not form.category_code.data and suggestion["category"]:
+        # filled in only when sure; an unsure suggestion is a hint, never a silent choice
+        if request.method == "GET" and suggestion["confident"]:
             form.category_code.data = suggestion["category"]
     if form.validate_on_submit():
         return _save_opening(None, employer, form)
+    _explain_missing_category(form, suggestion)
     return render_template("employment/opening_form.html", form=form, employer=employer,
                            opening=None, suggestion=suggestion)
 
@@ -136,15 +138,22 @@ def opening(opening_id):
 def edit_opening(opening_id):
     opening = _opening(opening_id)
     form = OpeningForm(obj=opening, data={"shift": opening.shift.value})
+    suggestion = None
+    if not opening.category_confirmed:  # the stored category is an unsure guess
+        suggestion = _suggestion(opening.title)
+        if request.method == "GET":
+            form.category_code.data = ""
     if form.validate_on_submit():
         return _save_opening(opening, opening.employer, form)
+    _explain_missing_category(form, suggestion)
     return render_template("employment/opening_form.html", form=form, employer=opening.employer,
-                           opening=opening, suggestion=None)
+                           opening=opening, suggestion=suggestion)
 
 
 def _save_opening(opening, employer, form):
     try:
-        opening = operations.save_opening(opening, employer, form.opening_data())
+        opening = operations.save_opening(opening, employer, form.opening_data(),
+                                          user=current_user)
     except StateError as error:
         db.session.rollback()
         form.headcount.errors.append(error.user_message())
@@ -192,7 +201,18 @@ def suggest_category_json():
 def _suggestion(title: str) -> dict:
     code, confidence = suggest_category(title)
     return {"category": code, "name": category_name(code) if code else "",
-            "confidence": round(confidence, 2)}
+            "confidence": round(confidence, 2),
+            "confident": bool(code) and not needs_confirmation(confidence)}
+
+
+def _explain_missing_category(form: OpeningForm, suggestion: dict | None) -> None:
+    """Say why a category left empty under an unsure suggestion is refused."""
+    if form.category_code.errors and not form.category_code.data and suggestion \
+            and suggestion["category"] and not suggestion["confident"]:
+        form.category_code.errors = [_(
+            "Choose the job category. The title suggests %(name)s, but only with "
+            "%(pct)s%% confidence: too unsure to apply without a person choosing.",
+            name=suggestion["name"], pct=round(suggestion["confidence"] * 100))]
 
 
 # --- vetting: the review queue, verify, un-verify, suspend -----------------------------
@@ -279,3 +299,48 @@ def _vetting_step(employer_id, operation, done_message):
         db.session.commit()
         flash(done_message, "success")
     return redirect(url_for("employment.employer", employer_id=employer_id))
+
+
+# --- categories to confirm: openings whose category is an unsure guess ------------------
+
+
+@bp.get("/categories-to-confirm")
+@allow(*STAFF)
+def categories_to_confirm():
+    """Openings whose category the title classifier guessed without enough confidence,
+    oldest first: shown to no job seeker until staff set the category here."""
+    number = max(1, request.args.get("page", 1, type=int) or 1)
+    query = (sa.select(Opening).where(Opening.category_confirmed == sa.false())
+             .options(selectinload(Opening.employer))
+             .order_by(Opening.created_at, Opening.id))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    items = db.session.scalars(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)).all()
+    return render_template("employment/categories_to_confirm.html", action=ActionForm(),
+                           page=Page(items=list(items), number=number, total=total))
+
+
+@bp.post("/openings/<int:opening_id>/category")
+@allow(*STAFF)
+def confirm_category(opening_id):
+    """Set and confirm an opening's category from the queue, or with ``same_title`` that
+    of every opening to confirm with the same title."""
+    opening = _opening(opening_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    category = request.form.get("category", "")
+    if db.session.get(JobCategory, category) is None:
+        flash(_("Choose a category for “%(title)s”, then press Set.", title=opening.title),
+              "error")
+        return redirect(url_for("employment.categories_to_confirm"))
+    openings = [opening]
+    if request.form.get("same_title"):
+        openings += db.session.scalars(sa.select(Opening).where(
+            Opening.title == opening.title, Opening.category_confirmed == sa.false(),
+            Opening.id != opening.id)).all()
+    operations.confirm_categories(openings, category, user=current_user)
+    db.session.commit()
+    flash(_("Category %(name)s set for %(n)s openings titled “%(title)s”.",
+            name=category_name(category), n=len(openings), title=opening.title), "success")
+    if request.form.get("next") == "opening":
+        return redirect(url_for("employment.opening", opening_id=opening.id))
+    return redirect(url_for("employment.categories_to_confirm"))

@@ -55,6 +55,7 @@ class InviteForm(FlaskForm):
     def __init__(self, fair, *args, **kwargs):
         super().__init__(*args, **kwargs)
         invited = {fe.employer_id for fe in fair.booths}
+        # only verified employers meet job seekers
         self.employer_id.choices = [
             SelectChoice(e.id, e.name)
             for e in db.session.scalars(

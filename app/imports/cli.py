@@ -27,6 +27,7 @@ from app.imports.engine import (
     read_frames,
 )
 from app.imports.headers import find_header_row
+from app.labels import category_name
 from models import Facility, db
 
 
@@ -59,6 +60,7 @@ def run_import_command(ctx, path: Path, kind: ImportKind, scope: ImportScope, *,
                        audit: Callable[[ImportResult], None],
                        mapping: Mapping[int, str] | None = None,
                        report_more: Callable[[ImportResult], dict] = lambda result: {},
+                       more_lines: Callable[[ImportResult], list[str]] = lambda result: [],
                        ) -> None:
     """Import (or with `dry_run` check) a file from the command line and print the report.
 
@@ -94,6 +96,8 @@ def run_import_command(ctx, path: Path, kind: ImportKind, scope: ImportScope, *,
             click.echo(_("Dry run: nothing was written."))
         for notice in report["notices"]:
             click.echo(_("Note: %(notice)s", notice=notice))
+        for line in more_lines(result):
+            click.echo(line)
         for error in report["errors"]:
             click.echo(_("Row %(row)s, %(column)s “%(value)s”: %(message)s", **error))
     ctx.exit(0 if report["rejected"] == 0 else 1)
@@ -172,18 +176,29 @@ def import_surveys_command(ctx, file, facility_code, dry_run, as_json, columns):
 
 
 @import_command("import-openings")
+@click.option("--accept-suggestions", is_flag=True,
+              help="Apply the categories suggested from the job titles even when the "
+                   "classifier is unsure, instead of leaving them to confirm.")
 @with_appcontext
 @click.pass_context
-def import_openings_command(ctx, file, dry_run, as_json, columns):
+def import_openings_command(ctx, file, dry_run, as_json, columns, accept_suggestions):
     """Import job postings from an XLSX or CSV FILE (a job board's export or your own).
+
+    A row without a category gets the one suggested from its job title. When the
+    classifier is less sure than its confirmation threshold, the opening is saved with
+    its category to confirm: it is listed under "Category to confirm" for employment
+    staff and shown to no job seeker until they confirm it. The report lists those rows
+    ("to_confirm" in --json); --accept-suggestions applies the suggestions instead.
 
     Prints what was created, updated, unchanged and rejected, with the row, column,
     value and a fix for every rejected row (rows outside Shanghai are rejected and
     listed), in English; QIBU_CLI_LANG=zh for Chinese. With --json: {"rows", "created",
     "updated", "unchanged", "rejected", "errors": [{"row", "column", "value",
     "message"}], "parsed": {"shanghai_rows", "salary", "district", "education",
-    "experience", "headcount", …}} where each field counts the Shanghai rows in which it
-    was understood (an unstated pay or headcount counts: it was read as unknown).
+    "experience", "headcount", …}, "to_confirm": [{"row", "title", "suggested" (a
+    category code), "suggested_name", "confidence"}]} where each field of "parsed"
+    counts the Shanghai rows in which it was understood (an unstated pay or headcount
+    counts: it was read as unknown).
 
     Exit status: 0 when no row was rejected; 1 when some rows were rejected (the valid
     rows are still imported unless --dry-run); 2 when the file or the options cannot be
@@ -197,8 +212,38 @@ def import_openings_command(ctx, file, dry_run, as_json, columns):
                       None, file=file.name, **result.counts,
                       **openings.written_detail(result), via="cli")
 
+        kind = openings.OpeningImport(accept_suggestions=accept_suggestions)
         run_import_command(
-            ctx, file, openings.OPENING_IMPORT, scope, dry_run=dry_run, as_json=as_json,
-            mapping=parse_column_options(columns, openings.OPENING_IMPORT, file), audit=audit,
-            report_more=lambda result: {"parsed": result.parsed},
+            ctx, file, kind, scope, dry_run=dry_run, as_json=as_json,
+            mapping=parse_column_options(columns, kind, file), audit=audit,
+            report_more=lambda result: {"parsed": result.parsed,
+                                        "to_confirm": categories_to_confirm(result)},
+            more_lines=category_lines,
         )
+
+
+def categories_to_confirm(result: ImportResult) -> list[dict]:
+    """The rows saved (or, in a dry run, to save) with their category to confirm."""
+    return [{"row": row.row, "title": row.record["title"],
+             "suggested": row.detail["category"],
+             "suggested_name": category_name(row.detail["category"]),
+             "confidence": row.detail.get("confidence")}
+            for row in result.planned
+            if row.action in ("create", "update") and row.detail.get("to_confirm")]
+
+
+def category_lines(result: ImportResult) -> list[str]:
+    """The report's lines on categories to confirm."""
+    rows = categories_to_confirm(result)
+    if not rows:
+        return []
+    lines = [_("%(n)s openings have their category to confirm: the title classifier is "
+               "unsure, so they are shown to no job seeker until employment staff confirm "
+               "the category (Category to confirm), or import again with "
+               "--accept-suggestions.", n=len(rows))]
+    for row in rows:
+        confidence = row["confidence"]
+        lines.append(_("Row %(row)s “%(title)s”: suggested %(category)s, %(pct)s%% sure.",
+                       row=row["row"], title=row["title"], category=row["suggested_name"],
+                       pct=round(100 * confidence) if confidence is not None else "?"))
+    return lines

@@ -22,6 +22,10 @@ known opening is updated when the row says something new and left alone when it 
 not, so importing a file twice changes nothing. A row without a category gets the title
 classifier's suggestion (`matching.categorize`, fitted once and cached), with its
 confidence shown in the preview; on an opening that exists, staff's category is kept.
+A suggestion below `CONFIRM_BELOW` is never applied silently: the opening is saved with
+its category to confirm (shown to no job seeker) unless staff choose the category on the
+preview (`choose_category`, for one row or every row with the title) or the command line
+is given ``--accept-suggestions``. Staff's choices are kept as training data.
 """
 
 from __future__ import annotations
@@ -54,9 +58,9 @@ from app.imports.rows import (
     import_column,
     shown_value,
 )
-from app.services.categories import category_classifier
-from matching.categorize import suggest_categories
-from models import Employer, Opening, OpeningStatus, Shift, db
+from app.services.categories import category_classifier, record_category_choice
+from matching.categorize import CONFIRM_BELOW, suggest_categories
+from models import Employer, JobCategory, Opening, OpeningStatus, Shift, db
 from surveys.values import (
     MONTHS_PER_YEAR,
     SHANGHAI,
@@ -484,29 +488,51 @@ _FIELDS = ("title", "description", "pay_min", "pay_max", "pay_months", "pay_peri
 
 
 class OpeningImport:
-    """Job postings as a kind of import (see `app.imports.engine.ImportKind`)."""
+    """Job postings as a kind of import (see `app.imports.engine.ImportKind`).
+
+    With `accept_suggestions` (the command line's ``--accept-suggestions``) a category
+    suggested below `CONFIRM_BELOW` is applied and confirmed instead of left to confirm.
+    """
 
     name = "openings"
+
+    def __init__(self, accept_suggestions: bool = False):
+        self.accept_suggestions = accept_suggestions
 
     def parser(self) -> OpeningRowParser:
         return OpeningRowParser(Reference.from_database())
 
     def plan(self, rows, scope):
-        return plan_opening_import(rows, scope)
+        return plan_opening_import(rows, scope, accept_suggestions=self.accept_suggestions)
 
     def write(self, rows, scope, progress):
         import_openings(rows, scope, progress)
+
+    def choose(self, result: ImportResult, form: Mapping[str, str]) -> tuple[bool, str]:
+        """Apply a category chosen on the preview (see `choose_category`)."""
+        return choose_category(result, form)
+
+    def carry_choices(self, previous: ImportResult, result: ImportResult) -> None:
+        """Keep the categories chosen on the preview across a re-check of the file."""
+        carry_category_choices(previous, result)
 
 
 OPENING_IMPORT = OpeningImport()
 
 
 def written_detail(result: ImportResult) -> dict:
-    """What a saved posting import adds to its audit event: the parse shares and the
-    employers it registered."""
+    """What a saved posting import adds to its audit event: the parse shares, the
+    employers it registered and the openings whose category is to confirm."""
     new = sorted({row.detail["new_employer"] for row in result.planned
                   if row.action == "create" and row.detail.get("new_employer")})
-    return {"parsed": result.parsed, "new_employers": len(new)}
+    return {"parsed": result.parsed, "new_employers": len(new),
+            "categories_to_confirm": to_confirm_count(result)}
+
+
+def to_confirm_count(result: ImportResult) -> int:
+    """Rows to save whose category is a guess staff have to confirm."""
+    return sum(1 for row in result.planned
+               if row.action in ("create", "update") and row.detail.get("to_confirm"))
 
 
 def opening_values(record: dict, category: str | None) -> dict:
@@ -565,21 +591,22 @@ def _openings(refs: list[str]) -> dict[str, dict]:
     for chunk in in_chunks(refs):
         for row in db.session.execute(
             sa.select(Opening.ref, Opening.id, Opening.employer_id, Opening.filled,
-                      Opening.category_code, *columns).where(Opening.ref.in_(chunk))
+                      Opening.category_code, Opening.category_confirmed, *columns)
+            .where(Opening.ref.in_(chunk))
         ):
             found[row.ref] = dict(row._mapping)
     return found
 
 
-def plan_opening_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
+def plan_opening_import(rows: list[ParsedRow], scope: ImportScope, *,
+                        accept_suggestions: bool = False) -> tuple[
         list[PlannedRow], list[Problem]]:
     """Decide for each job-posting row whether it creates, updates or changes nothing.
 
     ``detail`` of a planned row holds the employer (``employer_id``, or ``new_employer``
     with the employer's key when it is registered by this import, ``employer_name``),
-    the category and whether it was suggested (``category``, ``confidence``,
-    ``suggested``) and, for an update, ``opening_id``. Looks everything up in a few bulk
-    queries; writes nothing.
+    the category (see `_category_detail`) and, for an update, ``opening_id``. Looks
+    everything up in a few bulk queries; writes nothing.
     """
     records = [row.record for row in rows]
     suggestions = _suggest(records)
@@ -618,13 +645,9 @@ def plan_opening_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
             detail.update(new_employer=key, employer_name=employer["name"],
                           first_of_employer=key not in new_employers)
             new_employers.add(key)
-        if record["category"] is not None:
-            detail.update(category=record["category"], suggested=False)
-        else:
-            category, confidence = suggestions[record["title"]]
-            detail.update(category=category, confidence=confidence, suggested=True)
-
         stored = existing.get(record["ref"])
+        detail.update(_category_detail(record, suggestions.get(record["title"]), stored,
+                                       accept_suggestions))
         if stored is None:
             planned.append(PlannedRow(row.row, "create", record, detail))
             continue
@@ -635,13 +658,94 @@ def plan_opening_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
                 "opening.headcount_below_filled", {"filled": stored["filled"]}, stage="plan"))
             planned.append(PlannedRow(row.row, "reject", record))
             continue
-        values = opening_values(record, None if detail["suggested"] else detail["category"])
+        values = opening_values(record, detail["category"] if detail["set_category"] else None)
         changed = any(stored[name] != value for name, value in values.items()
                       if not (name == "posted_on" and value is None))
+        changed = changed or (detail["set_category"]
+                              and stored["category_confirmed"] != detail["confirmed"])
         if found is not None and stored["employer_id"] != found[0]:
             changed = True
         planned.append(PlannedRow(row.row, "update" if changed else "unchanged", record, detail))
     return planned, problems
+
+
+def _category_detail(record: dict, suggestion: tuple[str, float] | None,
+                     stored: dict | None, accept_suggestions: bool) -> dict:
+    """What a row does to its opening's category.
+
+    ``category`` the category shown and written; ``set_category`` whether writing sets
+    it (a new opening always; an existing one when the file or staff give it, or when a
+    suggestion is accepted for a category still to confirm) and ``confirmed`` what
+    ``category_confirmed`` becomes then; ``suggested`` whether the category is the
+    classifier's (with ``suggestion`` and ``confidence``); ``chosen`` whether staff
+    chose it on the preview; ``to_confirm`` whether the opening will have its category
+    still to confirm.
+    """
+    detail: dict = {"suggested": False, "chosen": False, "to_confirm": False}
+    if suggestion is not None:
+        detail.update(suggestion=suggestion[0], confidence=suggestion[1])
+    choice = record.get("category_choice")
+    if choice or record["category"] is not None:
+        detail.update(category=choice or record["category"], chosen=bool(choice),
+                      set_category=True, confirmed=True)
+        return detail
+    category, confidence = suggestion  # a row without a category was given one
+    unsure = confidence < CONFIRM_BELOW
+    if stored is None:
+        detail.update(category=category, suggested=True, set_category=True,
+                      confirmed=accept_suggestions or not unsure,
+                      to_confirm=unsure and not accept_suggestions)
+    elif not stored["category_confirmed"] and accept_suggestions:
+        detail.update(category=category, suggested=True, set_category=True, confirmed=True)
+    else:  # staff's category is kept, and so is whether it is still to confirm
+        detail.update(category=stored["category_code"], set_category=False,
+                      to_confirm=not stored["category_confirmed"])
+    return detail
+
+
+def choose_category(result: ImportResult, form: Mapping[str, str]) -> tuple[bool, str]:
+    """Apply the category staff chose on the preview to row ``row`` of the file, or with
+    ``same_title`` to every row with that row's title; return (done, message).
+
+    The choice is kept in each row's record (``category_choice``), so that confirming,
+    which plans the rows again, saves it; the rows' ``detail`` shows it until then.
+    """
+    category = (form.get("category") or "").strip()
+    known = set(db.session.scalars(sa.select(JobCategory.code)))
+    try:
+        number = int(form.get("row", ""))
+    except ValueError:
+        number = None
+    target = next((row for row in result.planned if row.row == number), None)
+    if target is None or category not in known:
+        return False, str(_l("Choose a category for the row, then press Set."))
+    title = _title_key(target.record["title"])
+    rows = [row for row in result.planned if row.action != "reject"
+            and (row is target or (form.get("same_title") and
+                                   _title_key(row.record["title"]) == title))]
+    for row in rows:
+        _apply_choice(row, category)
+    return True, str(_l("Category set for %(n)s rows.", n=len(rows)))
+
+
+def _apply_choice(row: PlannedRow, category: str) -> None:
+    row.record["category_choice"] = category
+    detail = row.detail
+    if detail.get("opening_id") and row.action == "unchanged":
+        row.action = "update"  # confirming will set the opening's category
+    detail.update(category=category, chosen=True, suggested=False, to_confirm=False,
+                  set_category=True, confirmed=True)
+
+
+def carry_category_choices(previous: ImportResult, result: ImportResult) -> None:
+    """Apply the categories chosen on `previous` to the same rows (same row number and
+    title) of `result`, the file checked again with another column mapping."""
+    chosen = {(row.row, _title_key(row.record["title"])): row.record["category_choice"]
+              for row in previous.planned if row.record.get("category_choice")}
+    for row in result.planned:
+        choice = chosen.get((row.row, _title_key(row.record.get("title", ""))))
+        if choice and row.action != "reject":
+            _apply_choice(row, choice)
 
 
 def import_openings(rows: list[PlannedRow], scope: ImportScope,
@@ -681,7 +785,7 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
             opening["posted_on"] = opening["posted_on"] or date.today()
             values.append({"ref": row.record["ref"], "employer_id": employer_id,
                            "source": "import", "filled": 0, "status": OpeningStatus.OPEN,
-                           **opening})
+                           "category_confirmed": row.detail["confirmed"], **opening})
         db.session.execute(insert, values)
         done += len(chunk)
         progress(done)
@@ -689,8 +793,10 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
     for chunk in in_chunks(ids, CHUNK_ROWS):
         for opening in db.session.scalars(sa.select(Opening).where(Opening.id.in_(chunk))):
             row = updates[opening.id]
-            values = opening_values(row.record, None if row.detail["suggested"]
-                                    else row.detail["category"])
+            values = opening_values(row.record, row.detail["category"]
+                                    if row.detail["set_category"] else None)
+            if row.detail["set_category"]:
+                opening.category_confirmed = row.detail["confirmed"]
             headcount = values.pop("headcount")
             for name, value in values.items():
                 if name != "posted_on" or value is not None:
@@ -701,3 +807,22 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
         db.session.flush()
         done += len(chunk)
         progress(done)
+    _record_choices([row for row in rows if row.detail.get("chosen")], scope)
+
+
+def _record_choices(rows: list[PlannedRow], scope: ImportScope) -> None:
+    """Keep the categories staff chose on the preview as training data, once for each
+    title and category."""
+    first: dict[tuple[str, str], PlannedRow] = {}
+    for row in rows:  # once for each title and category
+        first.setdefault((row.record["title"], row.detail["category"]), row)
+    ids: dict[str, int] = {}
+    for chunk in in_chunks(sorted({row.record["ref"] for row in first.values()})):
+        ids.update(db.session.execute(
+            sa.select(Opening.ref, Opening.id).where(Opening.ref.in_(chunk))).all())
+    for (title, category), row in first.items():
+        suggestion = (row.detail["suggestion"], row.detail["confidence"]) \
+            if row.detail.get("suggestion") else None
+        record_category_choice(title, category, source="import", user=scope.user,
+                               opening_id=ids.get(row.record["ref"]), suggestion=suggestion)
+    db.session.flush()

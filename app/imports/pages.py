@@ -163,6 +163,7 @@ class ImportPages:
         bp.add_url_rule("/template.xlsx", "template", guard(self.template))
         bp.add_url_rule("/<token>", "preview", guard(self.preview))
         bp.add_url_rule("/<token>/mapping", "remap", guard(self.remap), methods=["POST"])
+        bp.add_url_rule("/<token>/choices", "choose", guard(self.choose), methods=["POST"])
         bp.add_url_rule("/<token>/progress", "progress", guard(self.progress))
         bp.add_url_rule("/<token>/confirm", "confirm", guard(self.confirm), methods=["POST"])
         bp.add_url_rule("/<token>/cancel", "cancel", guard(self.cancel), methods=["POST"])
@@ -288,11 +289,38 @@ class ImportPages:
         except ImportFileError as error:
             uploads.save_result(token, previous)
             return self.render_preview(token, meta, previous, error.message(), 422)
+        carry = getattr(self.kind, "carry_choices", None)
+        if carry is not None and not result.needs_mapping:
+            carry(previous, result)
+            uploads.save_result(token, result)
         self.log("remapped", self.scope(meta), file=meta["filename"], mapping=result.mapping)
         db.session.commit()
         if result.needs_mapping:
             return self.render_preview(token, meta, result, status=422)
         flash(_("The file was checked again with the columns as you set them."), "info")
+        return redirect(url_for(".preview", token=token))
+
+    def choose(self, token):
+        """Keep what the user chose on the preview for some rows (a posting's category,
+        for one row or every row with its title) with the upload's result, until the
+        import is confirmed. Only kinds that offer choices (``kind.choose``) have it."""
+        uploads, meta = self.own_upload(token)
+        result = uploads.load_result(token) or abort(404)
+        choose = getattr(self.kind, "choose", None)
+        if choose is None or result.needs_mapping:
+            abort(404)
+        if uploads.confirming(token) is not None:
+            flash(_("This import is being saved already. Wait a moment, then reload the "
+                    "page."), "info")
+            return redirect(url_for(".preview", token=token))
+        done, message = choose(result, request.form)
+        if done:
+            uploads.save_result(token, result)
+            self.log("chosen", self.scope(meta), file=meta["filename"],
+                     **{key: value for key, value in request.form.items()
+                        if key != "csrf_token"})
+            db.session.commit()
+        flash(message, "success" if done else "error")
         return redirect(url_for(".preview", token=token))
 
     def progress(self, token):

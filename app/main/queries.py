@@ -102,6 +102,9 @@ def employment_stats() -> dict:
         "headcount": db.session.scalar(
             sa.select(sa.func.coalesce(sa.func.sum(Opening.headcount), 0)).where(open_)
         ),
+        "categories_to_confirm": db.session.scalar(
+            sa.select(sa.func.count(Opening.id)).where(Opening.category_confirmed == sa.false())
+        ),
     }
 
 

@@ -106,6 +106,8 @@ def reference():
 
 
 def _open_openings_fingerprint() -> tuple:
+    # an employer verified, un-verified or suspended changes the pool without touching
+    # its openings: its last status change is part of the fingerprint
     return (str(db.engine.url),) + tuple(db.session.execute(
         sa.select(sa.func.count(Opening.id), sa.func.max(Opening.id),
                   sa.func.max(Opening.updated_at),

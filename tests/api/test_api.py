@@ -112,6 +112,7 @@ def test_token_commands_create_list_and_revoke(app, client):
 
 
 def test_openings_lists_every_open_opening_with_filters(app, client, bearer):
+    # the demo's unverified and suspended employers' openings are not published
     open_count = db.session.scalar(sa.select(sa.func.count(Opening.id))
                                    .where(Opening.visible_to_seekers))
     page = _json(client.get("/api/v1/openings?per_page=100", headers=bearer))
