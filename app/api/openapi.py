@@ -47,6 +47,9 @@ SCHEMAS = {
                          "name_zh": STRING, "name_en": STRING}, "A district of Shanghai."),
     "Opening": _object({
         "id": {"type": "integer", "minimum": 1},
+        "code": {"type": "string", "pattern": "^[2-9A-HJKMNP-Z]{4,}$",
+                 "description": "The opening no. printed on sheets and the bulletin (岗位编号), "
+                                "e.g. J7K2: say it at a booth or to the job corner's staff."},
         "title": STRING,
         "description": STRING,
         "category": _ref("Category"),

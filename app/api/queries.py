@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 import matching
 from app.fairs.report import PEOPLE_COUNTS, RETENTION_MONTHS, published_report
+from app.opening_labels import opening_code
 from models import (
     District,
     Fair,
@@ -71,6 +72,7 @@ def opening_facts(opening: Opening, names: Names) -> dict:
     employer = opening.employer
     return {
         "id": opening.id,
+        "code": opening_code(opening.id),
         "title": opening.title,
         "description": opening.description,
         "category": names.category(opening.category_code),

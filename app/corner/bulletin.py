@@ -18,8 +18,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
-from app.pay import opening_pay
-from app.reasons import SHIFT_NAMES
 from models import (
     Bulletin,
     Fair,
@@ -116,21 +114,13 @@ def select_openings(facility_id: int, until: date,
 
 @dataclass
 class Item:
-    """One opening as the bulletin prints it."""
+    """One opening as the bulletin prints it (its label: app.opening_labels)."""
 
     number: int
     opening: Opening
     new: bool
     fair: Fair | None = None
     booth: str | None = None
-
-    @property
-    def pay(self) -> str:
-        return pay_text(self.opening)
-
-    @property
-    def shift(self) -> str:
-        return str(SHIFT_NAMES[self.opening.shift.value])
 
     @property
     def housing(self) -> str:
@@ -161,12 +151,6 @@ class Item:
         details = "，".join(part for part in (employer.contact_person, employer.contact_phone)
                            if part)
         return _("Employer contact: %(details)s", details=details) if details else None
-
-
-def pay_text(opening: Opening) -> str:
-    if opening.pay_min is None and opening.pay_max is None:
-        return opening.salary_text or _("Pay negotiable")
-    return opening_pay(opening)
 
 
 @dataclass

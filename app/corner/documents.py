@@ -24,7 +24,8 @@ from reportlab.platypus import (
 
 from app.corner.bulletin import Issue
 from app.corner.handbook import HandbookPage, markdown_tree
-from app.labels import category_name, certificate_name, district_name
+from app.labels import category_name, certificate_name
+from app.opening_labels import opening_facts
 from app.pdf import FONT_NAME, mm, p, styles, table
 
 ACCENT = colors.HexColor("#1f6f5c")
@@ -68,14 +69,13 @@ def bulletin_pdf(issue: Issue) -> bytes:
         for code, items in issue.sections:
             story.append(p(f"■ {category_name(code)}", section))
             for item in items:
-                opening = item.opening
+                facts = opening_facts(item.opening)
                 new = f"【{_('New')}】" if item.new else ""
                 block = [
-                    p(f"{new}{opening.title}（{_('opening no. %(number)s', number=item.number)}）",
-                      item_title),
-                    p(opening.employer.name, s["body"]),
-                    p(f"{item.pay} · {district_name(opening.district)}", s["body"]),
-                    p(f"{item.shift} · {item.housing} · {item.places}", s["body"]),
+                    p(f"{new}{facts.title}", item_title),
+                    p(facts.details, s["body"]),
+                    p(item.opening.employer.name, s["body"]),
+                    p(f"{item.housing} · {item.places}", s["body"]),
                     p(item.how_to_apply, s["small"]),
                 ]
                 if item.contact:

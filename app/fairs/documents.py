@@ -8,12 +8,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from app.fairs.operations import format_badge_code
-from app.labels import category_name, certificate_names, district_name
-from app.pay import opening_pay
+from app.labels import category_name, certificate_names
+from app.opening_labels import opening_facts, opening_label
 from app.pdf import KeepTogether, PageBreak, Spacer, build_pdf, mm, p, styles, table
 from app.reasons import split_reasons
-
-SHIFTS = {"day": "day shift", "night": "night shift", "rotating": "rotating shifts"}
 
 
 def booth_list_pdf(fair) -> bytes:
@@ -21,13 +19,17 @@ def booth_list_pdf(fair) -> bytes:
     rows = [[_("Booth"), _("Employer"), _("Openings")]]
     for booth in fair.booths_for_seekers:
         openings = [
-            f"{fo.opening.title}（{opening_pay(fo.opening)}）"
+            f"{opening_label(fo.opening)}（{_('Headcount')} {_headcount(fo.opening)}）"
             for fo in booth.openings_for_seekers]
         rows.append([booth.booth or "—", booth.employer.name, openings])
     story = [p(f"{fair.name('zh_CN')} · {_('Booth list')}", s["title"]),
              p(f"{fair.held_on} · {fair.facility.name('zh_CN')} {fair.venue}", s["body"]),
-             Spacer(1, 4 * mm), table(rows, [20 * mm, 60 * mm, 100 * mm], s["body"])]
+             Spacer(1, 4 * mm), table(rows, [18 * mm, 45 * mm, 117 * mm], s["body"])]
     return build_pdf(story, title=_("Booth list"))
+
+
+def _headcount(opening) -> str:
+    return str(opening.headcount) if opening.headcount is not None else _("several")
 
 
 def sheets_pdf(fair, plans, booths, given_name) -> bytes:
@@ -50,12 +52,13 @@ def sheets_pdf(fair, plans, booths, given_name) -> bytes:
                                  "openings."), s["body"]))
             for number, rec in enumerate(recs, start=1):
                 opening = rec.opening
+                facts = opening_facts(opening)
                 positive, caveats = split_reasons(rec.reasons)
                 block = [
-                    p(f"{number}. {opening.title} · {opening.employer.name}", s["heading"]),
+                    p(f"{number}. {facts.title}", s["heading"]),
+                    p(facts.details, s["body"]),
                     p(f"{_('Booth')} {booths.get(rec.opening_id) or '—'} · "
-                      f"{opening_pay(opening)} · "
-                      f"{district_name(opening.district)} · {_(SHIFTS[opening.shift.value])} · "
+                      f"{opening.employer.name} · "
                       f"{_('housing provided') if opening.accommodation else _('no housing')}",
                       s["body"]),
                 ]
@@ -75,7 +78,9 @@ def shortlists_pdf(fair, by_opening) -> bytes:
         story.append(p(f"{_('Booth')} {booth.booth or '—'} · {booth.employer.name}", s["title"]))
         for fo in booth.openings_for_seekers:
             people = by_opening.get(fo.opening_id, [])
-            story.append(p(f"{fo.opening.title}（{len(people)}）", s["heading"]))
+            facts = opening_facts(fo.opening)
+            story += [p(f"{facts.title}（{len(people)}）", s["heading"]),
+                      p(facts.details, s["small"])]
             if not people:
                 story.append(p(_("Nobody planned for this opening yet."), s["small"]))
                 continue

@@ -11,6 +11,7 @@ from app.auth.access import allow
 from app.auth.second_factor import reauthentication_required
 from app.fairs import documents, operations
 from app.fairs.forms import ActionForm, FairForm, InviteForm, OfferedOpeningsForm, ParticipantsForm
+from app.opening_labels import opening_label
 from app.qr import qr_svg
 from app.services import fair_plan
 from models import (
@@ -130,10 +131,10 @@ def booth(fair_id, booth_id):
     invitation = next((b for b in fair.booths if b.id == booth_id), None) or abort(404)
     openings = db.session.scalars(
         sa.select(Opening).where(Opening.employer_id == invitation.employer_id,
-                                 Opening.visible_to_seekers).order_by(Opening.title)
+                                 Opening.visible_to_seekers).order_by(Opening.title, Opening.id)
     ).all()
     form = OfferedOpeningsForm(data={"openings": [fo.opening_id for fo in invitation.openings]})
-    form.openings.choices = [(o.id, o.title) for o in openings]
+    form.openings.choices = [(o.id, opening_label(o)) for o in openings]
     if form.validate_on_submit():
         operations.set_offered_openings(invitation, set(form.openings.data or []))
         db.session.commit()

@@ -38,8 +38,8 @@ class CardCache:
         if place is None:
             place = page_place()
         key = (place, option.opening_id, option.title, option.employer, option.booth,
-               option.pay_min, option.pay_max, option.pay_months, option.pay_period,
-               option.shift.value,
+               option.district, option.pay_min, option.pay_max, option.pay_months,
+               option.pay_period, option.shift.value,
                option.accommodation, option.interested, option.reasons_json)
         html = self._kept.get(key, lambda: draw(option, CSRF_SLOT))
         return html.replace(CSRF_SLOT, csrf_token)  # Markup escapes the token

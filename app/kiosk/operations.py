@@ -150,6 +150,7 @@ class OptionCard:
     title: str
     employer: str
     booth: str | None
+    district: str | None
     pay_min: int | None
     pay_max: int | None
     pay_months: int
@@ -158,6 +159,11 @@ class OptionCard:
     accommodation: bool
     interested: bool
     reasons_json: str
+
+    @property
+    def id(self) -> int:
+        """The opening's id, as the opening's label reads it (app.opening_labels)."""
+        return self.opening_id
 
     @property
     def reasons(self) -> list[dict]:
@@ -205,8 +211,8 @@ def _option_cards_statement(with_more: bool):
     def facts(source, *columns):
         # the columns that place the card, then OptionCard's fields up to `reasons_json`
         return (sa.select(*columns, Opening.id, Opening.title, Employer.name,
-                          FairEmployer.booth, Opening.pay_min, Opening.pay_max,
-                          Opening.pay_months, Opening.pay_period,
+                          FairEmployer.booth, Opening.district, Opening.pay_min,
+                          Opening.pay_max, Opening.pay_months, Opening.pay_period,
                           Opening.shift, Opening.accommodation, interested)
                 .select_from(source)
                 .where(Opening.visible_to_seekers)

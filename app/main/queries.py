@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.opening_labels import opening_id_from_code
 from models import (
     Employer,
     Fair,
@@ -90,7 +91,11 @@ def openings_page(search: str, number: int) -> Page:
     )
     if search:
         pattern = f"%{search}%"
-        query = query.where(sa.or_(Opening.title.ilike(pattern), Employer.name.ilike(pattern)))
+        found = [Opening.title.ilike(pattern), Employer.name.ilike(pattern)]
+        opening_id = opening_id_from_code(search)  # the opening no. a person read out
+        if opening_id is not None:
+            found.append(Opening.id == opening_id)
+        query = query.where(sa.or_(*found))
     return _paginate(query, number)
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
+from app.opening_labels import opening_code
 from models import (
     ApiToken,
     AuditEvent,
@@ -149,6 +150,7 @@ def test_an_opening_shows_its_job_facts(app, client, bearer):
                                 .order_by(Opening.id))
     facts = _json(client.get(f"/api/v1/openings/{opening.id}", headers=bearer))
     assert facts["title"] == opening.title
+    assert facts["code"] == opening_code(opening.id)  # the opening no. printed everywhere
     assert facts["employer"]["name"] == opening.employer.name
     assert facts["headcount"] == opening.headcount
     assert facts["pay"] == {"min": opening.pay_min, "max": opening.pay_max,

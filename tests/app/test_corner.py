@@ -12,6 +12,7 @@ from app.corner import operations
 from app.corner.bulletin import demand_order
 from app.corner.handbook import markdown_html
 from app.corner.training import course_gap
+from app.opening_labels import opening_code
 from models import (
     AuditEvent,
     Bulletin,
@@ -105,7 +106,7 @@ def test_bulletin_from_demo_data_ranks_demand_and_lists_every_open_opening(clien
     headings = page.split('<section class="bulletin-section">')[1:]
     assert headings[0].lstrip().startswith(f"<h2>{top_name}</h2>")
     assert "Issue 1" in page and "two columns" in page
-    assert f"opening no. {first.id}" in page
+    assert f'opening no. <span class="mono">{opening_code(first.id)}</span>' in page
 
     response = client.get(f"/corner/bulletins/SH-QP/{THIS_WEEK}/bulletin.pdf")
     assert response.mimetype == "application/pdf"
@@ -217,7 +218,7 @@ def test_issue_says_how_to_apply_and_shares_contacts_only_with_consent(client, a
     assert f"Apply at the job fair on {fair.held_on.isoformat()}, booth C03." in fair_item
     centre_item = page.split(f'id="opening-{elsewhere.id}"')[1].split("</article>")[0]
     assert "Apply through the employment centre" in centre_item
-    assert f"opening no. {elsewhere.id}" in centre_item
+    assert f'opening no. <span class="mono">{opening_code(elsewhere.id)}</span>' in centre_item
     assert "13812345678" in page and "王经理" in page
     assert "13987654321" not in page and "李经理" not in page
     text = text_of(client.get(f"/corner/bulletins/SH-T1/{THIS_WEEK}/bulletin.pdf").data)

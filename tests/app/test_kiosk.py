@@ -292,8 +292,8 @@ def test_drawn_cards_are_kept_only_while_identical_and_fresh(app):
         return Markup('<li>{}<input value="{}"></li>').format(option.title, csrf_token)
 
     option = OptionCard(opening_id=7, title="理货员", employer="顺达", booth="B07",
-                        pay_min=6000, pay_max=8000, pay_months=12, pay_period="month",
-                        shift=Shift.DAY,
+                        district="310115", pay_min=6000, pay_max=8000, pay_months=12,
+                        pay_period="month", shift=Shift.DAY,
                         accommodation=False, interested=False,
                         reasons_json='[{"code": "first_choice", "category": "logistics"}]')
     with app.test_request_context():
@@ -304,10 +304,11 @@ def test_drawn_cards_are_kept_only_while_identical_and_fresh(app):
         assert again == Markup('<li>理货员<input value="token-b"></li>')
         kept.card(draw, replace(option, interested=True), "token-a")
         kept.card(draw, replace(option, reasons_json="[]"), "token-a")
-        assert len(drawn) == 3
+        kept.card(draw, replace(option, district="310118"), "token-a")
+        assert len(drawn) == 4
         with force_locale("en"):
             kept.card(draw, option, "token-a")
-        assert len(drawn) == 4  # another language is another card
+        assert len(drawn) == 5  # another language is another card
         clock[0] += 301
         kept.card(draw, option, "token-a")
-        assert len(drawn) == 5
+        assert len(drawn) == 6

@@ -17,6 +17,7 @@ import qrcode
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from app.opening_labels import opening_code
 from app.services.fair_plan import plan_fair_recommendations
 from models import FairRecommendation, Interest, Role, Seeker, db
 from tests.browser.conftest import (
@@ -155,11 +156,12 @@ def test_badge_shows_my_options_and_interest_is_recorded(kiosk_page, fair_day, r
     cards = page.locator("li.option")
     expect(cards).to_have_count(2)
     card = page.locator(f"#opening-{sorter.id}")
-    expect(card.locator(".option-title")).to_have_text("理货员")
+    expect(card.locator(".option-title .opening-title")).to_have_text("理货员")
+    expect(card.locator(".option-title .opening-details")).to_have_text(
+        f"Pudong New Area · 6,000–8,000 yuan/month · day shift · "
+        f"opening no. {opening_code(sorter.id)}")
     expect(card.locator(".option-employer")).to_have_text("上海顺达物流有限公司")
     expect(card.locator(".fact.booth")).to_contain_text("B07")
-    expect(card.locator(".option-facts")).to_contain_text("6,000–8,000 yuan/month")
-    expect(card.locator(".option-facts")).to_contain_text("day shift")
     expect(page.locator(f"#opening-{packer.id} .option-facts")).to_contain_text(
         "housing provided")
     expect(card.locator(".reasons li").first).to_be_visible()  # plain-language reasons
@@ -358,9 +360,9 @@ def test_no_personal_data_in_urls_or_browser_storage(kiosk_page, fair_day, reque
     page.get_by_role("link", name="All openings").tap()
     expect(page.get_by_role("heading", level=1)).to_have_text("All openings at this fair")
     page.wait_for_load_state("load")  # qibu.js (deferred) submits the filter on change
-    page.locator("select[name=pay]").select_option("8000")  # submits itself
-    expect(page).to_have_url(re.compile(r"pay=8000"))
-    expect(page.locator(".tile")).to_have_count(1)
+    page.locator("select[name=pay]").select_option("6000")  # submits itself
+    expect(page).to_have_url(re.compile(r"pay=6000"))
+    expect(page.locator(".tile")).to_have_count(1)  # 6,000–8,000 yes, 5,500–7,000 no
     check_storage()
     page.get_by_role("link", name="Interest self-test").tap()
     page.locator(".scale-btn.scale-4").tap()
