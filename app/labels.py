@@ -2,7 +2,9 @@
 
 import sqlalchemy as sa
 from flask import g
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.i18n import locale_code
 from models import Certificate, District, Environment, FairStatus, JobCategory, db
@@ -56,6 +58,20 @@ def fair_status_label(status: FairStatus) -> str:
     return str(FAIR_STATUS_LABELS[status])
 
 
+def experience_label(years: float | None) -> str:
+    """Years of work experience as a person says them: 不到1年, 3年, 2年半 — never "0.0 年".
+
+    Whole and half years, rounded down: "2年半" means at least two and a half years.
+    """
+    halves = int((years or 0) * 2 + 1e-9)
+    if halves < 2:
+        return _("less than a year")
+    whole, half = divmod(halves, 2)
+    if half:
+        return _("%(num)s and a half years", num=whole)
+    return ngettext("%(num)s year", "%(num)s years", whole)
+
+
 def init_app(app):
     app.jinja_env.globals.update(
         category_name=category_name,
@@ -64,4 +80,5 @@ def init_app(app):
         certificate_names=certificate_names,
         environment_names=environment_names,
         fair_status_label=fair_status_label,
+        experience_label=experience_label,
     )

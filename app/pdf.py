@@ -2,12 +2,15 @@
 
 A PDF's built-in CID fonts (STSong-Light) are not embedded and show as empty boxes on a
 machine without a Chinese font, so every PDF uses QibuSans-CJK.ttf from app/static/fonts.
+Every PDF Qibu makes numbers its pages "page i of n" (numbered_canvas), and none is ever
+empty: a document with nothing in it yet says so on its one page.
 """
 
 from io import BytesIO
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4
@@ -15,6 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     KeepTogether,
     PageBreak,
@@ -72,15 +76,64 @@ def table(rows, widths, style: ParagraphStyle, header: bool = True) -> Table:
     return result
 
 
-def build_pdf(story: list, title: str) -> bytes:
-    """Render flowables to an A4 PDF and return its bytes."""
+def page_label(page: int, pages: int) -> str:
+    """"Page i of n" in the current language."""
+    return _("Page %(page)s of %(pages)s", page=page, pages=pages)
+
+
+def draw_page_label(canvas, page: int, pages: int) -> None:
+    """The page label centred at the foot of the page."""
+    width, _height = canvas._pagesize
+    canvas.saveState()
+    canvas.setFont(_register_font(), 10)
+    canvas.setFillColor(colors.HexColor("#555555"))
+    canvas.drawCentredString(width / 2, 8 * mm, page_label(page, pages))
+    canvas.restoreState()
+
+
+def numbered_canvas(decorate=draw_page_label):
+    """A canvas class that holds its pages back until the last one is laid out, then calls
+    `decorate(canvas, page, pages)` on each, so that every page can say "page i of n"."""
+
+    class NumberedCanvas(Canvas):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._held_pages = []
+
+        def showPage(self):  # noqa: N802 (reportlab's name)
+            self._held_pages.append(dict(self.__dict__))
+            self._startPage()
+
+        def save(self):
+            pages = len(self._held_pages)
+            for number, state in enumerate(self._held_pages, start=1):
+                self.__dict__.update(state)
+                decorate(self, number, pages)
+                super().showPage()
+            super().save()
+
+    return NumberedCanvas
+
+
+def build_pdf(story: list, title: str, decorate=draw_page_label, empty: str | None = None,
+              top_margin: float = 15 * mm, bottom_margin: float = 15 * mm) -> bytes:
+    """Render flowables to an A4 PDF with numbered pages and return its bytes.
+
+    decorate
+        draws the running head and foot of each page, given the page and page count.
+    empty
+        what the one page says when `story` is empty (a PDF of no page is invalid).
+    """
     buffer = BytesIO()
     document = SimpleDocTemplate(buffer, pagesize=A4, title=title, author="Qibu",
                                  initialFontName=_register_font(), initialFontSize=12,
                                  leftMargin=15 * mm, rightMargin=15 * mm,
-                                 topMargin=15 * mm, bottomMargin=15 * mm)
-    document.build(story)
+                                 topMargin=top_margin, bottomMargin=bottom_margin)
+    if not story:
+        story = [Paragraph(escape(empty or _("Nothing to print yet.")), styles()["heading"])]
+    document.build(story, canvasmaker=numbered_canvas(decorate))
     return buffer.getvalue()
 
 
-__all__ = ["KeepTogether", "PageBreak", "Spacer", "build_pdf", "mm", "p", "styles", "table"]
+__all__ = ["KeepTogether", "PageBreak", "Spacer", "build_pdf", "draw_page_label", "mm",
+           "numbered_canvas", "p", "page_label", "styles", "table"]

@@ -26,7 +26,7 @@ from app.corner.bulletin import Issue
 from app.corner.handbook import HandbookPage, markdown_tree
 from app.labels import category_name, certificate_name
 from app.opening_labels import opening_facts
-from app.pdf import FONT_NAME, mm, p, styles, table
+from app.pdf import FONT_NAME, draw_page_label, mm, numbered_canvas, p, page_label, styles, table
 
 ACCENT = colors.HexColor("#1f6f5c")
 # The embedded CJK font has no bold face: strong text is set in the accent colour.
@@ -110,20 +110,20 @@ def _two_columns(story: list, title: str, head: str, sub: str) -> bytes:
         canvas.setLineWidth(0.4)
         canvas.line(margin + column + gap / 2, margin + foot_height,
                     margin + column + gap / 2, top - head_height)
-        canvas.setFont(FONT_NAME, 10)
-        canvas.drawCentredString(width / 2, margin, f"— {document.page} —")
         canvas.restoreState()
 
     return _build(story, A4, title, [PageTemplate(id="columns", frames=frames,
                                                   onPage=running_head)])
 
 
-def _build(story: list, pagesize, title: str, templates: list) -> bytes:
+def _build(story: list, pagesize, title: str, templates: list,
+           decorate=draw_page_label) -> bytes:
+    """Build the document; `decorate(canvas, page, pages)` numbers each page at the end."""
     buffer = BytesIO()
     document = BaseDocTemplate(buffer, pagesize=pagesize, title=title, author="Qibu",
                                initialFontName=FONT_NAME, initialFontSize=12)
     document.addPageTemplates(templates)
-    document.build(story)
+    document.build(story, canvasmaker=numbered_canvas(decorate))
     return buffer.getvalue()
 
 
@@ -166,16 +166,15 @@ def _booklet(story: list, title: str) -> bytes:
     frame = Frame(margin, margin + 6 * mm, width - 2 * margin, height - 2 * margin - 6 * mm,
                   leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0, id="page")
 
-    def folio(canvas, document):
-        if document.page == 1:
-            return
+    def folio(canvas, page, pages):
         canvas.saveState()
         canvas.setFont(FONT_NAME, 9)
         canvas.setFillColor(colors.HexColor("#555555"))
-        canvas.drawCentredString(width / 2, margin - 2 * mm, f"{title} · {document.page}")
+        canvas.drawCentredString(width / 2, margin - 2 * mm,
+                                 f"{title} · {page_label(page, pages)}")
         canvas.restoreState()
 
-    return _build(story, A5, title, [PageTemplate(id="page", frames=[frame], onPage=folio)])
+    return _build(story, A5, title, [PageTemplate(id="page", frames=[frame])], decorate=folio)
 
 
 def _courses_table(courses: list, s, show_facility: bool = False) -> list:
