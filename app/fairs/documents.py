@@ -21,6 +21,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate
 
 from app.fairs.operations import format_badge_code
@@ -197,6 +198,9 @@ def shortlists_pdf(fair, by_opening) -> bytes:
     booth's pages are handed to that employer on their own.
     """
     s = styles(11)
+    # an opening's heading and facts stay on the page of its first rows
+    opening_head = ParagraphStyle("opening_head", parent=s["heading"], keepWithNext=1)
+    opening_facts_style = ParagraphStyle("opening_facts", parent=s["small"], keepWithNext=1)
     title = _("Employer shortlists")
     fair_line = f"{fair.name(locale_code())} · {fair.held_on} · {title}"
     notice = _("Pseudonymous codes and job-relevant facts only, and only people who agreed "
@@ -221,8 +225,8 @@ def shortlists_pdf(fair, by_opening) -> bytes:
         for fo in booth.openings_for_seekers:
             people = by_opening.get(fo.opening_id, [])
             facts = opening_facts(fo.opening)
-            story += [p(f"{facts.title}（{len(people)}）", s["heading"]),
-                      p(facts.details, s["small"])]
+            story += [p(f"{facts.title}（{len(people)}）", opening_head),
+                      p(facts.details, opening_facts_style)]
             if not people:
                 story.append(p(_("Nobody planned for this opening yet."), s["small"]))
                 continue
