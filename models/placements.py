@@ -36,6 +36,8 @@ class Placement(Base):
     fair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fairs.id"), index=True)
     start_date: Mapped[date]
     monthly_pay: Mapped[int | None]
+    # set when staff record a hire while the person keeps another current job from Qibu
+    additional_job_reason: Mapped[str | None] = mapped_column(sa.Text)
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -45,14 +47,50 @@ class Placement(Base):
         back_populates="placement", order_by="FollowUp.month", cascade="all, delete-orphan"
     )
 
+    @staticmethod
+    def check_start_date(start_date: date, today: date, fair_day: date | None = None,
+                         referred_on: date | None = None) -> None:
+        """Refuse a first day of work before the fair (or referral) or after today.
+
+        The one rule for every way a hire is recorded: `fair_day` is the date of the fair
+        where the job was found, `referred_on` the date of a referral outside a fair.
+        """
+        if fair_day is not None and start_date < fair_day:
+            raise StateError(
+                _l("The start date %(start)s is before the fair of %(fair)s, where this job "
+                   "was found. Enter the person's first day of work, on or after the fair."),
+                start=start_date.isoformat(), fair=fair_day.isoformat())
+        if referred_on is not None and start_date < referred_on:
+            raise StateError(
+                _l("The start date %(start)s is before the referral of %(referred)s. Enter "
+                   "the person's first day of work, on or after the referral."),
+                start=start_date.isoformat(), referred=referred_on.isoformat())
+        if start_date > today:
+            raise StateError(
+                _l("The start date %(start)s is in the future. Record the hire once the "
+                   "person has started work (today is %(today)s)."),
+                start=start_date.isoformat(), today=today.isoformat())
+
+    @classmethod
+    def current_of(cls, seeker_id: int) -> sa.Select:
+        """The person's current jobs from Qibu: placements no follow-up has ended."""
+        ended = sa.exists().where(FollowUp.placement_id == cls.id,
+                                  FollowUp.still_employed.is_(False))
+        return (sa.select(cls).where(cls.seeker_id == seeker_id, ~ended)
+                .order_by(cls.start_date.desc(), cls.id.desc()))
+
     def schedule_follow_ups(self) -> None:
-        """Create the follow-ups due 1, 3 and 6 months after the start date."""
-        existing = {f.month for f in self.follow_ups}
+        """Create the follow-ups due 1, 3 and 6 months after the start date.
+
+        Follow-ups not yet done are moved to the start date as it is now.
+        """
+        existing = {f.month: f for f in self.follow_ups}
         for months in FOLLOW_UP_MONTHS:
+            due_on = add_months(self.start_date, months)
             if months not in existing:
-                self.follow_ups.append(
-                    FollowUp(month=months, due_on=add_months(self.start_date, months))
-                )
+                self.follow_ups.append(FollowUp(month=months, due_on=due_on))
+            elif existing[months].done_on is None:
+                existing[months].due_on = due_on
 
 
 class FollowUpReason(enum.Enum):
@@ -87,8 +125,25 @@ class FollowUp(Base):
 
     placement: Mapped[Placement] = relationship(back_populates="follow_ups")
 
-    def record(self, on: date, still_employed: bool, reason: FollowUpReason | None) -> None:
-        """Record the outcome; a person no longer employed needs a reason."""
+    def record(self, on: date, still_employed: bool, reason: FollowUpReason | None,
+               today: date | None = None) -> None:
+        """Record the outcome; a person no longer employed needs a reason.
+
+        The follow-up's date is after the first day of work and not after `today`
+        (by default the machine's date; the web layer passes Shanghai's).
+        """
+        today = today or date.today()
+        start = self.placement.start_date
+        if on <= start:
+            raise StateError(
+                _l("The follow-up date %(on)s is not after the first day of work "
+                   "(%(start)s). Enter the day the person or employer was asked, after "
+                   "the start."), on=on.isoformat(), start=start.isoformat())
+        if on > today:
+            raise StateError(
+                _l("The follow-up date %(on)s is in the future. Enter the day the person "
+                   "or employer was asked, today (%(today)s) at the latest."),
+                on=on.isoformat(), today=today.isoformat())
         if not still_employed and reason is None:
             raise StateError(_l("Say why the person is no longer employed."))
         self.done_on = on

@@ -111,12 +111,15 @@ SCHEMAS = {
         "openings": COUNT,
         "headcount": COUNT,
         "people": _object({key: _ref("PeopleCount") for key in PEOPLE_COUNTS},
-                          "Counts of people (participants, intents, placements, follow-ups "
-                          "done and still employed after 1, 3 and 6 months)."),
+                          "Counts of people (participants, intents, placements and the "
+                          "people placed — a person may hold an additional job — and the "
+                          "people followed up and still employed after 1, 3 and 6 "
+                          "months)."),
         "intent_rate": {**SHARE, "description": "Share of participants who reached a "
                                                 "preliminary intent; null where hidden."},
         "retention": _object({str(m): SHARE for m in RETENTION_MONTHS},
-                             "Share still employed at the 1, 3 and 6 month follow-ups."),
+                             "Share of the people followed up at 1, 3 and 6 months who are "
+                             "still employed."),
         "by_category": {"type": "array", "items": _object({
             "category": _ref("Category"),
             "openings": COUNT,

@@ -1,6 +1,6 @@
 """Pages after the fair: placements from intents, follow-ups due, outcomes."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -18,9 +18,16 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.orm import selectinload
-from wtforms import BooleanField, SelectField, StringField, SubmitField
+from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from app.audit import log_event
 from app.auth.access import allow
@@ -62,6 +69,12 @@ class PlacementForm(FlaskForm):
         invalid_value_message=_l("Enter the date as year-month-day, for example 2026-07-15."))
     monthly_pay = WholeNumberField(_l("Monthly pay (yuan)"), validators=[
         Optional(), NumberRange(500, 200000, _l("Enter a monthly pay from 500 to 200,000."))])
+    additional_job_reason = StringField(
+        _l("Additional job: reason"),
+        description=_l("Only when the person keeps another current job from Qibu: say why "
+                       "they take this one as well."),
+        validators=[Optional(), Length(max=1000, message=_l(
+            "Say why in at most 1,000 characters."))])
     submit = SubmitField(_l("Record hire"))
 
 
@@ -69,7 +82,14 @@ class FollowUpForm(FlaskForm):
     done_on = OptionalDateField(
         _l("Date of the follow-up"), validators=[DataRequired(_l("Enter the date."))],
         invalid_value_message=_l("Enter the date as year-month-day, for example 2026-07-15."))
-    still_employed = BooleanField(_l("Still employed"))
+    # no default: staff must ask and choose; an unticked box used to read as "employed"
+    still_employed = RadioField(
+        _l("Still employed"), choices=[SelectChoice("yes", _l("Yes, still employed")),
+                                       SelectChoice("no", _l("No, no longer employed"))],
+        validate_choice=False, validators=[
+            DataRequired(_l("Say whether the person is still employed: choose yes or no.")),
+            AnyOf(("yes", "no"),
+                  _l("Say whether the person is still employed: choose yes or no."))])
     reason = SelectField(_l("If not, why"), validators=[Optional()])
     note = StringField(_l("Note"), validators=[Optional()])
     submit = SubmitField(_l("Save follow-up"))
@@ -80,7 +100,7 @@ class FollowUpForm(FlaskForm):
             SelectChoice(r.value, label) for r, label in REASON_LABELS.items()]
 
     def validate_reason(self, field):
-        if not self.still_employed.data and not field.data:
+        if self.still_employed.data == "no" and not field.data:
             raise ValidationError(_l("Say why the person is no longer employed."))
 
 
@@ -94,8 +114,9 @@ def fair_placements(fair_id):
         if interest is None or interest.fair_id != fair.id:
             abort(404)
         try:
-            placements.record_placement(interest, form.start_date.data, form.monthly_pay.data,
-                                        by=current_user)
+            placements.record_placement(
+                interest, form.start_date.data, form.monthly_pay.data, by=current_user,
+                additional_job_reason=form.additional_job_reason.data)
         except StateError as error:
             db.session.rollback()
             flash(error.user_message(), "error")
@@ -116,7 +137,7 @@ def fair_placements(fair_id):
     hired = {p.interest_id: p for p in db.session.scalars(
         sa.select(Placement).where(Placement.fair_id == fair.id))}
     return render_template("fairs/placements.html", fair=fair, intents=intents, hired=hired,
-                           today=date.today())
+                           today=placements.local_today())
 
 
 def _chosen_fairs() -> tuple[list[Fair], list[Fair]]:
@@ -161,20 +182,20 @@ def fair_report_xlsx():
 @allow(*STAFF)
 def follow_ups():
     horizon = request.args.get("days", 14, type=int)
-    due = placements.follow_ups_due(date.today() + timedelta(days=max(0, min(horizon, 365))))
-    return render_template("fairs/follow_ups.html", due=due, horizon=horizon,
-                           today=date.today())
+    today = placements.local_today()
+    due = placements.follow_ups_due(today + timedelta(days=max(0, min(horizon, 365))))
+    return render_template("fairs/follow_ups.html", due=due, horizon=horizon, today=today)
 
 
 @bp.route("/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
 @allow(*STAFF)
 def follow_up(follow_up_id):
     item = db.session.get(FollowUp, follow_up_id) or abort(404)
-    form = FollowUpForm(data={"done_on": date.today(), "still_employed": True})
+    form = FollowUpForm(data={"done_on": placements.local_today()})
     if form.validate_on_submit():
         try:
             placements.record_follow_up(
-                item, form.done_on.data, bool(form.still_employed.data),
+                item, form.done_on.data, form.still_employed.data == "yes",
                 FollowUpReason(form.reason.data) if form.reason.data else None,
                 form.note.data, by=current_user)
         except StateError as error:

@@ -1,5 +1,8 @@
 """The fair report: employers, openings, participants, intents, placements and retention.
 
+Placements (jobs) and people placed are counted apart, as a person may hold an additional
+job; retention at 1, 3 and 6 months is over people followed up.
+
 Counts of people that leave the bureau pass through surveys.summary.suppress_small_counts,
 so no count under 5 is shown (by category, the 'of which' counts are suppressed too).
 """
@@ -37,18 +40,20 @@ def fair_figures(fair: Fair) -> dict:
                              .where(Opening.id.in_(offered))),
     }
     counts = fair_counts(fair)
-    for key in ("participants", "interests", "intents", "people_with_intent", "placements"):
+    for key in ("participants", "interests", "intents", "people_with_intent", "placements",
+                "people_placed"):
         figures[key] = counts[key]
     figures["intent_rate"] = counts["intent_rate"] if counts["participants"] else None
+    # retention is over people: a person followed up in two jobs counts once, as still
+    # employed when any of those jobs says so
+    people = sa.func.count(sa.distinct(Placement.seeker_id))
     for month in RETENTION_MONTHS:
-        done = sa.and_(FollowUp.month == month, FollowUp.done_on.is_not(None),
-                       FollowUp.placement_id.in_(sa.select(Placement.id)
-                                                 .where(Placement.fair_id == fair.id)))
-        followed = count_of(sa.select(sa.func.count(FollowUp.id)).where(done))
-        employed = count_of(sa.select(sa.func.count(FollowUp.id))
-                           .where(done, FollowUp.still_employed.is_(True)))
-        figures[f"followed_{month}"] = followed
-        figures[f"employed_{month}"] = employed
+        done = sa.select(people).select_from(FollowUp).join(
+            Placement, Placement.id == FollowUp.placement_id).where(
+            Placement.fair_id == fair.id, FollowUp.month == month,
+            FollowUp.done_on.is_not(None))
+        figures[f"followed_{month}"] = count_of(done)
+        figures[f"employed_{month}"] = count_of(done.where(FollowUp.still_employed.is_(True)))
     return figures
 
 
@@ -82,6 +87,7 @@ def category_figures(fair: Fair) -> pd.DataFrame:
 
 
 PEOPLE_COUNTS = ("participants", "people_with_intent", "intents", "interests", "placements",
+                 "people_placed",
                  *(f"{kind}_{m}" for m in RETENTION_MONTHS for kind in ("followed", "employed")))
 
 

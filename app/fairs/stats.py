@@ -40,6 +40,9 @@ def fair_counts(fair: Fair) -> dict:
         of_fair, Interest.stage.in_(REACHED_INTENT)))
     placements = count_of(sa.select(sa.func.count(Placement.id)).where(
         Placement.fair_id == fair.id))
+    # a person may hold an additional job: people placed and placements are told apart
+    people_placed = count_of(sa.select(sa.func.count(sa.distinct(Placement.seeker_id))).where(
+        Placement.fair_id == fair.id))
     return {
         "participants": participants,
         "checked_in": checked_in,
@@ -49,6 +52,7 @@ def fair_counts(fair: Fair) -> dict:
         "people_with_intent": people_with_intent,
         "intent_rate": people_with_intent / participants if participants else 0.0,
         "placements": placements,
+        "people_placed": people_placed,
     }
 
 

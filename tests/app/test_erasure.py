@@ -199,6 +199,7 @@ def test_refused_while_a_follow_up_is_due_until_it_is_recorded(client, person):
     seeker, fair, opening = person["seeker"], person["fair"], person["opening"]
     interest = db.session.scalar(sa.select(Interest).where(Interest.seeker_id == seeker.id))
     interest.stage = InterestStage.INTENT
+    fair.held_on = date.today() - timedelta(days=50)
     placement = record_placement(interest, date.today() - timedelta(days=40), 6000)
     db.session.commit()
     assert fair.id == placement.fair_id and opening.id == placement.opening_id

@@ -135,11 +135,14 @@ def test_many_tablets_at_once_lose_and_duplicate_nothing(app, make, database_url
 
 
 def test_intent_becomes_a_placement_within_headcount_and_is_followed_up(client, auth, day, make):
-    from datetime import date
+    from datetime import date, timedelta
 
     from models import FollowUp, Opening, Placement, SeekerStatus
+    from models.placements import add_months
 
     fair, participant, opening = day["fair"], day["participant"], day["opening"]
+    fair.held_on = date.today() - timedelta(days=60)
+    start = fair.held_on + timedelta(days=5)
     opening.headcount = 1
     other = make.participant(fair, make.seeker(facility_id=fair.facility_id))
     for p in (participant, other):
@@ -148,23 +151,27 @@ def test_intent_becomes_a_placement_within_headcount_and_is_followed_up(client, 
     first, second = db.session.scalars(sa.select(Interest).order_by(Interest.id)).all()
     _login(client, auth)
     client.post(f"/fairs/{fair.id}/placements",
-                data={"interest_id": first.id, "start_date": "2026.12", "monthly_pay": "6500"})
+                data={"interest_id": first.id, "start_date": start.strftime("%Y.%m.%d"),
+                      "monthly_pay": "6500"})
     page = client.post(f"/fairs/{fair.id}/placements",
-                       data={"interest_id": second.id, "start_date": "2026-12-01"},
+                       data={"interest_id": second.id, "start_date": start.isoformat()},
                        follow_redirects=True).get_data(as_text=True)
     assert "Every place of this opening is filled" in page
     assert db.session.scalar(sa.select(Opening.filled).where(Opening.id == opening.id)) == 1
     placement = db.session.scalar(sa.select(Placement))
-    assert placement.start_date == date(2026, 12, 1) and placement.monthly_pay == 6500
+    assert placement.start_date == start and placement.monthly_pay == 6500
     assert placement.seeker.status is SeekerStatus.PLACED
     assert [f.month for f in placement.follow_ups] == [1, 3, 6]
-    page = client.get("/follow-ups?days=400").get_data(as_text=True)
-    assert placement.seeker.code in page
+    page = client.get("/follow-ups?days=365").get_data(as_text=True)
+    assert placement.seeker.code in page and str(add_months(start, 1)) in page
     follow = placement.follow_ups[0]
-    page = client.post(f"/follow-ups/{follow.id}", data={"done_on": "2027-01-02"},
+    asked_on = (start + timedelta(days=35)).isoformat()
+    page = client.post(f"/follow-ups/{follow.id}", data={"done_on": asked_on,
+                                                          "still_employed": "no"},
                        follow_redirects=True).get_data(as_text=True)
     assert "Say why the person is no longer employed." in page
-    client.post(f"/follow-ups/{follow.id}", data={"done_on": "2027-01-02", "reason": "commute"})
+    client.post(f"/follow-ups/{follow.id}", data={"done_on": asked_on, "still_employed": "no",
+                                                   "reason": "commute"})
     db.session.refresh(follow)
     assert follow.still_employed is False and follow.reason.value == "commute"
     assert db.session.scalar(sa.select(sa.func.count(FollowUp.id))
@@ -209,12 +216,14 @@ def test_fair_report_equals_a_count_from_the_database(app, runner, client, auth)
 
 def test_concurrent_hires_never_exceed_the_headcount(app, make, database_url, day):
     """8 workers try to place 24 people in an opening with 5 places: exactly 5 succeed."""
-    from datetime import date
+    from datetime import date, timedelta
 
     from app.fairs import placements
     from models import Opening, Placement
 
     fair, opening = day["fair"], day["opening"]
+    fair.held_on = date.today() - timedelta(days=30)
+    start = fair.held_on + timedelta(days=7)
     opening.headcount = 5
     people = [make.participant(fair, make.seeker(facility_id=fair.facility_id))
               for _ in range(24)]
@@ -229,7 +238,7 @@ def test_concurrent_hires_never_exceed_the_headcount(app, make, database_url, da
             for interest_id in ids:
                 try:
                     placements.record_placement(db.session.get(Interest, interest_id),
-                                                date(2027, 1, 4), 6000)
+                                                start, 6000)
                     db.session.commit()
                     outcomes.append("hired")
                 except StateError:
