@@ -12,6 +12,7 @@ from app.fairs import recording
 from app.fairs.forms import ActionForm
 from app.fairs.operations import format_badge_code
 from app.fairs.stats import fair_statistics
+from app.kiosk import throttle
 from models import (
     Fair,
     FairEmployer,
@@ -86,7 +87,23 @@ def desk(fair_id):
         booth_filter=booth_filter, stages=stages, planned=planned, labels=STAGE_LABELS,
         recordable=recording.RECORDABLE, can_undo=bool(state.get("last")),
         action=ActionForm(), badge=format_badge_code,
+        kiosk_delays=throttle.delayed_devices(fair.id),
     )
+
+
+@bp.post("/<int:fair_id>/desk/kiosk-delay")
+@allow(*STAFF)
+def desk_clear_kiosk_delay(fair_id):
+    """Let a kiosk device that is waiting after wrong badge codes be used at once."""
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if throttle.clear_device_delay(fair, request.form.get("device", "")):
+        db.session.commit()
+        flash(_("The kiosk can be used again."), "success")
+    else:
+        flash(_("That kiosk is not waiting any more."), "info")
+    return redirect(url_for("fairday.desk", fair_id=fair_id))
 
 
 @bp.post("/<int:fair_id>/desk/badge")

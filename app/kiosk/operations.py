@@ -1,18 +1,19 @@
-"""Kiosk sign-in by badge code (throttled in the database), interests and the self-test."""
+"""Kiosk sign-in by badge code (throttled per device in the database), interests and the
+self-test."""
 
 import functools
 import json
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, session
+from flask import session
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
-from app.auth.operations import count_failure, locked_for
 from app.fairs import recording
 from app.fairs.operations import normalize_badge_code
+from app.kiosk import throttle
 from models import (
     Employer,
     Fair,
@@ -22,7 +23,6 @@ from models import (
     FairRecommendation,
     Interest,
     InterestStage,
-    LoginThrottle,
     Opening,
     Seeker,
     Shift,
@@ -34,30 +34,27 @@ from models import (
 SESSION_KEY = "kiosk"
 
 
-def throttle_keys(kiosk_user, code: str) -> list[str]:
-    """One counter per kiosk and one per badge code, so codes cannot be enumerated."""
-    return [f"kiosk:{kiosk_user.id}", f"badge:{normalize_badge_code(code)[:16]}"]
+def sign_in(fair: Fair, kiosk_user, device_id: str, code: str,
+            now: datetime | None = None) -> tuple[FairParticipant | None, bool]:
+    """Return (the participant with this badge or None, whether the code was tried).
 
-
-def sign_in(fair: Fair, kiosk_user, code: str):
-    """Return the participant with this badge, or (None, wait) after a failure or a lock.
-
-    Failures are counted per kiosk and per code in the database (all gunicorn workers
-    share them); while either is locked nobody signs in with that code on that kiosk.
+    A device under delay is answered without the code being tried; otherwise a valid
+    badge is always accepted, and a wrong code counts against this device and the code it
+    aimed at (app.kiosk.throttle).
     """
-    keys = throttle_keys(kiosk_user, code)
-    wait = locked_for(keys)
-    if wait is not None:
-        return None, wait
+    now = now or utcnow()
+    if throttle.check_device(kiosk_user, device_id, now):
+        return None, False
     participant = recording.find_participant(fair, code)
     if participant is None:
-        limit = current_app.config["KIOSK_MAX_FAILURES"]
-        count_failure(keys, limit=limit,
-                      window=timedelta(minutes=current_app.config["KIOSK_LOCK_MINUTES"]))
-        return None, None
-    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == keys[1]))
+        if not normalize_badge_code(code):
+            return None, True  # OK pressed before typing: not a guess
+        throttle.record_wrong_code(fair.id, kiosk_user, device_id, normalize_badge_code(code),
+                                   now)
+        return None, True
+    throttle.record_success(kiosk_user, device_id)
     session[SESSION_KEY] = {"participant": participant.id, "answers": {}}
-    return participant, None
+    return participant, True
 
 
 def current_participant(fair: Fair) -> FairParticipant | None:

@@ -25,7 +25,7 @@ from app.bureau.operations import record_selftest
 from app.fairs.operations import format_badge_code
 from app.fairs.routes import given_name
 from app.i18n import locale_code
-from app.kiosk import cards, operations
+from app.kiosk import cards, operations, throttle
 from app.services.matching import ranked_openings_for
 from models import Fair, JobCategory, Role, Seeker, StateError, db, utcnow
 from surveys.selftest import (
@@ -77,13 +77,35 @@ def _common(fair, **context):
     return frame(fair.name(locale_code()), **context)
 
 
+@bp.after_request
+def _keep_device_id(response):
+    """Give this kiosk browser its device id the first time it opens a kiosk page."""
+    if g.get("kiosk_device_new"):
+        throttle.set_device_cookie(response, g.kiosk_device_id)
+    return response
+
+
+def _device_id() -> str:
+    """This kiosk browser's device id (app.kiosk.throttle), made on its first visit.
+
+    A badge sent without the cookie every kiosk page sets counts against one shared
+    device of the account, so dropping the cookie does not buy fresh tries."""
+    if "kiosk_device_id" not in g:
+        device_id = throttle.device_id_from_cookie()
+        if device_id is None and request.method == "GET":
+            device_id, g.kiosk_device_new = throttle.new_device_id(), True
+        g.kiosk_device_id = device_id or throttle.NO_COOKIE_DEVICE
+    return g.kiosk_device_id
+
+
 @bp.get("")
 @allow(Role.KIOSK)
 def start():
     fair = _fair()
     if _visitor(fair) is not None:
         return redirect(url_for("kiosk.options"))
-    return render_template("kiosk/start.html", **_common(fair, visitor=None))
+    wait = throttle.check_device(current_user, _device_id(), utcnow())
+    return render_template("kiosk/start.html", **_common(fair, visitor=None, wait=wait))
 
 
 @bp.post("/badge")
@@ -91,12 +113,12 @@ def start():
 def badge():
     fair = _fair()
     operations.end_visit()
-    participant, wait = operations.sign_in(fair, current_user, request.form.get("code", ""))
+    participant, tried = operations.sign_in(fair, current_user, _device_id(),
+                                            request.form.get("code", ""))
     db.session.commit()
     if participant is None:
-        if wait is not None:
-            flash(_("Too many tries. Please ask a staff member for help."), "error")
-        else:
+        # a device under delay: the keypad page says how long to wait, and counts down
+        if tried:
             flash(_("We could not find this number. Please check the number on your badge "
                     "and try again, or ask a staff member."), "error")
         return redirect(url_for("kiosk.start"))

@@ -24,7 +24,8 @@
   if (form) {
     document.addEventListener("keydown", function (event) {
       if (event.target === code || event.ctrlKey || event.altKey || event.metaKey) { return; }
-      if (event.key === "Enter" && code.value) {
+      var ok = document.getElementById("code-ok");
+      if (event.key === "Enter" && code.value && !(ok && ok.disabled)) {
         event.preventDefault();
         form.submit();
       } else if (event.key === "Backspace") {
@@ -35,6 +36,23 @@
         setCode(code.value + event.key);
       }
     });
+  }
+  // After wrong codes this device waits: count the seconds down, then allow OK again.
+  var wait = document.getElementById("kiosk-wait");
+  if (wait) {
+    var shown = wait.querySelector(".wait-seconds");
+    var ok = document.getElementById("code-ok");
+    var left = parseInt(wait.getAttribute("data-wait-seconds"), 10) || 0;
+    var tick = window.setInterval(function () {
+      left -= 1;
+      if (left > 0) {
+        if (shown) { shown.textContent = String(left); }
+        return;
+      }
+      window.clearInterval(tick);
+      wait.hidden = true;
+      if (ok) { ok.disabled = false; }
+    }, 1000);
   }
   // The badge's QR code held up to the kiosk's camera, where the browser may use one:
   // jsQR reads the frames in the page, nothing is sent or kept; the keypad stays.
