@@ -176,19 +176,25 @@ def reopen_opening(opening_id):
     return _change_state(opening_id, operations.reopen_opening, _("The opening is open again."))
 
 
-def _change_state(opening_id, operation, done_message):
-    opening = _opening(opening_id)
+def _apply_state_change(target, operation, done_message, back):
+    """Run a state transition posted from a button: commit and say so, or roll back and
+    say why the state rules refuse it; then go `back`."""
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        operation(opening)
+        operation(target)
     except StateError as error:
         db.session.rollback()
         flash(error.user_message(), "error")
     else:
         db.session.commit()
         flash(done_message, "success")
-    return redirect(url_for("employment.opening", opening_id=opening_id))
+    return redirect(back)
+
+
+def _change_state(opening_id, operation, done_message):
+    return _apply_state_change(_opening(opening_id), operation, done_message,
+                               url_for("employment.opening", opening_id=opening_id))
 
 
 @bp.get("/suggest-category")
@@ -287,18 +293,8 @@ def lift_employer_suspension(employer_id):
 
 
 def _vetting_step(employer_id, operation, done_message):
-    employer = _employer(employer_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        operation(employer)
-    except StateError as error:
-        db.session.rollback()
-        flash(error.user_message(), "error")
-    else:
-        db.session.commit()
-        flash(done_message, "success")
-    return redirect(url_for("employment.employer", employer_id=employer_id))
+    return _apply_state_change(_employer(employer_id), operation, done_message,
+                               url_for("employment.employer", employer_id=employer_id))
 
 
 # --- categories to confirm: openings whose category is an unsure guess ------------------
