@@ -5,7 +5,6 @@ import io
 import json
 import re
 
-import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
@@ -65,15 +64,6 @@ def mapping_form(page: str, **overrides: str) -> dict:
     for index, label in re.findall(r'<label for="col-(\d+)">(.*?)</label>', page):
         form[f"col-{index}"] = overrides.get(label, selected(page)[label])
     return form
-
-
-@pytest.fixture
-def clerk(client, make, auth):
-    user = make.user(Role.BUREAU, username="clerk")
-    db.session.commit()
-    auth.login("clerk")
-    client.get("/lang/en")
-    return user
 
 
 def test_a_bureaus_own_headers_are_recognised_without_any_mapping(client, clerk):

@@ -22,7 +22,7 @@ from werkzeug.test import encode_multipart
 
 from app.imports.messages import ImportFileError
 from app.imports.reading import detect_format, read_frames
-from models import Role, Seeker, Survey, db
+from models import Seeker, Survey, db
 from tests.imports.test_survey_import import KEYS, ZH, row, upload
 
 NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -33,6 +33,9 @@ BOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.m
 
 
 # ------------------------------------------------------------------------------ builders
+
+
+pytestmark = pytest.mark.usefixtures("import_dir")
 
 
 def xlsx(sheet_xml: bytes, strings: bytes | None = None, *,
@@ -286,21 +289,6 @@ def refusal(data: bytes, filename: str, max_rows: int = 20_000) -> ImportFileErr
 
 
 # --------------------------------------------------------------------------- the tests
-
-
-@pytest.fixture(autouse=True)
-def import_dir(app, tmp_path):
-    app.config["IMPORT_DIR"] = str(tmp_path / "imports")
-    return tmp_path / "imports"
-
-
-@pytest.fixture
-def clerk(client, make, auth):
-    user = make.user(Role.BUREAU, username="clerk")
-    db.session.commit()
-    auth.login("clerk")
-    client.get("/lang/en")
-    return user
 
 
 @pytest.fixture

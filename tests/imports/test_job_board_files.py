@@ -43,6 +43,9 @@ class BoardFile:
         return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
 
 
+pytestmark = pytest.mark.usefixtures("import_dir")
+
+
 def _boss_place(row) -> list[str]:
     return row["职位地址"].split("·")
 
@@ -75,11 +78,6 @@ BOARD_FILES = [
         names_district=lambda row: False,
     ), id="boss-api"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def import_dir(app, tmp_path):
-    app.config["IMPORT_DIR"] = str(tmp_path / "imports")
 
 
 def cli_json(runner, *args):

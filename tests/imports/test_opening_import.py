@@ -18,6 +18,9 @@ FIFTY_ONE = ["job_name", "company_name", "companytype_text", "providesalary_text
 ZH = {c.key: c.header["zh"] for c in OPENING_COLUMNS}
 
 
+pytestmark = pytest.mark.usefixtures("import_dir")
+
+
 def uscc(body="91310115MA1H7GQX1"):
     return body + uscc_check_character(body)
 
@@ -42,11 +45,6 @@ def fifty_one(*rows) -> bytes:
 def openings():
     return db.session.scalars(sa.select(Opening).where(Opening.source == "import")
                               .order_by(Opening.id)).all()
-
-
-@pytest.fixture(autouse=True)
-def import_dir(app, tmp_path):
-    app.config["IMPORT_DIR"] = str(tmp_path / "imports")
 
 
 @pytest.fixture

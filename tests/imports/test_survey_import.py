@@ -23,6 +23,9 @@ ZH = {c.key: c.header["zh"] for c in SURVEY_COLUMNS}
 EN = {c.key: c.header["en"] for c in SURVEY_COLUMNS}
 
 
+pytestmark = pytest.mark.usefixtures("import_dir")
+
+
 def row(code="QP0001", name="张三", **values):
     base = {"seeker_code": code, "name": name, "surveyed_on": SURVEYED,
             "categories_1": "物流仓储操作员", "salary_min": "5000", "salary_hoped": "6500",
@@ -62,21 +65,6 @@ def upload_and_confirm(client, data: bytes, filename="surveys.xlsx"):
 
 def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
-
-
-@pytest.fixture(autouse=True)
-def import_dir(app, tmp_path):
-    app.config["IMPORT_DIR"] = str(tmp_path / "imports")
-    return tmp_path / "imports"
-
-
-@pytest.fixture
-def clerk(client, make, auth):
-    user = make.user(Role.BUREAU, username="clerk")
-    db.session.commit()
-    auth.login("clerk")
-    client.get("/lang/en")
-    return user
 
 
 # --- upload, preview, confirm ----------------------------------------------------------------
