@@ -18,7 +18,7 @@ from .estimator import (
 )
 from .evaluation import evaluate, evaluate_baselines, split_outcomes
 from .features import FEATURES, PreparedOpenings, encode_seekers, pair_features, prepare_openings
-from .plan import plan_fair, plan_report
+from .plan import options_per_seeker, plan_fair, plan_report
 from .ranking import rank_openings, rank_seekers
 from .reasons import REASON_CODES
 from .reference import Geography, Taxonomy, load_geography, load_taxonomy
@@ -43,6 +43,7 @@ __all__ = [
     "fit_matcher",
     "load_geography",
     "load_taxonomy",
+    "options_per_seeker",
     "pair_features",
     "pay_at_least",
     "plan_fair",

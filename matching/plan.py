@@ -575,27 +575,77 @@ def _meets_choice_and_floor(
     return chosen & rules.pay_reaches_floor(prepared.pay_top[oj], encoded.floor[si])
 
 
-def _recommendation_stats(
-    frame: pd.DataFrame,
-    encoded: SeekerArrays,
-    prepared: PreparedOpenings,
-    caps: np.ndarray,
-) -> dict[str, float]:
+def _locate(
+    frame: pd.DataFrame, encoded: SeekerArrays, prepared: PreparedOpenings
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     si = pd.Index(encoded.ids).get_indexer(frame["seeker_id"].astype(object))
     oj = pd.Index(prepared.ids).get_indexer(frame["opening_id"].astype(object))
     if (si < 0).any() or (oj < 0).any():
         raise ValueError("plan_report: the recommendations name unknown seekers or openings")
-    score = frame["score"].to_numpy(dtype=float)
-    n_seekers, n_open = len(encoded), len(prepared)
+    return si, oj, frame["score"].to_numpy(dtype=float)
+
+
+def _option_flags(
+    si: np.ndarray,
+    oj: np.ndarray,
+    score: np.ndarray,
+    encoded: SeekerArrays,
+    prepared: PreparedOpenings,
+    caps: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per recommendation: whether it meets the seeker's choice and floor, and whether
+    it is within its opening's cap."""
     meets = _meets_choice_and_floor(encoded, prepared, si, oj)
     # Within an opening, the best-scoring recommendations up to its cap are real options;
     # the rest would queue at a booth that cannot see them all.
     order = np.lexsort((si, -score, oj))
     position = np.empty(len(oj), dtype=np.int64)
     sorted_oj = oj[order]
-    starts = np.searchsorted(sorted_oj, np.arange(n_open))
+    starts = np.searchsorted(sorted_oj, np.arange(len(prepared)))
     position[order] = np.arange(len(oj)) - starts[sorted_oj]
-    within_cap = position < caps[oj]
+    return meets, position < caps[oj]
+
+
+def options_per_seeker(
+    plan: pd.DataFrame,
+    seekers: pd.DataFrame | SeekerArrays,
+    openings: pd.DataFrame | PreparedOpenings,
+    load_factor: float = 3,
+) -> pd.Series:
+    """Count each seeker's real options in a plan, as ``share_3_options`` counts them.
+
+    Parameters
+    ----------
+    plan : DataFrame
+        :func:`plan_fair` output (``seeker_id, opening_id, score``).
+    seekers, openings, load_factor
+        As given to :func:`plan_fair`.
+
+    Returns
+    -------
+    Series
+        Indexed by seeker id (every seeker, none left out), the number of recommendations
+        whose category is one of the seeker's choices, whose pay reaches their floor and
+        which are among their opening's ``⌊load_factor × headcount⌋`` best-scoring ones.
+    """
+    prepared = prepare_openings(openings)
+    encoded = encode_seekers(seekers, prepared)
+    si, oj, score = _locate(plan, encoded, prepared)
+    meets, within_cap = _option_flags(si, oj, score, encoded, prepared,
+                                      load_caps(prepared, load_factor))
+    counts = np.bincount(si[meets & within_cap], minlength=len(encoded))
+    return pd.Series(counts, index=pd.Index(encoded.ids, name="seeker_id"), name="options")
+
+
+def _recommendation_stats(
+    frame: pd.DataFrame,
+    encoded: SeekerArrays,
+    prepared: PreparedOpenings,
+    caps: np.ndarray,
+) -> dict[str, float]:
+    si, oj, score = _locate(frame, encoded, prepared)
+    n_seekers, n_open = len(encoded), len(prepared)
+    meets, within_cap = _option_flags(si, oj, score, encoded, prepared, caps)
     options = np.bincount(si[meets & within_cap], minlength=n_seekers)
     options_uncapped = np.bincount(si[meets], minlength=n_seekers)
     per_seeker = np.bincount(si, minlength=n_seekers)

@@ -88,6 +88,16 @@ class Fair(Base):
         self.status = FairStatus.CLOSED
         self.closed_at = utcnow()
 
+    def require_planning_allowed(self, replan_confirmed: bool = False) -> None:
+        """Plan before or during the fair; re-planning an open fair must be confirmed, as
+        its sheets are printed and its kiosks show the plan."""
+        if self.status is FairStatus.CLOSED:
+            raise StateError(_l("The fair is closed; its plan can no longer change."))
+        if self.status is FairStatus.OPEN and self.planned_at is not None \
+                and not replan_confirmed:
+            raise StateError(_l("The fair is open and already has a plan: tick “I understand” "
+                                "to replace it."))
+
     def require_participants_allowed(self) -> None:
         if not self.accepts_participants:
             raise StateError(_l("Participants cannot be added to a closed fair."))

@@ -141,12 +141,14 @@ def fair_placements(fair_id):
 
 
 def _chosen_fairs() -> tuple[list[Fair], list[Fair]]:
-    """The fairs named by ?fair= (at most two; else the latest), and all fairs to choose."""
+    """The fairs named by ?fair= (at most two; else the most recent fair with data), and
+    all fairs to choose."""
     ids = list(request.args.getlist("fair", type=int))[:2]
     fairs = [db.session.get(Fair, i) or abort(404) for i in ids]
-    choices = db.session.scalars(sa.select(Fair).order_by(Fair.held_on.desc())).all()
+    choices = db.session.scalars(sa.select(Fair).order_by(Fair.held_on.desc(),
+                                                          Fair.id.desc())).all()
     if not fairs and choices:
-        fairs = [choices[0]]
+        fairs = [report.latest_fair_with_data() or choices[0]]
     return fairs, choices
 
 

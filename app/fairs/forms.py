@@ -5,13 +5,13 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, SubmitField
+from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.employment.forms import MultiCheckbox
 from app.i18n import locale_code
-from models import Employer, Facility, db
+from models import Facility, db
 from surveys.questionnaire import OptionalDateField, WholeNumberField
 
 
@@ -45,23 +45,40 @@ class FairForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    employer_id = SelectField(_l("Employer"), coerce=int)
-    booth = StringField(_l("Booth"), validators=[
-        Optional(),
-        Regexp(r"^[A-Za-z0-9-]{1,8}$", message=_l("Use up to 8 letters and digits, e.g. A01.")),
-    ])
-    submit = SubmitField(_l("Invite"))
+    """Invite many verified employers at once: ticked in the list or pasted as a list.
 
-    def __init__(self, fair, *args, **kwargs):
+    The ticked ids are checked by the operation (verified, not yet invited), not against
+    the list shown, which a filter may have narrowed since the page was made.
+    """
+
+    employer_ids = MultiCheckbox(_l("Employers to invite"), coerce=int, validate_choice=False)
+    names = TextAreaField(
+        _l("Or paste employers' names or credit codes"),
+        description=_l("One a line, e.g. a column copied from a spreadsheet."),
+        validators=[Optional(), Length(max=20000, message=_l(
+            "Paste at most 20,000 characters at a time."))])
+    submit = SubmitField(_l("Invite the chosen employers"))
+
+    def __init__(self, candidates=(), *args, **kwargs):
         super().__init__(*args, **kwargs)
-        invited = {fe.employer_id for fe in fair.booths}
-        # only verified employers meet job seekers
-        self.employer_id.choices = [
-            SelectChoice(e.id, e.name)
-            for e in db.session.scalars(
-                sa.select(Employer).where(Employer.verified).order_by(Employer.name))
-            if e.id not in invited
-        ]
+        self.employer_ids.choices = [SelectChoice(e.id, e.name) for e, _ in candidates]
+
+
+class BoothCodeForm(FlaskForm):
+    booth = StringField(_l("Booth code"), validators=[
+        DataRequired(_l("Enter the booth's code, e.g. A01.")),
+        Regexp(r"^\s*[A-Za-z0-9-]{1,8}\s*$",
+               message=_l("Use up to 8 letters and digits, e.g. A01.")),
+    ])
+    submit = SubmitField(_l("Rename booth"))
+
+
+class PlanForm(FlaskForm):
+    """Make the pre-fair plan; replacing it while the fair is open must be confirmed."""
+
+    understood = BooleanField(_l(
+        "I understand: the new plan replaces the recommendations on the sheets, the "
+        "shortlists and the kiosks; interests already recorded are kept."))
 
 
 class OfferedOpeningsForm(FlaskForm):
@@ -80,3 +97,4 @@ class ParticipantsForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A CSRF-protected button."""
+

@@ -9,14 +9,17 @@ so no count under 5 is shown (by category, the 'of which' counts are suppressed 
 
 import pandas as pd
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from app.fairs.stats import REACHED_INTENT, count_of, fair_counts
+from app.i18n import locale_code
 from app.labels import category_name
 from app.spreadsheets import tables_to_xlsx
 from models import (
     Fair,
     FairEmployer,
     FairOpening,
+    FairParticipant,
     FollowUp,
     Interest,
     JobCategory,
@@ -121,9 +124,64 @@ def published_report(fair: Fair) -> dict:
     return {"fair": fair, "figures": shown, "by_category": by_category, "category_codes": codes}
 
 
+def latest_fair_with_data() -> Fair | None:
+    """The most recent fair (by date) with participants or recorded interests, if any."""
+    has_data = sa.or_(
+        sa.exists().where(FairParticipant.fair_id == Fair.id),
+        sa.exists().where(Interest.fair_id == Fair.id),
+    )
+    return db.session.scalar(
+        sa.select(Fair).where(has_data).order_by(Fair.held_on.desc(), Fair.id.desc()).limit(1))
+
+
+def figure_labels() -> dict[str, str]:
+    """Each figure of the report as the page names it, in the current language, in the
+    order the workbook lists them."""
+    labels = {
+        "employers": _("Employers"),
+        "openings": _("Openings"),
+        "headcount": _("Places (headcount)"),
+        "participants": _("Participants"),
+        "interests": _("Interests"),
+        "intents": _("Preliminary intents"),
+        "people_with_intent": _("Participants with an intent"),
+        "intent_rate": _("Intent rate"),
+        "people_placed": _("People placed"),
+        "placements": _("Placements (jobs, additional jobs included)"),
+    }
+    for month in RETENTION_MONTHS:
+        labels[f"followed_{month}"] = _("People followed up after %(n)s months", n=month)
+        labels[f"employed_{month}"] = _("People still employed after %(n)s months", n=month)
+        labels[f"retention_{month}"] = _(
+            "Share still employed after %(n)s months (of the people followed up)", n=month)
+    return labels
+
+
+def category_labels() -> dict[str, str]:
+    """The by-category table's columns as the page names them, in the current language."""
+    return {"openings": _("Openings"), "headcount": _("Places (headcount)"),
+            "interests": _("Interests"), "intents": _("Preliminary intents"),
+            "placements": _("Placements")}
+
+
 def report_workbook(reports: list[dict]) -> bytes:
-    """The report (one or more fairs side by side) as an XLSX workbook."""
-    summary = pd.DataFrame({r["fair"].name_zh: r["figures"] for r in reports}).drop(
-        index=["fair"], errors="ignore")
-    sheets = {"summary": summary} | {r["fair"].code: r["by_category"] for r in reports}
+    """The report (one or more fairs side by side) as an XLSX workbook, its headers and
+    row names in the current language (a figure without a label keeps its key)."""
+    labels = figure_labels()
+    locale = locale_code()
+    columns = {}
+    for r in reports:
+        fair = r["fair"]
+        title = f"{fair.name(locale)} ({fair.held_on.isoformat()})"
+        columns[title if title not in columns else f"{title} {fair.code}"] = r["figures"]
+    summary = pd.DataFrame(columns).drop(index=["fair"], errors="ignore")
+    known = [key for key in labels if key in summary.index]
+    summary = summary.loc[known + [key for key in summary.index if key not in labels]]
+    summary.index = [labels.get(key, key) for key in summary.index]
+    summary.index.name = _("Figure")
+    sheets = {_("Summary"): summary}
+    for r in reports:
+        table = r["by_category"].rename(columns=category_labels())
+        table.index.name = _("Category")
+        sheets[r["fair"].code] = table
     return tables_to_xlsx(sheets, index=True)

@@ -1,7 +1,18 @@
 """Fair planning pages for organizers; badges for the facility's bureau staff."""
 
+import pandas as pd
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
@@ -10,7 +21,16 @@ from app.audit import log_event
 from app.auth.access import allow
 from app.auth.second_factor import reauthentication_required
 from app.fairs import documents, operations
-from app.fairs.forms import ActionForm, FairForm, InviteForm, OfferedOpeningsForm, ParticipantsForm
+from app.fairs.forms import (
+    ActionForm,
+    BoothCodeForm,
+    FairForm,
+    InviteForm,
+    OfferedOpeningsForm,
+    ParticipantsForm,
+    PlanForm,
+)
+from app.labels import category_name
 from app.opening_labels import opening_label
 from app.qr import qr_svg
 from app.services import fair_plan
@@ -20,11 +40,14 @@ from models import (
     FairEmployer,
     FairOpening,
     FairParticipant,
+    FairStatus,
+    Interest,
     Opening,
     Role,
     StateError,
     db,
 )
+from surveys.summary import suppress_small_counts
 
 bp = Blueprint("fairs", __name__, url_prefix="/fairs")
 PLANNERS = (Role.ORGANIZER, Role.ADMIN)
@@ -69,10 +92,36 @@ def fair(fair_id):
     checked_in = db.session.scalar(
         sa.select(sa.func.count(FairParticipant.id)).where(
             FairParticipant.fair_id == fair.id, FairParticipant.checked_in_at.is_not(None)))
+    demand = operations.fair_demand(fair)
+    wanted = request.args.get("wanted", "")
+    if wanted not in ("", "demand") and wanted not in demand:
+        wanted = ""
+    candidates = [] if fair.status is FairStatus.CLOSED else operations.invitable_employers(
+        fair, None if not wanted else set(demand) if wanted == "demand" else {wanted})
     return render_template(
         "fairs/fair.html", fair=fair, participants=participants, checked_in=checked_in,
-        invite=InviteForm(fair), people=ParticipantsForm(), action=ActionForm(),
+        invite=InviteForm(candidates), candidates=candidates, wanted=wanted,
+        demand=_published_demand(demand), people=ParticipantsForm(), action=ActionForm(),
+        plan_form=PlanForm(), under_served=_under_served_badges(fair),
     )
+
+
+def _published_demand(demand: dict[str, int]) -> list[tuple[str, str, object]]:
+    """(code, name, participants wanting it) per category, counts under 5 as "<5"."""
+    if not demand:
+        return []
+    counts = suppress_small_counts(pd.Series(demand, dtype="int64")).cells
+    return [(code, category_name(code), counts[code]) for code in demand]
+
+
+def _under_served_badges(fair: Fair) -> list[str]:
+    """Badge codes of the participants the plan left with fewer than 3 fitting options."""
+    ids = (fair.plan_report or {}).get(fair_plan.UNDER_SERVED) or []
+    if not ids:
+        return []
+    codes = db.session.scalars(
+        sa.select(FairParticipant.badge_code).where(FairParticipant.id.in_(ids)))
+    return sorted(operations.format_badge_code(code) for code in codes)
 
 
 @bp.post("/<int:fair_id>/open")
@@ -105,42 +154,90 @@ def _transition(fair_id, operation, done):
 @bp.post("/<int:fair_id>/booths")
 @allow(*PLANNERS)
 def invite(fair_id):
+    """Invite every employer ticked or pasted, all or none, at booths given in order."""
     fair = _fair(fair_id)
-    form = InviteForm(fair)
-    if form.validate_on_submit():
-        employer = db.session.get(Employer, form.employer_id.data) or abort(404)
-        try:
-            operations.invite_employer(fair, employer, form.booth.data)
-        except StateError as error:
-            db.session.rollback()
-            flash(error.user_message(), "error")
-        else:
-            db.session.commit()
-            flash(_("%(name)s invited.", name=employer.name), "success")
-    else:
+    back = redirect(url_for("fairs.fair", fair_id=fair_id, wanted=request.args.get("wanted"))
+                    + "#invite")
+    form = InviteForm()
+    if not form.validate_on_submit():
         for errors in form.errors.values():
             for error in errors:
                 flash(error, "error")
-    return redirect(url_for("fairs.fair", fair_id=fair_id))
+        return back
+    chosen = [db.session.get(Employer, i) for i in form.employer_ids.data or []]
+    named = operations.employers_named(form.names.data or "")
+    try:
+        if None in chosen:
+            raise StateError(_("An employer you ticked is no longer registered; look at the "
+                               "list again."))
+        invitations = operations.invite_employers(
+            fair, chosen + named.employers, problems=named.problems)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+        for problem in getattr(error, "problems", []):
+            flash(problem.user_message(), "error")
+        return back
+    db.session.commit()
+    if len(invitations) == 1:
+        flash(_("%(name)s invited at booth %(booth)s.", name=invitations[0].employer.name,
+                booth=invitations[0].booth), "success")
+    else:
+        flash(_("%(n)s employers invited, at booths %(first)s to %(last)s.",
+                n=len(invitations), first=invitations[0].booth, last=invitations[-1].booth),
+              "success")
+    return back
+
+
+def _invitation(fair: Fair, booth_id: int) -> FairEmployer:
+    return next((b for b in fair.booths if b.id == booth_id), None) or abort(404)
 
 
 @bp.route("/<int:fair_id>/booths/<int:booth_id>", methods=["GET", "POST"])
 @allow(*PLANNERS)
 def booth(fair_id, booth_id):
     fair = _fair(fair_id)
-    invitation = next((b for b in fair.booths if b.id == booth_id), None) or abort(404)
+    invitation = _invitation(fair, booth_id)
+    form = _offered_openings_form(invitation)
+    if form.validate_on_submit():
+        operations.set_offered_openings(invitation, set(form.openings.data or []))
+        db.session.commit()
+        flash(_("Saved."), "success")
+        return redirect(url_for("fairs.fair", fair_id=fair_id))
+    return render_template("fairs/booth.html", fair=fair, invitation=invitation, form=form,
+                           code_form=BoothCodeForm(data={"booth": invitation.booth}))
+
+
+def _offered_openings_form(invitation: FairEmployer) -> OfferedOpeningsForm:
     openings = db.session.scalars(
         sa.select(Opening).where(Opening.employer_id == invitation.employer_id,
                                  Opening.visible_to_seekers).order_by(Opening.title, Opening.id)
     ).all()
     form = OfferedOpeningsForm(data={"openings": [fo.opening_id for fo in invitation.openings]})
     form.openings.choices = [(o.id, opening_label(o)) for o in openings]
-    if form.validate_on_submit():
-        operations.set_offered_openings(invitation, set(form.openings.data or []))
-        db.session.commit()
-        flash(_("Saved."), "success")
-        return redirect(url_for("fairs.fair", fair_id=fair_id))
-    return render_template("fairs/booth.html", fair=fair, invitation=invitation, form=form)
+    return form
+
+
+@bp.post("/<int:fair_id>/booths/<int:booth_id>/code")
+@allow(*PLANNERS)
+def rename_booth(fair_id, booth_id):
+    """Give an invited employer's booth another code (unique within the fair)."""
+    fair = _fair(fair_id)
+    invitation = _invitation(fair, booth_id)
+    code_form = BoothCodeForm()
+    if code_form.validate_on_submit():
+        try:
+            operations.set_booth(invitation, code_form.booth.data)
+        except StateError as error:
+            db.session.rollback()
+            code_form.booth.errors.append(error.user_message())
+        else:
+            db.session.commit()
+            flash(_("The booth is now %(booth)s.", booth=invitation.booth), "success")
+            return redirect(url_for("fairs.booth", fair_id=fair_id, booth_id=booth_id))
+    form = _offered_openings_form(invitation)
+    return render_template("fairs/booth.html", fair=fair, invitation=invitation, form=form,
+                           code_form=code_form), 400
 
 
 @bp.get("/<int:fair_id>/booths/print")
@@ -176,11 +273,22 @@ def add_participants(fair_id):
 def plan(fair_id):
     """Plan every participant's recommendations under booth capacity."""
     fair = _fair(fair_id)
-    if not ActionForm().validate_on_submit():
+    form = PlanForm()
+    if not form.validate_on_submit():
         abort(400)
+    try:
+        fair.require_planning_allowed(replan_confirmed=form.understood.data)
+    except StateError as error:
+        flash(error.user_message(), "error")
+        return redirect(url_for("fairs.fair", fair_id=fair_id))
     report = fair_plan.plan_fair_recommendations(fair)
     db.session.commit()
-    if report:
+    kept = db.session.scalar(
+        sa.select(sa.func.count(Interest.id)).where(Interest.fair_id == fair.id))
+    if report and kept:
+        flash(_("Plan made: %(n)s recommendations. The %(kept)s interests already recorded "
+                "are kept.", n=int(report["recommendations"]["plan"]), kept=kept), "success")
+    elif report:
         flash(_("Plan made: %(n)s recommendations.", n=int(report["recommendations"]["plan"])),
               "success")
     else:

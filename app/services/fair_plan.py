@@ -20,6 +20,8 @@ from models import (
 
 PER_SEEKER = 5
 LOAD_FACTOR = 3
+MIN_OPTIONS = 3  # as in the report's share_3_options
+UNDER_SERVED = "under_served_participants"
 
 
 def fair_frames(fair: Fair):
@@ -68,6 +70,10 @@ def plan_fair_recommendations(fair: Fair, per_seeker: int = PER_SEEKER,
         db.session.execute(sa.insert(FairRecommendation), rows)
     summary = {metric: {column: float(report.loc[metric, column]) for column in report.columns}
                for metric in report.index}
+    # who the "fewer than 3 options" share is: their participant ids, shown by badge code
+    options = matching.options_per_seeker(plan, encoded, prepared, load_factor=load_factor)
+    summary[UNDER_SERVED] = sorted(participant_of[seeker_id]
+                                   for seeker_id, n in options.items() if n < MIN_OPTIONS)
     fair.plan_report = summary
     fair.planned_at = utcnow()
     log_event("fair_planned", fair, recommendations=len(rows))

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.fairs.operations import BADGE_ALPHABET, BADGE_LENGTH
-from models import AuditEvent, Fair, FairParticipant, FairStatus, Role, db
+from models import AuditEvent, Fair, FairEmployer, FairParticipant, FairStatus, Role, db
 
 
 @pytest.fixture
@@ -52,14 +52,17 @@ def test_invite_employers_with_unique_booths(client, organizer, make):
     fair = make.fair()
     first, second = make.employer(name="甲公司"), make.employer(name="乙公司")
     make.opening(employer_id=first.id, title="分拣员")
-    client.post(f"/fairs/{fair.id}/booths", data={"employer_id": first.id, "booth": "a01"})
-    page = client.post(f"/fairs/{fair.id}/booths", data={"employer_id": second.id,
-                                                         "booth": "A01"},
-                       follow_redirects=True).get_data(as_text=True)
-    assert "Booth A01 is already taken" in page
+    client.post(f"/fairs/{fair.id}/booths", data={"employer_ids": [first.id]})
+    client.post(f"/fairs/{fair.id}/booths", data={"employer_ids": [second.id]})
+    booth = db.session.scalar(sa.select(FairEmployer).where(
+        FairEmployer.employer_id == second.id))
+    assert booth.booth == "A02"
+    page = client.post(f"/fairs/{fair.id}/booths/{booth.id}/code",
+                       data={"booth": "a01"}).get_data(as_text=True)
+    assert "Booth A01 is already 甲公司&#39;s" in page
     listing = client.get(f"/fairs/{fair.id}/booths/print").get_data(as_text=True)
     assert "A01" in listing and "甲公司" in listing and "分拣员" in listing
-    assert "乙公司" not in listing
+    assert "A02" in listing and "乙公司" in listing
 
 
 def test_add_participants_due_within_months_with_random_badges(client, organizer, make):

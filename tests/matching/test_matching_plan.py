@@ -17,6 +17,7 @@ from matching import (
     DEFAULT_INTERCEPT,
     DEFAULT_WEIGHTS,
     FEATURES,
+    options_per_seeker,
     pair_features,
     plan_fair,
     plan_report,
@@ -306,6 +307,24 @@ def test_report_values_on_a_hand_made_case(prepare):
     counts[[1, 2, 11]] = [2, 1, 1]
     assert column["gini_per_opening"] == pytest.approx(gini(counts))
 
+
+
+def test_options_per_seeker_counts_as_the_report_does(prepare):
+    people, prepared = congested_fair(prepare)
+    plan = pd.DataFrame({
+        "seeker_id": ["s1", "s1", "s1", "s2"],
+        "opening_id": ["o2", "o3", "o12", "o2"],
+        "score": [0.5, 0.7, 0.3, 0.9],
+    })
+    # o12 is sales, which nobody chose; with load factor 0.5, o2 (cap 1) counts for its
+    # best-scoring taker s2 only
+    tight = options_per_seeker(plan, people.iloc[:3], prepared, load_factor=0.5)
+    assert tight.to_dict() == {"s1": 1, "s2": 1, "s3": 0}
+    roomy = options_per_seeker(plan, people.iloc[:3], prepared, load_factor=3)
+    assert roomy.to_dict() == {"s1": 2, "s2": 1, "s3": 0}
+    report = plan_report(plan, people.iloc[:3], prepared, per_seeker=3, load_factor=3,
+                         naive=plan)
+    assert report.loc["share_3_options", "plan"] == np.mean(roomy >= 3)
 
 def test_gini():
     assert gini(np.array([1, 1, 1, 0])) == pytest.approx(0.25)
