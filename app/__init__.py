@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flask import Flask, g, request
 from sqlalchemy.engine import Engine
 
+from app import typed_text
 from app.config import DEFAULT_SECRET_KEY, config_from_environment
 from app.extensions import babel, csrf, db, login_manager, migrate
-from app.typed_text import TypedTextRequest
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
 
@@ -17,7 +17,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations
 def create_app(config=None, **overrides) -> Flask:
     """Build the app from a config class (default: chosen by QIBU_ENV) plus overrides."""
     app = Flask(__name__, instance_relative_config=False)
-    app.request_class = TypedTextRequest  # typed text is stored without control characters
+    app.request_class = typed_text.TypedTextRequest  # typed text without control characters
+    typed_text.init_app(app)  # ... and a path, query or form holding some is refused
     app.config.from_object(config or config_from_environment())
     app.config.update(overrides)
     _refuse_unsafe_production(app)

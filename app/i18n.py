@@ -1,13 +1,12 @@
 """Language choice: Chinese by default, English on request, remembered in a cookie."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, current_app, g, has_app_context, redirect, request, url_for
 from flask_babel import get_locale, get_translations
 from jinja2 import pass_context
 from markupsafe import Markup
 
 from app.auth.access import public
+from app.auth.redirects import path_of_same_origin, safe_next
 
 bp = Blueprint("i18n", __name__)
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -49,10 +48,9 @@ def translations():
 @public
 def switch_language(code):
     """Remember the chosen language and go back to the page the user came from."""
-    target = request.args.get("next") or request.referrer or url_for("main.home")
-    parts = urlsplit(target)
-    if parts.netloc and parts.netloc != request.host:
-        target = url_for("main.home")
+    target = (safe_next(request.args.get("next"))
+              or path_of_same_origin(request.referrer, request.host)
+              or url_for("main.home"))
     response = redirect(target)
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie(

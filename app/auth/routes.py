@@ -1,7 +1,5 @@
 """Login, logout and password change."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,6 +9,7 @@ from app.auth import operations, second_factor
 from app.auth.access import ALL_ROLES, STAFF_ROLES, allow, public, role_required_home
 from app.auth.forms import ChangePasswordForm, CodeForm, ConfirmForm, LoginForm
 from app.auth.passwords import hash_password, verify_password
+from app.auth.redirects import safe_next
 from app.extensions import login_manager
 from app.qr import qr_svg
 from models import StaffUser, db, utcnow
@@ -26,15 +25,6 @@ def _load_user(user_id):
 @login_manager.unauthorized_handler
 def _unauthorized():
     return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-
-
-def _safe_next(target: str | None) -> str | None:
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -65,7 +55,7 @@ def login():
                 )
             else:
                 operations.clear_failures(form.username.data)
-                target = _safe_next(request.args.get("next"))
+                target = safe_next(request.args.get("next"))
                 if second_factor.needs_second_factor(user):
                     session.clear()
                     session["pending_2fa"] = {"user": user.id, "next": target}
@@ -96,7 +86,7 @@ def login_code():
             operations.start_session(user)
             second_factor.mark_reauthenticated()
             db.session.commit()
-            return redirect(pending.get("next") or url_for(role_required_home(user)))
+            return redirect(safe_next(pending.get("next")) or url_for(role_required_home(user)))
         else:
             operations.count_failure(keys)
             log_event("login_code_failed", user, actor=user)
@@ -118,7 +108,7 @@ def confirm():
             second_factor.mark_reauthenticated()
             log_event("reauthenticated", current_user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next"))
+            return redirect(safe_next(request.args.get("next"))
                             or url_for(role_required_home(current_user)))
         log_event("reauthentication_failed", current_user)
         db.session.commit()

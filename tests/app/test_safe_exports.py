@@ -264,20 +264,22 @@ def test_no_export_runs_a_formula(endpoint, hostile_categories, make, auth, clie
 
 
 def test_typed_text_is_stored_without_control_characters(make, auth, client):
+    """Characters a paste can bring (C1 controls, bidirectional overrides) are cleaned;
+    those no keyboard types (NUL, ESC, ...) refuse the form (tests/app/test_safe_redirects.py)."""
     login(make, auth, client, Role.EMPLOYMENT)
     response = client.post("/employment/employers/new", data={
-        "name": "上海\x00好运\u202e物流\x07有限公司", "uscc": "", "industry": "物流\x1b[31m",
+        "name": "上海\x85好运\u202e物流\x9b有限公司", "uscc": "", "industry": "物流\x9b[31m",
         "district": "310115", "address": "", "contact_person": "陈\u2066经理",
-        "contact_phone": "", "notes": "第一行\r\n第二行\t缩进\x00"})
+        "contact_phone": "", "notes": "第一行\r\n第二行\t缩进\u202d"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     employer = db.session.scalar(sa.select(Employer))
     assert employer.name == "上海好运物流有限公司"
     assert (employer.industry, employer.contact_person) == ("物流[31m", "陈经理")
     assert employer.notes == "第一行\n第二行\t缩进"
     response = client.post(f"/employment/employers/{employer.id}/openings/new", data={
-        "title": "叉车\x00司机", "category_code": "forklift", "pay_min": "6500",
+        "title": "叉车\x85司机", "category_code": "forklift", "pay_min": "6500",
         "pay_max": "8500", "district": "310115", "shift": "day", "education_min": "2",
-        "experience_min": "1", "headcount": "3", "description": "仓库\u202e叉车作业\x0b"})
+        "experience_min": "1", "headcount": "3", "description": "仓库\u202e叉车作业\x9f"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     opening = db.session.scalar(sa.select(Opening))
     assert (opening.title, opening.description) == ("叉车司机", "仓库叉车作业")
@@ -296,14 +298,14 @@ def test_form_and_query_values_are_cleaned_and_files_left_alone(app):
 
 
 def test_a_fair_is_stored_without_control_characters(make, auth, client):
-    """A second form: the code passes its pattern once the NUL is gone."""
+    """A second form: the code passes its pattern once the C1 control is gone."""
     login(make, auth, client, Role.ORGANIZER)
     facility = make.facility()
     db.session.commit()
     response = client.post("/fairs/new", data={
-        "code": "SH\x00-QP1", "name_zh": "春季\u202e招聘会", "name_en": "Spring\x07 fair",
+        "code": "SH\x85-QP1", "name_zh": "春季\u202e招聘会", "name_en": "Spring\x9c fair",
         "facility_id": str(facility.id),
-        "held_on": (date.today() + timedelta(days=9)).isoformat(), "venue": "大厅\x00"})
+        "held_on": (date.today() + timedelta(days=9)).isoformat(), "venue": "大厅\u2069"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     fair = db.session.scalar(sa.select(Fair))
     assert (fair.code, fair.name_zh, fair.name_en, fair.venue) == (
