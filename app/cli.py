@@ -21,7 +21,19 @@ def _create_app():
     return create_app()
 
 
-main = FlaskGroup(create_app=_create_app, help="Qibu (起步): job matching after rehabilitation.")
+class QibuGroup(FlaskGroup):
+    """Flask's command group, with Qibu's `qibu db` (app/upgrades.py) in place of the one
+    Flask-Migrate registers as a plugin (plugins are otherwise looked up first)."""
+
+    def get_command(self, ctx, name):
+        if name == "db":
+            from app.upgrades import db_group
+
+            return db_group
+        return super().get_command(ctx, name)
+
+
+main = QibuGroup(create_app=_create_app, help="Qibu (起步): job matching after rehabilitation.")
 
 
 @click.command("seed-reference")
@@ -135,10 +147,11 @@ def init_app(app):
     from app.imports.cli import import_openings_command, import_surveys_command
     from app.match_cli import match_group
     from app.retention import purge_command
+    from app.upgrades import db_group
 
     for command in (seed_reference_command, seed_demo_command, demo_accounts_command,
                     create_user_command, i18n_group, match_group, purge_command,
                     import_surveys_command, import_openings_command, backup_command,
                     restore_command,
-                    api_token_group, bulletin_group):
+                    api_token_group, bulletin_group, db_group):
         app.cli.add_command(command)

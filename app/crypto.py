@@ -3,54 +3,51 @@
 Names, phone numbers and TOTP secrets are encrypted with Fernet (AES-128-CBC + HMAC);
 ID numbers are never stored, only an HMAC-SHA256 keyed hash (to find a person again) and
 their last four characters (to let staff confirm). The key is QIBU_DATA_KEY, or derived
-from the secret key when that is not set.
+from the secret key when that is not set. The primitives live in models/protection.py,
+which the migrations share; this module gives them the app's key.
 """
 
-import base64
-import hashlib
-import hmac
+from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken
 from flask import current_app
 
-PREFIX = "enc1:"
+from models.protection import PREFIX, DataCipher, data_key
+
+__all__ = ["PREFIX", "app_cipher", "decrypt_bytes", "decrypt_text", "encrypt_bytes",
+           "encrypt_text", "keyed_hash"]
 
 
 def _key_material() -> bytes:
-    configured = current_app.config.get("DATA_KEY") or ""
-    source = configured or f"qibu-data:{current_app.config['SECRET_KEY']}"
-    return hashlib.sha256(source.encode("utf-8")).digest()
+    return data_key(current_app.config.get("DATA_KEY"), current_app.config["SECRET_KEY"])
 
 
-def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(_key_material()))
+@lru_cache(maxsize=4)
+def _cipher_for(key: bytes) -> DataCipher:
+    return DataCipher(key)
+
+
+def app_cipher() -> DataCipher:
+    """The cipher of the current app's data key."""
+    return _cipher_for(_key_material())
 
 
 def encrypt_text(text: str | None) -> str | None:
-    if text is None or text == "":
-        return text
-    return PREFIX + _fernet().encrypt(text.encode("utf-8")).decode("ascii")
+    return app_cipher().encrypt_text(text)
 
 
 def decrypt_text(stored: str | None) -> str | None:
-    if not stored or not stored.startswith(PREFIX):
-        return stored
-    try:
-        return _fernet().decrypt(stored[len(PREFIX):].encode("ascii")).decode("utf-8")
-    except InvalidToken:
-        return None
+    return app_cipher().decrypt_text(stored)
 
 
 def encrypt_bytes(data: bytes) -> bytes:
     """Encrypt a file's contents (uploads awaiting confirmation hold personal data)."""
-    return _fernet().encrypt(data)
+    return app_cipher().encrypt_bytes(data)
 
 
 def decrypt_bytes(token: bytes) -> bytes:
-    return _fernet().decrypt(token)
+    return app_cipher().decrypt_bytes(token)
 
 
 def keyed_hash(value: str) -> str:
     """An HMAC-SHA256 of a normalised value (ID numbers, name search keys)."""
-    normalised = "".join(value.split()).upper()
-    return hmac.new(_key_material(), normalised.encode("utf-8"), hashlib.sha256).hexdigest()
+    return app_cipher().keyed_hash(value)

@@ -1,6 +1,16 @@
-"""Alembic revisions: upgrade to head matches the models; every downgrade works."""
+"""Alembic revisions: upgrade to head matches the models; every revision runs down and up on
+a database full of demo data and keeps its rows; a failing revision is rolled back whole;
+the data key and dropped tables are checked before `qibu db` changes anything.
 
+On SQLite by default; on PostgreSQL, in databases of the tests' own (conftest.py), when
+QIBU_TEST_DATABASE_URL points there.
+"""
+
+import ast
 import os
+import re
+import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,36 +21,25 @@ from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
 
 from app import MIGRATIONS_DIR, create_app
+from app import upgrades as upgrades_cli
 from app.config import TestingConfig
-from models import Base, db
+from app.crypto import encrypt_text
+from app.upgrades import encrypted_columns, tables_dropped
+from models import Base, Seeker, db
 
-SCHEMA = "qibu_migration_test"
+VERSIONS_DIR = MIGRATIONS_DIR / "versions"
+BATCH_COPY_PREFIX = "_alembic_tmp_"
 
 
-@pytest.fixture
-def migration_app(tmp_path):
-    """An app on an empty database: a SQLite file, or a PostgreSQL schema of its own."""
-    url = os.environ.get("QIBU_TEST_DATABASE_URL")
-    if url and url.startswith("postgresql"):
-        admin = sa.create_engine(url)
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-            connection.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-        options = {"connect_args": {"options": f"-csearch_path={SCHEMA}"}}
-        app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url,
-                         SQLALCHEMY_ENGINE_OPTIONS=options)
-    else:
-        admin = None
-        app = create_app(TestingConfig,
-                         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'migrate.sqlite3'}")
-    with app.app_context():
-        yield app
+@contextmanager
+def _same_database(app, **config):
+    """Another app on the migration app's database (e.g. with another data key), its
+    context pushed (commands run in the current app's context, if there is one)."""
+    other = create_app(TestingConfig, **app.config["QIBU_TEST_SETTINGS"], **config)
+    with other.app_context():
+        yield other
         db.session.remove()
         db.engine.dispose()
-    if admin is not None:
-        with admin.begin() as connection:
-            connection.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        admin.dispose()
 
 
 def _tables():
@@ -149,3 +148,356 @@ def test_employer_vetting_keeps_verified_employers_verified_and_downgrades(migra
         rows = connection.execute(sa.text("SELECT id, status FROM employers ORDER BY id")).all()
         assert [tuple(row) for row in rows] == [(1, "unverified"), (2, "unverified"),
                                                 (3, "verified")]
+
+
+# --- helpers for databases full of demo data ----------------------------------------------
+
+def _revisions():
+    """Every revision, oldest first."""
+    return list(reversed(list(ScriptDirectory(str(MIGRATIONS_DIR)).walk_revisions())))
+
+
+def _row_counts():
+    with db.engine.connect() as connection:
+        return {name: connection.execute(
+                    sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+                for name in sa.inspect(connection).get_table_names()
+                if name != "alembic_version"}
+
+
+def _current_revision():
+    with db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def _batch_copies():
+    return [t for t in sa.inspect(db.engine).get_table_names()
+            if t.startswith(BATCH_COPY_PREFIX)]
+
+
+def _columns(table):
+    return {c["name"] for c in sa.inspect(db.engine).get_columns(table)}
+
+
+def _stored_names():
+    with db.engine.connect() as connection:
+        return dict(connection.execute(sa.text("SELECT id, name FROM seekers")).all())
+
+
+def _clear_names():
+    """Every seeker's name as the app reads it (decrypted), by id."""
+    names = {s.id: s.name for s in db.session.scalars(sa.select(Seeker))}
+    db.session.remove()
+    return names
+
+
+def _qibu_db(app, *args, input=None):
+    return app.test_cli_runner().invoke(args=["db", *args], input=input)
+
+
+def _copy_of_migrations(tmp_path, revision_file, old, new):
+    """The migrations in a folder of their own, with one revision's text changed."""
+    copy = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    path = copy / "versions" / revision_file
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} not found once in {revision_file}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return str(copy)
+
+
+# --- every revision down and up on the demo data -------------------------------------------
+
+def test_every_revision_runs_down_and_up_on_the_demo_data_and_keeps_its_rows(demo_app):
+    """From head with the demo data down to the first revision and back, through `qibu db`,
+    one revision at a time: every table keeps its rows, each downgrade drops exactly the
+    tables `qibu db downgrade` warns about, names read the same afterwards."""
+    at_head = _row_counts()
+    names = _clear_names()
+    assert at_head["seekers"] == 410 and at_head["surveys"] == 450
+    assert at_head["follow_ups"] > 0 and at_head["fair_participants"] > 0
+    revisions = _revisions()
+
+    for revision in reversed(revisions[1:]):
+        before = set(_row_counts())
+        result = _qibu_db(demo_app, "downgrade", "--yes", revision.down_revision)
+        assert result.exit_code == 0, result.output
+        assert _current_revision() == revision.down_revision
+        counts = _row_counts()
+        assert before - set(counts) == set(tables_dropped(revision, upgrading=False)), \
+            revision.revision
+        assert counts == {name: at_head.get(name, 0) for name in counts}, revision.revision
+        assert _batch_copies() == []
+    assert counts["seekers"] == 410 and _stored_names() == names  # clear text at 0001
+
+    for revision in revisions[1:]:
+        result = _qibu_db(demo_app, "upgrade", revision.revision)
+        assert result.exit_code == 0, result.output
+        assert _current_revision() == revision.revision
+        assert _batch_copies() == []
+    survived = set(counts)
+    assert _row_counts() == {name: at_head[name] if name in survived else 0
+                             for name in at_head}
+    assert _clear_names() == names
+    assert all(name.startswith("enc1:") for name in _stored_names().values())
+    if db.engine.dialect.name == "sqlite":
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_the_key_check_samples_every_column_that_holds_encrypted_values(demo_app):
+    """Every column where the demo data holds an encrypted value is one the key check reads."""
+    holding = set()
+    with db.engine.connect() as connection:
+        inspector = sa.inspect(connection)
+        for table in inspector.get_table_names():
+            for column in inspector.get_columns(table):
+                if not isinstance(column["type"], sa.String):
+                    continue
+                found = connection.execute(sa.text(
+                    f'SELECT 1 FROM {table} WHERE "{column["name"]}" LIKE \'enc1:%\' LIMIT 1'
+                )).first()
+                if found:
+                    holding.add((table, column["name"]))
+    assert {("seekers", "name"), ("staff_users", "totp_secret")} <= holding
+    assert holding <= encrypted_columns()
+
+
+# --- a failing revision leaves nothing behind -----------------------------------------------
+
+INJECTED = "batch_op.create_check_constraint('injected_failure', 'id < 0')\n        "
+
+
+@pytest.mark.parametrize("direction", ["upgrade", "downgrade"])
+def test_a_revision_that_fails_midway_is_rolled_back_whole(demo_app, tmp_path, direction):
+    """0006 fails in its last table copy (rows breaking a constraint), after it rewrote the
+    seekers: the database stays at the revision before, with its rows, columns and names
+    as they were and no _alembic_tmp_ table; run again, the revision goes through."""
+    if direction == "upgrade":
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
+        start, goal = "0005_api_tokens", "0006_protection_at_rest"
+        broken = _copy_of_migrations(
+            tmp_path, "0006_protection_at_rest.py",
+            "batch_op.add_column(sa.Column('totp_secret'",
+            INJECTED + "batch_op.add_column(sa.Column('totp_secret'")
+    else:
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0006_protection_at_rest")
+        start, goal = "0006_protection_at_rest", "0005_api_tokens"
+        broken = _copy_of_migrations(
+            tmp_path, "0006_protection_at_rest.py",
+            "batch_op.drop_column('name_key')",
+            INJECTED.strip() + "\n        batch_op.drop_column('name_key')")
+    counts, stored = _row_counts(), _stored_names()
+    seeker_columns, user_columns = _columns("seekers"), _columns("staff_users")
+    migrate = upgrade if direction == "upgrade" else downgrade
+
+    with pytest.raises(sa.exc.IntegrityError):
+        migrate(directory=broken, revision=goal)
+
+    assert _current_revision() == start
+    assert _batch_copies() == []
+    assert _row_counts() == counts and _stored_names() == stored
+    assert _columns("seekers") == seeker_columns and _columns("staff_users") == user_columns
+    migrate(directory=str(MIGRATIONS_DIR), revision=goal)
+    assert _current_revision() == goal
+    assert _row_counts() == counts
+    assert ("name_key" in _columns("seekers")) is (direction == "upgrade")
+
+
+def test_a_revision_that_breaks_references_is_rolled_back(demo_app, tmp_path):
+    """On SQLite foreign keys are off while revisions run: a revision that leaves rows
+    pointing at missing rows fails its check and is rolled back (PostgreSQL refuses it
+    at once)."""
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0011_kiosk_throttle")
+    broken = _copy_of_migrations(tmp_path, "0012_additional_jobs.py", "def upgrade():\n",
+                                 "def upgrade():\n    op.execute('DELETE FROM facilities')\n")
+    counts = _row_counts()
+
+    with pytest.raises((SystemExit, sa.exc.IntegrityError)):
+        upgrade(directory=broken, revision="0012_additional_jobs")
+
+    assert _current_revision() == "0011_kiosk_throttle"
+    assert _row_counts() == counts
+    assert "additional_job_reason" not in _columns("placements")
+
+
+@pytest.mark.skipif((os.environ.get("QIBU_TEST_DATABASE_URL") or "sqlite").startswith(
+    "postgresql"), reason="SQLite's own foreign-key switch and transactions")
+def test_on_sqlite_revisions_run_in_a_transaction_with_foreign_keys_off(migration_app,
+                                                                         tmp_path):
+    """PRAGMA foreign_keys is a no-op inside a transaction: inside a revision SQLite reports
+    foreign keys off and a transaction open; afterwards the app's connections enforce
+    foreign keys again."""
+    probe = ("    bind = op.get_bind()\n"
+             "    assert bind.exec_driver_sql('PRAGMA foreign_keys').scalar() == 0\n"
+             "    assert bind.connection.driver_connection.in_transaction\n")
+    probed = _copy_of_migrations(tmp_path, "0002_opening_updated_at.py",
+                                 "def upgrade():\n", "def upgrade():\n" + probe)
+    upgrade(directory=str(MIGRATIONS_DIR), revision="0001_initial")
+    upgrade(directory=probed, revision="0002_opening_updated_at")
+    assert _current_revision() == "0002_opening_updated_at"
+    with db.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_copies_left_by_an_old_failed_run_are_dropped_before_migrating(demo_app):
+    """A _alembic_tmp_ copy beside its intact table (left by a run before this safeguard)
+    is dropped and the upgrade goes through; a copy whose table is gone holds that table's
+    rows: the upgrade refuses and changes nothing."""
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            f"CREATE TABLE {BATCH_COPY_PREFIX}seekers AS SELECT * FROM seekers"))
+    result = _qibu_db(demo_app, "upgrade", "0006_protection_at_rest")
+    assert result.exit_code == 0, result.output
+    assert _current_revision() == "0006_protection_at_rest" and _batch_copies() == []
+
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(f"ALTER TABLE follow_ups RENAME TO "
+                                   f"{BATCH_COPY_PREFIX}follow_ups"))
+    with pytest.raises(SystemExit):
+        upgrade(directory=str(MIGRATIONS_DIR))
+    assert _current_revision() == "0006_protection_at_rest"
+    assert _batch_copies() == [f"{BATCH_COPY_PREFIX}follow_ups"]
+
+
+# --- the data key ------------------------------------------------------------------------------
+
+OTHER_KEY = "not-the-key-the-names-were-written-with"
+
+
+def test_downgrade_with_another_data_key_refuses_and_changes_nothing(demo_app):
+    """`qibu db downgrade` under a key that cannot decrypt the names says so, exits non-zero
+    and leaves every name as it was (it once blanked 5,692 names and exited 0)."""
+    names, stored = _clear_names(), _stored_names()
+    with _same_database(demo_app, DATA_KEY=OTHER_KEY) as other:
+        result = _qibu_db(other, "downgrade", "0005_api_tokens")
+
+        assert result.exit_code != 0
+        assert "The data key cannot decrypt" in result.output
+        assert "20 of 20 sampled values in seekers.name" in result.output
+        assert "Nothing was changed" in result.output
+        assert _current_revision() == _revisions()[-1].revision
+        assert _stored_names() == stored
+
+        # the revision refuses by itself too (run without the command's check)
+        with pytest.raises(SystemExit):
+            downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
+    assert _current_revision() == "0006_protection_at_rest"
+    assert _stored_names() == stored and _clear_names() == names
+
+
+def test_upgrade_with_another_data_key_refuses_and_changes_nothing(demo_app):
+    """`qibu db upgrade` under a key that cannot decrypt the names already stored refuses
+    before any revision runs (rather than leave two keys in one database)."""
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0008_employer_vetting")
+    stored = _stored_names()
+    with _same_database(demo_app, DATA_KEY=OTHER_KEY) as other:
+        result = _qibu_db(other, "upgrade")
+    assert result.exit_code != 0 and "The data key cannot decrypt" in result.output
+    assert _current_revision() == "0008_employer_vetting" and _stored_names() == stored
+
+    result = _qibu_db(demo_app, "upgrade")
+    assert result.exit_code == 0, result.output
+    assert _current_revision() == _revisions()[-1].revision
+
+
+@pytest.mark.skipif((os.environ.get("QIBU_TEST_DATABASE_URL") or "sqlite").startswith(
+    "postgresql"), reason="before 0006 PostgreSQL cannot hold an encrypted name (60 chars)")
+def test_upgrade_through_0006_refuses_names_encrypted_under_another_key(demo_app):
+    """A name encrypted already at 0005 (possible on SQLite) that the key cannot read: the
+    command and the revision itself refuse, and nothing changes."""
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text("UPDATE seekers SET name = :name WHERE id = 1"),
+                           {"name": encrypt_text("李雷")})
+    stored = _stored_names()
+    with _same_database(demo_app, DATA_KEY=OTHER_KEY) as other:
+        result = _qibu_db(other, "upgrade")
+        assert result.exit_code != 0 and "The data key cannot decrypt" in result.output
+        with pytest.raises(SystemExit):
+            upgrade(directory=str(MIGRATIONS_DIR))
+    assert _current_revision() == "0005_api_tokens" and _stored_names() == stored
+
+    result = _qibu_db(demo_app, "upgrade")
+    assert result.exit_code == 0, result.output
+    assert _clear_names()[1] == "李雷"
+
+
+# --- downgrades that drop tables ask first --------------------------------------------------
+
+def test_downgrade_to_base_refuses_without_a_terminal_or_yes(demo_app):
+    counts = _row_counts()
+
+    result = _qibu_db(demo_app, "downgrade", "base")
+
+    assert result.exit_code != 0
+    assert "Downgrading to base drops every table of Qibu" in result.output
+    assert "seekers (410)" in result.output and "--yes" in result.output
+    assert _row_counts() == counts
+
+
+def test_downgrade_to_base_asks_and_stops_unless_told_yes(demo_app, monkeypatch):
+    counts = _row_counts()
+    monkeypatch.setattr(upgrades_cli, "_interactive", lambda: True)
+
+    result = _qibu_db(demo_app, "downgrade", "base", input="n\n")
+    assert result.exit_code != 0 and "Go ahead?" in result.output
+    assert _row_counts() == counts
+
+    result = _qibu_db(demo_app, "downgrade", "base", input="y\n")
+    assert result.exit_code == 0, result.output
+    assert _row_counts() == {} and _current_revision() is None
+
+
+def test_downgrade_to_base_with_yes_drops_everything(demo_app):
+    result = _qibu_db(demo_app, "downgrade", "--yes", "base")
+    assert result.exit_code == 0, result.output
+    assert "Downgrading to base drops every table" in result.output
+    assert _row_counts() == {}
+
+
+def test_a_downgrade_that_drops_a_table_holding_rows_asks_and_one_that_does_not_runs(
+        demo_app):
+    """Courses (0004) hold the demo's rows: dropping them needs --yes; api_tokens (0005)
+    holds none, so going below 0005 asks nothing."""
+    result = _qibu_db(demo_app, "downgrade", "0004_courses_bulletins")
+    assert result.exit_code == 0, result.output
+    assert _current_revision() == "0004_courses_bulletins"
+
+    result = _qibu_db(demo_app, "downgrade")
+    assert result.exit_code != 0
+    assert "Downgrading to 0003_fair_plan drops tables that hold rows: courses (8)" \
+        in result.output
+    assert _current_revision() == "0004_courses_bulletins"
+    assert _row_counts()["courses"] == 8
+
+
+# --- migrations stand on their own ------------------------------------------------------------
+
+APP_IMPORT = re.compile(r"^\s*(from\s+app[.\s]|import\s+app\b)", re.MULTILINE)
+
+
+def _imported_modules(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            yield node.module or ""
+
+
+def test_migrations_import_nothing_from_the_app():
+    """Revisions (and env.py) never import app/: today's web code must not change what an
+    old revision does. What they share with the app lives in models/protection.py, which
+    imports nothing of Qibu's."""
+    files = sorted(VERSIONS_DIR.glob("*.py")) + [MIGRATIONS_DIR / "env.py"]
+    assert len(files) > 10
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not APP_IMPORT.search(text), path.name
+        assert not [m for m in _imported_modules(path) if m == "app" or m.startswith("app.")]
+    ours = ("app", "models", "surveys", "matching")
+    protection = Path(MIGRATIONS_DIR).parent / "protection.py"
+    assert not [m for m in _imported_modules(protection) if m.split(".")[0] in ours]

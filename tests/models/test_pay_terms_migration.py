@@ -6,8 +6,6 @@ from flask_migrate import downgrade, upgrade
 from app import MIGRATIONS_DIR
 from models import db
 
-from .test_migrations import migration_app  # noqa: F401 (the fixture)
-
 PAYS = [  # (salary_text, old salary_min, old salary_max) as 0001–0008 stored them
     ("8-12K·13薪", 8667, 13000),
     ("年薪20万·13薪", 16667, 16667),
@@ -22,7 +20,7 @@ def _openings():
         return connection.execute(sa.text("SELECT * FROM openings ORDER BY id")).mappings().all()
 
 
-def test_pay_terms_go_up_and_down_keeping_every_opening(migration_app):  # noqa: F811
+def test_pay_terms_go_up_and_down_keeping_every_opening(migration_app):
     upgrade(directory=str(MIGRATIONS_DIR), revision="0007_import_mappings")
     with db.engine.begin() as connection:
         connection.execute(sa.text(

@@ -5,10 +5,14 @@ Revises: 0005_api_tokens
 Create Date: 2026-11-28 19:21:05.124029
 
 Existing names are encrypted in place (and decrypted again on downgrade) with the app's
-data key, so run it with the same QIBU_DATA_KEY / QIBU_SECRET_KEY the app uses.
+data key, which env.py passes in (so run it with the QIBU_DATA_KEY / QIBU_SECRET_KEY the
+app uses). Every name is read and, where already encrypted, decrypted before anything is
+changed: with a key that cannot read them the revision refuses and changes nothing.
 """
 import sqlalchemy as sa
 from alembic import op
+
+from models.protection import DataCipher, is_encrypted
 
 revision = '0006_protection_at_rest'
 down_revision = '0005_api_tokens'
@@ -19,8 +23,29 @@ seekers = sa.table("seekers", sa.column("id", sa.Integer), sa.column("name", sa.
                    sa.column("name_key", sa.String))
 
 
+def _cipher() -> DataCipher:
+    key = op.get_context().opts.get("qibu_data_key")
+    if key is None:
+        raise RuntimeError("This revision encrypts names with the app's data key: run it "
+                           "through `qibu db upgrade` / `qibu db downgrade`.")
+    return DataCipher(key)
+
+
+def _names(cipher: DataCipher) -> list[tuple[int, str, str]]:
+    """Every seeker's id, stored name and name in clear; refuse when the key cannot read one."""
+    rows = op.get_bind().execute(sa.select(seekers.c.id, seekers.c.name)).all()
+    names = [(row.id, row.name, cipher.decrypt_text(row.name)) for row in rows]
+    unreadable = sum(1 for _, _, clear in names if clear is None)
+    if unreadable:
+        raise RuntimeError(
+            f"The data key cannot decrypt {unreadable} of {len(names)} names: run with the "
+            "QIBU_DATA_KEY (or QIBU_SECRET_KEY) they were written with. Nothing was changed.")
+    return names
+
+
 def upgrade():
-    from app.crypto import encrypt_text, keyed_hash
+    cipher = _cipher()
+    names = _names(cipher)
 
     with op.batch_alter_table('seekers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('name_key', sa.String(length=64), nullable=True))
@@ -33,10 +58,10 @@ def upgrade():
         batch_op.create_unique_constraint(batch_op.f('uq_seekers_id_number_hash'),
                                           ['id_number_hash'])
     connection = op.get_bind()
-    for row in connection.execute(sa.select(seekers.c.id, seekers.c.name)).all():
-        if row.name and not row.name.startswith("enc1:"):
-            connection.execute(seekers.update().where(seekers.c.id == row.id).values(
-                name=encrypt_text(row.name), name_key=keyed_hash(row.name)))
+    for seeker_id, stored, name in names:
+        if name and not is_encrypted(stored):
+            connection.execute(seekers.update().where(seekers.c.id == seeker_id).values(
+                name=cipher.encrypt_text(name), name_key=cipher.keyed_hash(name)))
 
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('totp_secret', sa.String(length=200), nullable=True))
@@ -47,17 +72,17 @@ def upgrade():
 
 
 def downgrade():
-    from app.crypto import decrypt_text
+    names = _names(_cipher())
 
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.drop_column('totp_enabled')
         batch_op.drop_column('totp_secret')
 
     connection = op.get_bind()
-    for row in connection.execute(sa.select(seekers.c.id, seekers.c.name)).all():
-        if row.name and row.name.startswith("enc1:"):
-            connection.execute(seekers.update().where(seekers.c.id == row.id).values(
-                name=(decrypt_text(row.name) or "")[:60]))
+    for seeker_id, stored, name in names:
+        if is_encrypted(stored):
+            connection.execute(seekers.update().where(seekers.c.id == seeker_id).values(
+                name=name[:60]))
     with op.batch_alter_table('seekers', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('uq_seekers_id_number_hash'), type_='unique')
         batch_op.drop_index(batch_op.f('ix_seekers_name_key'))
