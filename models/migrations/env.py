@@ -77,10 +77,12 @@ def _run_on_sqlite(connection: sa.Connection, options: dict) -> None:
     DELETE, committing DDL statement by statement: in its autocommit mode it leaves them
     to us, and every transaction SQLAlchemy begins is sent as BEGIN IMMEDIATE (the write
     lock up front, so a concurrent writer makes the migration wait, not fail). After each
-    revision, within its transaction, references it broke fail it. The connection is
-    discarded at the end, so nothing else ever gets it in this state.
+    revision, within its transaction, references it broke fail it. The connection gets
+    its settings back at the end (an in-memory database lives only as long as it does).
     """
     driver = connection.connection.driver_connection
+    isolation_level = driver.isolation_level
+    foreign_keys = driver.execute("PRAGMA foreign_keys").fetchone()[0]
     try:
         driver.isolation_level = None
         driver.execute("PRAGMA foreign_keys=OFF")
@@ -93,8 +95,19 @@ def _run_on_sqlite(connection: sa.Connection, options: dict) -> None:
         options["transactional_ddl"] = True
         options["on_version_apply"] = [_references_kept(broken_before)]
         _run(connection, options)
+        if connection.in_transaction():  # the version table made when there was nothing to run
+            connection.commit()
     finally:
-        connection.invalidate()
+        try:
+            if connection.in_transaction():
+                connection.rollback()
+            if sa.event.contains(connection, "begin", _begin_immediate):
+                sa.event.remove(connection, "begin", _begin_immediate)
+            driver.isolation_level = isolation_level
+            driver.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
+        except Exception:
+            connection.invalidate()  # never hand on a connection in an unknown state
+            raise
 
 
 def _begin_immediate(connection: sa.Connection) -> None:

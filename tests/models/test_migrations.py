@@ -341,6 +341,21 @@ def test_on_sqlite_revisions_run_in_a_transaction_with_foreign_keys_off(migratio
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
+@pytest.mark.skipif((os.environ.get("QIBU_TEST_DATABASE_URL") or "sqlite").startswith(
+    "postgresql"), reason="SQLite's in-memory database")
+def test_an_in_memory_database_keeps_what_the_migrations_built(tmp_path):
+    """The migration connection gets its settings back rather than being thrown away: an
+    in-memory database (TestingConfig's default) lives only as long as its connection."""
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://",
+                     CACHE_DIR=str(tmp_path / "cache"))
+    with app.app_context():
+        upgrade(directory=str(MIGRATIONS_DIR))
+        assert _tables() == set(Base.metadata.tables)
+        with db.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        db.engine.dispose()
+
+
 def test_copies_left_by_an_old_failed_run_are_dropped_before_migrating(demo_app):
     """A _alembic_tmp_ copy beside its intact table (left by a run before this safeguard)
     is dropped and the upgrade goes through; a copy whose table is gone holds that table's
