@@ -148,10 +148,11 @@ def check_before_migrating(directory: str, revision: str, upgrading: bool,
         failures = unreadable_sample(connection, app_cipher())
         if failures:
             raise click.ClickException(_key_refusal(failures))
-        dropped = [name for r in plan.revisions for name in tables_dropped(r, upgrading)]
-        counts = row_counts(connection, dropped)
-    losses = {name: n for name, n in counts.items() if n}
-    if upgrading or not (plan.to_base or losses):
+        if upgrading:
+            return plan
+        dropped = [name for r in plan.revisions for name in tables_dropped(r, upgrading=False)]
+        losses = {name: n for name, n in row_counts(connection, dropped).items() if n}
+    if not (plan.to_base or losses):
         return plan
     target = plan.revisions[-1].down_revision or "base"
     warning = _loss_warning(plan, target, losses)

@@ -10,6 +10,8 @@ import ast
 import os
 import re
 import shutil
+import subprocess
+import sys
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -487,6 +489,31 @@ def test_a_downgrade_that_drops_a_table_holding_rows_asks_and_one_that_does_not_
         in result.output
     assert _current_revision() == "0004_courses_bulletins"
     assert _row_counts()["courses"] == 8
+
+
+def test_the_qibu_command_refuses_a_wrong_key_and_an_unasked_downgrade_to_base(demo_app,
+                                                                                tmp_path):
+    """The reliability run's reproductions through the installed `qibu` command, without a
+    terminal: another QIBU_DATA_KEY, then `db downgrade base`; both exit 1 and say why."""
+    env = {**os.environ, "QIBU_ENV": "testing", "QIBU_CACHE_DIR": str(tmp_path / "cache"),
+           "QIBU_TEST_DATABASE_URL": demo_app.config["SQLALCHEMY_DATABASE_URI"]}
+    env.pop("QIBU_DATA_KEY", None)
+    qibu = str(Path(sys.executable).parent / "qibu")
+    counts, stored = _row_counts(), _stored_names()
+
+    def run(*args, **extra):
+        return subprocess.run([qibu, "db", *args], env={**env, **extra}, timeout=300,
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True)
+
+    wrong_key = run("downgrade", "0005_api_tokens", QIBU_DATA_KEY=OTHER_KEY)
+    assert wrong_key.returncode == 1, wrong_key.stderr
+    assert "The data key cannot decrypt the data already stored" in wrong_key.stderr
+    to_base = run("downgrade", "base")
+    assert to_base.returncode == 1, to_base.stderr
+    assert "Downgrading to base drops every table of Qibu" in to_base.stderr
+    assert "run it again with --yes" in to_base.stderr
+    assert _row_counts() == counts and _stored_names() == stored
+    assert _current_revision() == _revisions()[-1].revision
 
 
 # --- migrations stand on their own ------------------------------------------------------------
