@@ -111,12 +111,18 @@ SCHEMAS = {
         "openings": COUNT,
         "headcount": COUNT,
         "people": _object({key: _ref("PeopleCount") for key in PEOPLE_COUNTS},
-                          "Counts of people (participants, intents, placements and the "
-                          "people placed — a person may hold an additional job — and the "
-                          "people followed up and still employed after 1, 3 and 6 "
-                          "months)."),
-        "intent_rate": {**SHARE, "description": "Share of participants who reached a "
-                                                "preliminary intent; null where hidden."},
+                          "Counts of people (participants registered and attended, "
+                          "intents, placements and the people placed — a person may hold "
+                          "an additional job — and the people followed up and still "
+                          "employed after 1, 3 and 6 months)."),
+        "intent_rate": {**SHARE, "description": "Share of the registered participants who "
+                                                "reached a preliminary intent; null where "
+                                                "hidden or nobody registered."},
+        "intent_rate_attended": {**SHARE, "description": "Share of the participants who "
+                                                         "attended (checked in, signed in at "
+                                                         "a kiosk or recorded at a booth) who "
+                                                         "reached a preliminary intent; null "
+                                                         "where hidden or nobody attended."},
         "retention": _object({str(m): SHARE for m in RETENTION_MONTHS},
                              "Share of the people followed up at 1, 3 and 6 months who are "
                              "still employed."),

@@ -201,6 +201,7 @@ def fair_statistics(fair_code: str) -> dict | None:
         "headcount": int(figures["headcount"]),
         "people": counts,
         "intent_rate": _share(figures["intent_rate"]),
+        "intent_rate_attended": _share(figures["intent_rate_attended"]),
         "retention": {str(month): _share(figures[f"retention_{month}"])
                       for month in RETENTION_MONTHS},
         "by_category": by_category,

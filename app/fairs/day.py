@@ -19,6 +19,7 @@ from models import (
     FairOpening,
     FairParticipant,
     FairRecommendation,
+    FairStatus,
     Interest,
     InterestStage,
     Role,
@@ -37,8 +38,55 @@ STAGE_LABELS = {
 }
 
 
+# Why a fair-day action is refused on a fair that is not open, and where corrections are
+# made instead: said to the person who tapped, never "only an organizer can" to an organizer.
+NOT_OPEN_YET = {
+    "check_in": _l("The fair has not opened yet: check-in starts when an organizer opens it "
+                   "on fair day."),
+    "record": _l("The fair has not opened yet: records start when an organizer opens it on "
+                 "fair day."),
+    "undo": _l("The fair has not opened yet: there is nothing to undo."),
+}
+CLOSED = {
+    "check_in": _l("The fair is closed, so check-in has ended; nobody was checked in."),
+    "record": _l("The fair is closed, so new records are no longer taken; nothing was "
+                 "recorded."),
+    "undo": _l("The fair is closed, so the last record can no longer be undone; nothing "
+               "changed."),
+}
+CORRECT_HERE = _l("You can still correct a stage: use “Correct” on the opening's row of this "
+                  "desk.")
+ORGANIZER_CORRECTS = _l("An organizer of the fair can correct a stage with “Correct” on the "
+                        "opening's row of this desk.")
+
+
 def _fair(fair_id: int) -> Fair:
     return db.session.get(Fair, fair_id) or abort(404)
+
+
+def _is_organizer() -> bool:
+    return current_user.role is Role.ORGANIZER
+
+
+def _refusal(fair: Fair, action: str) -> str | None:
+    """Why `action` ("check_in", "record", "undo") cannot be done now, or None if it can."""
+    if fair.status is FairStatus.OPEN:
+        return None
+    if fair.status is FairStatus.PLANNING:
+        return str(NOT_OPEN_YET[action])
+    if action == "undo" and _is_organizer():
+        return None  # the organizer's undo after close is an audited correction
+    where = CORRECT_HERE if _is_organizer() else ORGANIZER_CORRECTS
+    return f"{CLOSED[action]} {where}"
+
+
+def _back_to_desk(fair: Fair, opening_id: int | None = None):
+    """Back to the desk, at the opening's row when there is one: the page stays where the
+    finger was instead of jumping to the top."""
+    if opening_id is None:
+        return redirect(url_for("fairday.desk", fair_id=fair.id))
+    _save_desk(fair, at=opening_id)
+    return redirect(url_for("fairday.desk", fair_id=fair.id, _anchor=f"opening-{opening_id}"))
 
 
 def _desk_key(fair: Fair) -> str:
@@ -60,6 +108,10 @@ def _save_desk(fair: Fair, **changes) -> None:
 def desk(fair_id):
     fair = _fair(fair_id)
     state = _desk(fair)
+    # the row the last tap was on: its message and undo are shown there, once
+    at = state.get("at")
+    if at is not None:
+        _save_desk(fair, at=None)
     participant = (db.session.get(FairParticipant, state["participant"])
                    if state.get("participant") else None)
     booths = db.session.scalars(
@@ -82,10 +134,15 @@ def desk(fair_id):
         ).all())
         planned = set(db.session.scalars(sa.select(FairRecommendation.opening_id).where(
             FairRecommendation.participant_id == participant.id)))
+    shown_openings = {fo.opening_id for b in shown for fo in b.openings}
+    notice_row = at if participant is not None and at in shown_openings else None
+    last = state.get("last") or {}
     return render_template(
         "fairs/desk.html", fair=fair, participant=participant, booths=booths, shown=shown,
         booth_filter=booth_filter, stages=stages, planned=planned, labels=STAGE_LABELS,
-        recordable=recording.RECORDABLE, can_undo=bool(state.get("last")),
+        recordable=recording.RECORDABLE, can_undo=bool(last),
+        undo_row=last.get("opening"), notice_row=notice_row,
+        can_correct=_is_organizer() and fair.status is not FairStatus.PLANNING,
         action=ActionForm(), badge=format_badge_code,
         kiosk_delays=throttle.delayed_devices(fair.id),
     )
@@ -120,14 +177,19 @@ def desk_badge(fair_id):
         _save_desk(fair, participant=None)
     else:
         _save_desk(fair, participant=participant.id)
-        if request.form.get("check_in") and fair.records_stages:
-            try:
-                done = recording.check_in(fair, participant)
-            except StateError as error:
-                flash(error.user_message(), "error")
+        if request.form.get("check_in"):
+            refused = _refusal(fair, "check_in")
+            if refused:
+                flash(refused, "error")
             else:
-                db.session.commit()
-                flash(_("Checked in.") if done else _("Already checked in."), "success")
+                try:
+                    done = recording.check_in(fair, participant)
+                except StateError as error:  # closed by another tablet a moment ago
+                    db.session.rollback()
+                    flash(error.user_message(), "error")
+                else:
+                    db.session.commit()
+                    flash(_("Checked in.") if done else _("Already checked in."), "success")
     return redirect(url_for("fairday.desk", fair_id=fair_id))
 
 
@@ -160,19 +222,60 @@ def desk_record(fair_id):
         opening_id = int(request.form.get("opening_id", ""))
     except ValueError:
         abort(400)
-    correction = current_user.role is Role.ORGANIZER and not fair.records_stages
+    refused = _refusal(fair, "record")
+    if refused:
+        flash(refused, "error")
+        return _back_to_desk(fair, opening_id)
     try:
         done = recording.record_stage(fair, participant, opening_id, stage,
-                                      request.form.get("note", ""), by=current_user,
-                                      correction=correction)
+                                      request.form.get("note", ""), by=current_user)
     except StateError as error:
         db.session.rollback()
         flash(error.user_message(), "error")
     else:
         db.session.commit()
-        _save_desk(fair, last=done.__dict__)
+        _save_desk(fair, last=done.__dict__ | {"opening": opening_id})
         flash(_("Recorded: %(stage)s.", stage=STAGE_LABELS[stage]), "success")
-    return redirect(url_for("fairday.desk", fair_id=fair_id))
+    return _back_to_desk(fair, opening_id)
+
+
+@bp.post("/<int:fair_id>/desk/correct")
+@allow(Role.ORGANIZER)
+def desk_correct(fair_id):
+    """An organizer sets a participant's stage for an opening to any stage but hired, during
+    the fair or after it closed (a mistaken 'declined' included), audited old and new."""
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    state = _desk(fair)
+    participant = (db.session.get(FairParticipant, state["participant"])
+                   if state.get("participant") else None)
+    if participant is None or participant.fair_id != fair.id:
+        flash(_("Scan or type a badge first."), "error")
+        return redirect(url_for("fairday.desk", fair_id=fair_id))
+    try:
+        stage = InterestStage(request.form.get("stage", ""))
+        opening_id = int(request.form.get("opening_id", ""))
+    except ValueError:
+        abort(400)
+    try:
+        done = recording.record_stage(fair, participant, opening_id, stage, by=current_user,
+                                      correction=True, reason=request.form.get("reason", ""))
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+    else:
+        db.session.commit()
+        _save_desk(fair, last=done.__dict__ | {"opening": opening_id})
+        if done.previous is None:
+            flash(_("Corrected: recorded as %(stage)s.", stage=STAGE_LABELS[stage]), "success")
+        elif done.previous == done.stage:
+            flash(_("Already %(stage)s; nothing changed.", stage=STAGE_LABELS[stage]), "info")
+        else:
+            flash(_("Corrected: %(old)s → %(new)s.",
+                    old=STAGE_LABELS[InterestStage(done.previous)], new=STAGE_LABELS[stage]),
+                  "success")
+    return _back_to_desk(fair, opening_id)
 
 
 @bp.post("/<int:fair_id>/desk/undo")
@@ -184,17 +287,22 @@ def desk_undo(fair_id):
     last = _desk(fair).get("last")
     if not last:
         flash(_("Nothing to undo."), "error")
+        return _back_to_desk(fair)
+    refused = _refusal(fair, "undo")
+    if refused:
+        flash(refused, "error")
+        return _back_to_desk(fair, last.get("opening"))
+    try:
+        recording.undo(fair, last, by=current_user,
+                       correction=fair.status is FairStatus.CLOSED and _is_organizer())
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
     else:
-        try:
-            recording.undo(fair, last, by=current_user)
-        except StateError as error:
-            db.session.rollback()
-            flash(error.user_message(), "error")
-        else:
-            db.session.commit()
-            flash(_("The last record was undone."), "success")
-        _save_desk(fair, last=None)
-    return redirect(url_for("fairday.desk", fair_id=fair_id))
+        db.session.commit()
+        flash(_("The last record was undone."), "success")
+    _save_desk(fair, last=None)
+    return _back_to_desk(fair, last.get("opening"))
 
 
 @bp.get("/<int:fair_id>/dashboard")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.audit import log_event
 from models import (
@@ -53,17 +54,34 @@ def find_participant(fair, badge_code: str) -> FairParticipant | None:
     )
 
 
-def check_in(fair, participant: FairParticipant) -> bool:
-    """Check a participant in at the door; True if this call did it (idempotent)."""
-    fair.require_recording_allowed()
+def mark_attended(fair, participant: FairParticipant, *, via: str) -> bool:
+    """Mark that a participant came to the fair; True if this call did it.
+
+    Checking in at the desk, signing in at a kiosk and any stage recorded for the person
+    all mark attendance, once: one conditional UPDATE, so a desk and a kiosk at the same
+    moment mark and audit it once. `via` says which ("desk", "kiosk", "staff"...).
+    A record made after the fair closed (an organizer's correction) dates the attendance
+    at the close.
+    """
+    when = utcnow() if fair.closed_at is None else min(utcnow(), fair.closed_at)
     result = db.session.execute(
         sa.update(FairParticipant)
         .where(FairParticipant.id == participant.id, FairParticipant.checked_in_at.is_(None))
-        .values(checked_in_at=utcnow())
+        .values(checked_in_at=when)
+        .execution_options(synchronize_session=False)
     )
-    if result.rowcount:
-        log_event("checked_in", fair, participant=participant.id)
-    return bool(result.rowcount)
+    if not result.rowcount:
+        return False
+    # what the row now says, without reading it again or writing it twice
+    set_committed_value(participant, "checked_in_at", when)
+    log_event("checked_in", fair, participant=participant.id, via=via)
+    return True
+
+
+def check_in(fair, participant: FairParticipant) -> bool:
+    """Check a participant in at the door; True if this call did it (idempotent)."""
+    fair.require_recording_allowed()
+    return mark_attended(fair, participant, via="desk")
 
 
 def _offered(fair, opening_id: int) -> bool:
@@ -75,12 +93,14 @@ def _offered(fair, opening_id: int) -> bool:
 
 def record_stage(fair, participant: FairParticipant, opening_id: int, stage: InterestStage,
                  note: str = "", *, by=None, correction: bool = False,
-                 source: str = "staff") -> Recorded:
+                 source: str = "staff", reason: str = "") -> Recorded:
     """Record that a participant reached `stage` for an opening at the fair.
 
     Stages only move forward (interested → interviewed → intent), or to declined;
-    recording a stage already reached changes nothing. After the fair closes only an
-    organizer's correction may record, and it is audited.
+    recording a stage already reached changes nothing. An organizer's correction
+    (`correction=True`) may set any stage but hired, during the fair or after it closes,
+    and is audited with the stage before and after (and the organizer's `reason`). A
+    record marks the person as having attended the fair (mark_attended).
     """
     fair.require_recording_allowed(correction_by_organizer=correction)
     if stage not in RECORDABLE:
@@ -106,8 +126,11 @@ def record_stage(fair, participant: FairParticipant, opening_id: int, stage: Int
                                       Interest.fair_id == fair.id)
         )
         recorded = _advance(interest, stage, note, correction)
+    detail = {"reason": (reason or "").strip()[:500]} if correction else {}
     log_event("correction" if correction else "stage_recorded", fair,
-              participant=participant.id, opening=opening_id, stage=stage.value)
+              participant=participant.id, opening=opening_id, interest=recorded.interest_id,
+              previous=recorded.previous, stage=stage.value, **detail)
+    mark_attended(fair, participant, via=source)
     return recorded
 
 
@@ -131,13 +154,20 @@ def _advance(interest: Interest, stage: InterestStage, note: str, correction: bo
     if result.rowcount == 0:
         if interest.stage is stage:
             return Recorded(interest.id, stage.value, stage.value)  # already there
+        if interest.stage is InterestStage.DECLINED:
+            raise StateError(_l("This was recorded as declined, so nothing changed. If that "
+                                "was a mistake, an organizer can correct it with “Correct” "
+                                "on the opening's row."))
         raise StateError(_l("Already recorded as a later stage; nothing changed."))
     return Recorded(interest.id, previous.value, stage.value)
 
 
-def undo(fair, recorded: dict, *, by=None) -> None:
-    """Undo one tap: delete a new record or put the stage back, if nobody changed it since."""
-    fair.require_recording_allowed()
+def undo(fair, recorded: dict, *, by=None, correction: bool = False) -> None:
+    """Undo one tap: delete a new record or put the stage back, if nobody changed it since.
+
+    After the fair closes only an organizer may undo (`correction=True`), as a correction.
+    """
+    fair.require_recording_allowed(correction_by_organizer=correction)
     interest = db.session.get(Interest, recorded["interest_id"])
     if interest is None or interest.fair_id != fair.id or \
             interest.stage.value != recorded["stage"]:
@@ -147,4 +177,5 @@ def undo(fair, recorded: dict, *, by=None) -> None:
     elif recorded["previous"] != recorded["stage"]:
         interest.correct_to(InterestStage(recorded["previous"]))
     db.session.flush()
-    log_event("stage_undone", fair, interest=recorded["interest_id"])
+    log_event("stage_undone", fair, interest=recorded["interest_id"],
+              previous=recorded["stage"], stage=recorded["previous"], correction=correction)

@@ -43,10 +43,12 @@ def fair_figures(fair: Fair) -> dict:
                              .where(Opening.id.in_(offered))),
     }
     counts = fair_counts(fair)
-    for key in ("participants", "interests", "intents", "people_with_intent", "placements",
-                "people_placed"):
+    for key in ("participants", "attended", "interests", "intents", "people_with_intent",
+                "placements", "people_placed"):
         figures[key] = counts[key]
-    figures["intent_rate"] = counts["intent_rate"] if counts["participants"] else None
+    # the headline, over the people who came, and over all registered (None: nobody)
+    figures["intent_rate_attended"] = counts["intent_rate_attended"]
+    figures["intent_rate"] = counts["intent_rate"]
     # retention is over people: a person followed up in two jobs counts once, as still
     # employed when any of those jobs says so
     people = sa.func.count(sa.distinct(Placement.seeker_id))
@@ -89,8 +91,8 @@ def category_figures(fair: Fair) -> pd.DataFrame:
     return table[(table["openings"] > 0) | (table["interests"] > 0)]
 
 
-PEOPLE_COUNTS = ("participants", "people_with_intent", "intents", "interests", "placements",
-                 "people_placed",
+PEOPLE_COUNTS = ("participants", "attended", "people_with_intent", "intents", "interests",
+                 "placements", "people_placed",
                  *(f"{kind}_{m}" for m in RETENTION_MONTHS for kind in ("followed", "employed")))
 
 
@@ -102,9 +104,10 @@ def published_report(fair: Fair) -> dict:
     published = suppress_small_counts(people).cells
     for key in PEOPLE_COUNTS:
         shown[key] = published[key]
-    if not isinstance(shown["participants"], int) or \
-            not isinstance(shown["people_with_intent"], int):
-        shown["intent_rate"] = None
+    # a rate is shown only where both of its counts are
+    for rate, whole in (("intent_rate", "participants"), ("intent_rate_attended", "attended")):
+        if not isinstance(shown[whole], int) or not isinstance(shown["people_with_intent"], int):
+            shown[rate] = None
     for month in RETENTION_MONTHS:
         followed, employed = shown[f"followed_{month}"], shown[f"employed_{month}"]
         shown[f"retention_{month}"] = (employed / followed if isinstance(followed, int)
@@ -141,11 +144,13 @@ def figure_labels() -> dict[str, str]:
         "employers": _("Employers"),
         "openings": _("Openings"),
         "headcount": _("Places (headcount)"),
-        "participants": _("Participants"),
+        "participants": _("Registered participants"),
+        "attended": _("Attended (checked in, signed in at a kiosk or recorded at a booth)"),
         "interests": _("Interests"),
         "intents": _("Preliminary intents"),
         "people_with_intent": _("Participants with an intent"),
-        "intent_rate": _("Intent rate"),
+        "intent_rate_attended": _("Intent rate over attendees"),
+        "intent_rate": _("Intent rate over registered participants"),
         "people_placed": _("People placed"),
         "placements": _("Placements (jobs, additional jobs included)"),
     }

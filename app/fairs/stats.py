@@ -24,11 +24,22 @@ def count_of(query) -> int:
     return int(db.session.scalar(query) or 0)
 
 
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is no whole to share (shown as a dash)."""
+    return part / whole if whole else None
+
+
 def fair_counts(fair: Fair) -> dict:
-    """Participants, check-ins, interests, interviews, intents and placements of a fair."""
+    """Participants registered and attended, interests, interviews, intents and placements.
+
+    A participant attended when checked in at the desk, signed in at a kiosk or recorded
+    at a booth while the fair was open (app.fairs.recording.mark_attended). The intent
+    rate is given over the people who attended and over the people registered; each is
+    None when there is nobody to count it over.
+    """
     participants = count_of(sa.select(sa.func.count(FairParticipant.id))
                           .where(FairParticipant.fair_id == fair.id))
-    checked_in = count_of(sa.select(sa.func.count(FairParticipant.id)).where(
+    attended = count_of(sa.select(sa.func.count(FairParticipant.id)).where(
         FairParticipant.fair_id == fair.id, FairParticipant.checked_in_at.is_not(None)))
     of_fair = Interest.fair_id == fair.id
     interests = count_of(sa.select(sa.func.count(Interest.id)).where(of_fair))
@@ -45,12 +56,13 @@ def fair_counts(fair: Fair) -> dict:
         Placement.fair_id == fair.id))
     return {
         "participants": participants,
-        "checked_in": checked_in,
+        "attended": attended,
         "interests": interests,
         "interviews": interviews,
         "intents": intents,
         "people_with_intent": people_with_intent,
-        "intent_rate": people_with_intent / participants if participants else 0.0,
+        "intent_rate": share(people_with_intent, participants),  # over registered people
+        "intent_rate_attended": share(people_with_intent, attended),
         "placements": placements,
         "people_placed": people_placed,
     }

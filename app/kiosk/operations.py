@@ -39,8 +39,9 @@ def sign_in(fair: Fair, kiosk_user, device_id: str, code: str,
     """Return (the participant with this badge or None, whether the code was tried).
 
     A device under delay is answered without the code being tried; otherwise a valid
-    badge is always accepted, and a wrong code counts against this device and the code it
-    aimed at (app.kiosk.throttle).
+    badge is always accepted (and, while the fair is open, marks the person as attending),
+    and a wrong code counts against this device and the code it aimed at
+    (app.kiosk.throttle).
     """
     now = now or utcnow()
     if throttle.check_device(kiosk_user, device_id, now):
@@ -53,6 +54,8 @@ def sign_in(fair: Fair, kiosk_user, device_id: str, code: str,
                                    now)
         return None, True
     throttle.record_success(kiosk_user, device_id)
+    if fair.records_stages:  # signing in at the kiosk on fair day is attending the fair
+        recording.mark_attended(fair, participant, via="kiosk")
     session[SESSION_KEY] = {"participant": participant.id, "answers": {}}
     return participant, True
 

@@ -55,8 +55,8 @@ def test_check_in_record_and_undo_at_the_desk(client, auth, day):
     db.session.refresh(interest)
     assert interest.stage is InterestStage.INTERESTED
     dashboard = client.get(f"/fairs/{fair.id}/dashboard").get_data(as_text=True)
-    assert "1 of 1 participants have at least one intent" not in dashboard
-    assert "0 of 1 participants have at least one intent" in dashboard
+    assert "1 of 1 registered participants have at least one intent" not in dashboard
+    assert "0 of 1 registered participants have at least one intent" in dashboard
 
 
 def test_unknown_badge_gets_a_message(client, auth, day):
