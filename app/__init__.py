@@ -48,12 +48,16 @@ def create_app(config=None, **overrides) -> Flask:
     from app.employment import routes as employment_routes
     from app.fairs import after as fair_after
     from app.fairs import day as fair_day
+    from app.fairs import kiosks as fair_kiosks
     from app.fairs import routes as fair_routes
+    from app.fairs import scope as fair_scope
     from app.imports import routes as import_routes
     from app.kiosk import routes as kiosk_routes
     from app.reports import routes as report_routes
 
     access.init_app(app)
+    # after the role rules: an organizer reaches only the fairs they organize
+    app.before_request(fair_scope.guard_fair_pages)
     i18n.init_app(app)
     labels.init_app(app)
     opening_labels.init_app(app)
@@ -68,6 +72,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(import_routes.employment_bp)
     app.register_blueprint(fair_routes.bp)
     app.register_blueprint(fair_day.bp)
+    app.register_blueprint(fair_kiosks.bp)
     app.register_blueprint(fair_after.bp)
     app.register_blueprint(kiosk_routes.bp)
     app.register_blueprint(report_routes.bp)

@@ -2,10 +2,12 @@
 
 from flask import render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
 from app.api import api_error, is_api_request
-from models import StateError, db
+from app.i18n import locale_code
+from models import Fair, Role, StateError, db
 
 
 def _page(status: int, title: str, message: str):
@@ -14,7 +16,26 @@ def _page(status: int, title: str, message: str):
         return api_error(status)
     if request.accept_mimetypes.best == "application/json":
         return {"error": title, "message": message}, status
+    if _at_kiosk():
+        return render_template("kiosk/error.html", status=status, title=title, message=message,
+                               **_kiosk_frame()), status
     return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def _at_kiosk() -> bool:
+    """A kiosk device is signed in: its error pages keep the kiosk's frame, never the
+    staff bar."""
+    try:
+        return current_user.is_authenticated and current_user.role is Role.KIOSK
+    except Exception:  # noqa: BLE001 - a page about an error must not fail in turn
+        return False
+
+
+def _kiosk_frame() -> dict:
+    from app.kiosk.routes import frame
+
+    fair = db.session.get(Fair, current_user.fair_id) if current_user.fair_id else None
+    return frame(fair.name(locale_code()) if fair else "", visitor=None)
 
 
 def init_app(app):

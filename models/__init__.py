@@ -21,12 +21,13 @@ from models.fairs import (
     FairStatus,
     Interest,
     InterestStage,
+    fair_organizers,
 )
 from models.imports import ImportMapping
 from models.placements import FollowUp, FollowUpReason, Placement
 from models.reference import Certificate, District, Environment, JobCategory
 from models.seekers import Seeker, SeekerStatus, Survey, SurveyIntention
-from models.users import LoginSession, LoginThrottle, Role, StaffUser
+from models.users import KioskEnrolment, LoginSession, LoginThrottle, Role, StaffUser
 
 __all__ = [
     "ApiToken",
@@ -53,6 +54,7 @@ __all__ = [
     "Interest",
     "InterestStage",
     "JobCategory",
+    "KioskEnrolment",
     "LoginSession",
     "LoginThrottle",
     "Opening",
@@ -67,6 +69,7 @@ __all__ = [
     "Survey",
     "SurveyIntention",
     "db",
+    "fair_organizers",
     "iso_week_of",
     "utcnow",
     "week_monday",

@@ -104,3 +104,29 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(default=0)
     window_started_at: Mapped[datetime] = mapped_column(default=utcnow)
     locked_until: Mapped[datetime | None]
+
+
+class KioskEnrolment(Base):
+    """A one-time sign-in code that makes a browser in the hall one of a fair's kiosks.
+
+    The organizer registers a kiosk device (a `StaffUser` with the kiosk role, no password
+    anyone knows) and gets a short code; typed on the device, or opened from the QR link,
+    it signs that browser in as the kiosk once. Only the code's hash is kept.
+    """
+
+    __tablename__ = "kiosk_enrolments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kiosk_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_users.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    kiosk: Mapped[StaffUser] = relationship(foreign_keys=[kiosk_id])
+
+    def usable(self, now: datetime) -> bool:
+        return self.used_at is None and now < self.expires_at

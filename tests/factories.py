@@ -6,6 +6,8 @@ Each takes keyword overrides, adds the object to the session and flushes.
 import itertools
 from datetime import date, timedelta
 
+import sqlalchemy as sa
+
 from app.admin.operations import create_user
 from models import (
     Employer,
@@ -19,6 +21,7 @@ from models import (
     Role,
     Seeker,
     Shift,
+    StaffUser,
     Survey,
     db,
 )
@@ -52,7 +55,16 @@ def user(role: Role = Role.ADMIN, **kwargs):
         kwargs["fair_id"] = fair().id
     username = kwargs.pop("username", f"{role.value}{n}")
     password = kwargs.pop("password", PASSWORD)
-    return create_user(username, password, role, **kwargs)
+    # an organizer runs every fair made in the test unless told which (organizes=[...]):
+    # tests of one fair need not share it first; tests of the scoping say so
+    organizes = kwargs.pop("organizes", None)
+    account = create_user(username, password, role, **kwargs)
+    if role is Role.ORGANIZER:
+        fairs = db.session.scalars(sa.select(Fair)).all() if organizes is None else organizes
+        for fair_obj in fairs:
+            fair_obj.organizers.append(account)
+        db.session.flush()
+    return account
 
 
 def seeker(**kwargs) -> Seeker:
@@ -122,7 +134,11 @@ def fair(**kwargs) -> Fair:
     kwargs.setdefault("name_zh", f"测试招聘会{n}")
     kwargs.setdefault("name_en", f"Test fair {n}")
     kwargs.setdefault("held_on", date.today() + timedelta(days=30))
+    organizers = kwargs.pop("organizers", None)
     obj = Fair(**kwargs)
+    # run by every organizer made so far in the test unless told who (organizers=[...])
+    obj.organizers = list(db.session.scalars(sa.select(StaffUser).where(
+        StaffUser.role == Role.ORGANIZER))) if organizers is None else list(organizers)
     db.session.add(obj)
     db.session.flush()
     return obj

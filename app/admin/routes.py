@@ -5,9 +5,10 @@ from datetime import datetime, time, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import to_utc
 from flask_login import current_user
 
-from app.admin import operations
+from app.admin import audit_view, operations
 from app.admin.forms import ROLE_LABELS, EditRoleForm, ToggleForm, UserForm
 from app.audit import log_event
 from app.auth.access import allow
@@ -146,10 +147,19 @@ def audit():
         query = query.where(AuditEvent.action == args["action"])
     if args.get("actor"):
         query = query.where(AuditEvent.actor_name == args["actor"].strip())
-    if args.get("target_type"):
+    if args.get("target_type"):  # links from a record's page name it by type and id
         query = query.where(AuditEvent.target_type == args["target_type"])
     if args.get("target_id"):
         query = query.where(AuditEvent.target_id == args["target_id"].strip())
+    if args.get("record"):
+        found = audit_view.find_record(args["record"])
+        if found is None:
+            flash(_("No person, fair, opening or user has the code %(code)s.",
+                    code=args["record"].strip()), "error")
+            query = query.where(sa.false())
+        else:
+            query = query.where(AuditEvent.target_type == found[0],
+                                AuditEvent.target_id == found[1])
     for name, op in (("since", "__ge__"), ("until", "__lt__")):
         if args.get(name):
             try:
@@ -159,7 +169,9 @@ def audit():
                 continue
             if name == "until":
                 day = day + timedelta(days=1)
-            query = query.where(getattr(AuditEvent.at, op)(datetime.combine(day, time())))
+            # the reader's days are Shanghai days; the trail is kept in UTC
+            start = to_utc(datetime.combine(day, time())).replace(tzinfo=None)
+            query = query.where(getattr(AuditEvent.at, op)(start))
     number = max(1, args.get("page", 1, type=int) or 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     events = db.session.scalars(query.limit(100).offset((number - 1) * 100)).all()
@@ -167,6 +179,10 @@ def audit():
         sa.select(AuditEvent.action).distinct().order_by(AuditEvent.action)).all()
     log_event("audit_viewed", filters={k: v for k, v in args.items() if k != "page"})
     db.session.commit()
-    return render_template("admin/audit.html", events=events, actions=actions,
+    return render_template("admin/audit.html", events=events,
+                           actions=audit_view.action_choices(actions),
+                           action_label=audit_view.action_label,
+                           role_label=audit_view.role_label,
+                           records=audit_view.record_names(events),
                            page=Page(items=list(events), number=number, total=total, size=100),
                            args=args, filters={k: v for k, v in args.items() if k != "page"})

@@ -10,6 +10,7 @@ PUBLIC = frozenset({"public"})
 ENROLMENT_ENDPOINTS = frozenset({"auth.second_factor_setup", "auth.logout"})
 STAFF_ROLES = frozenset({Role.ADMIN, Role.BUREAU, Role.EMPLOYMENT, Role.ORGANIZER})
 ALL_ROLES = STAFF_ROLES | {Role.KIOSK}
+KIOSK_ONLY = frozenset({Role.KIOSK})
 
 
 def allow(*roles: Role):
@@ -51,8 +52,13 @@ def _enforce():
     if rule is PUBLIC:
         return None
     if not current_user.is_authenticated:
+        if rule == KIOSK_ONLY:
+            # a kiosk device whose sign-in ended (retired, or its cookies cleared): the
+            # screen asks for a new kiosk sign-in code, not for a staff password
+            return redirect(url_for("kiosk.enrol"))
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in rule:
+        _record_refusal(endpoint)
         abort(403)
     if endpoint not in ENROLMENT_ENDPOINTS:
         from app.auth.second_factor import must_enrol
@@ -62,6 +68,16 @@ def _enforce():
     if current_user.role is not Role.KIOSK:
         g.personal_data = True
     return None
+
+
+def _record_refusal(endpoint: str) -> None:
+    """A signed-in account sent to a page its role may not open: kept in the audit trail
+    (the administrators' "refused accesses"), committed before the 403 is answered."""
+    from app.audit import log_event
+    from models import db
+
+    log_event("access_refused", reason="role", endpoint=endpoint, path=request.path)
+    db.session.commit()
 
 
 def init_app(app):

@@ -41,9 +41,19 @@ def _own_seeker(code: str) -> Seeker:
         .options(selectinload(Seeker.surveys).selectinload(Survey.intentions))
     )
     if seeker is None:
+        refuse_other_facility(code)
         abort(404)
     g.personal_data = True
     return seeker
+
+
+def refuse_other_facility(code: str) -> None:
+    """Record an attempt at another facility's person in the audit trail (the answer
+    stays a plain 404, which says nothing about whether the person exists)."""
+    other = db.session.scalar(sa.select(Seeker).where(Seeker.code == code))
+    if other is not None:
+        log_event("access_refused", other, reason="other_facility", path=request.path)
+        db.session.commit()
 
 
 @bp.route("/seekers/new", methods=["GET", "POST"])

@@ -32,7 +32,7 @@ from wtforms.validators import (
 from app.audit import log_event
 from app.auth.access import allow
 from app.auth.second_factor import reauthentication_required
-from app.fairs import placements, report
+from app.fairs import placements, report, scope
 from models import (
     Fair,
     FollowUp,
@@ -144,11 +144,12 @@ def _chosen_fairs() -> tuple[list[Fair], list[Fair]]:
     """The fairs named by ?fair= (at most two; else the most recent fair with data), and
     all fairs to choose."""
     ids = list(request.args.getlist("fair", type=int))[:2]
-    fairs = [db.session.get(Fair, i) or abort(404) for i in ids]
-    choices = db.session.scalars(sa.select(Fair).order_by(Fair.held_on.desc(),
-                                                          Fair.id.desc())).all()
+    mine = scope.visible_fairs(current_user)
+    choices = db.session.scalars(sa.select(Fair).where(mine).order_by(
+        Fair.held_on.desc(), Fair.id.desc())).all()
+    fairs = [next((f for f in choices if f.id == i), None) or abort(404) for i in ids]
     if not fairs and choices:
-        fairs = [report.latest_fair_with_data() or choices[0]]
+        fairs = [report.latest_fair_with_data(mine) or choices[0]]
     return fairs, choices
 
 
@@ -185,7 +186,8 @@ def fair_report_xlsx():
 def follow_ups():
     horizon = request.args.get("days", 14, type=int)
     today = placements.local_today()
-    due = placements.follow_ups_due(today + timedelta(days=max(0, min(horizon, 365))))
+    due = placements.follow_ups_due(today + timedelta(days=max(0, min(horizon, 365))),
+                                    scope.visible_fairs(current_user))
     return render_template("fairs/follow_ups.html", due=due, horizon=horizon, today=today)
 
 
@@ -193,6 +195,9 @@ def follow_ups():
 @allow(*STAFF)
 def follow_up(follow_up_id):
     item = db.session.get(FollowUp, follow_up_id) or abort(404)
+    if item.placement.fair_id is not None and current_user.role is Role.ORGANIZER and \
+            not scope.organizes(current_user, item.placement.fair_id):
+        abort(404)
     form = FollowUpForm(data={"done_on": placements.local_today()})
     if form.validate_on_submit():
         try:

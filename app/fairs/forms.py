@@ -98,3 +98,27 @@ class ParticipantsForm(FlaskForm):
 class ActionForm(FlaskForm):
     """A CSRF-protected button."""
 
+
+class KioskForm(FlaskForm):
+    """Register a kiosk device for a fair."""
+
+    label = StringField(_l("Name of the device"), validators=[
+        Optional(), Length(max=60, message=_l("Use at most 60 characters."))],
+        description=_l("Where it stands, e.g. 大厅左侧 1号机. Left empty: Kiosk 1, 2, …"))
+    submit = SubmitField(_l("Register a kiosk"))
+
+
+class MoveKioskForm(FlaskForm):
+    """Point a kiosk device at another fair."""
+
+    # any fair may be sent: one closed since the page was drawn is refused with the
+    # reason (app.kiosk.devices.move_kiosk), not as "not a valid choice"
+    fair_id = SelectField(_l("Move to fair"), coerce=int, validate_choice=False, validators=[
+        DataRequired(_l("Choose the fair this kiosk should show."))])
+    submit = SubmitField(_l("Move"))
+
+    def __init__(self, fairs, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        locale = locale_code()
+        self.fair_id.choices = [(fair.id, f"{fair.name(locale)} · {fair.held_on.isoformat()}")
+                                for fair in fairs]

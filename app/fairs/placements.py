@@ -93,9 +93,13 @@ def record_follow_up(follow_up: FollowUp, on: date, still_employed: bool,
               still_employed=still_employed)
 
 
-def follow_ups_due(until: date) -> list[FollowUp]:
-    """Follow-ups not yet done and due on or before `until`, earliest first."""
+def follow_ups_due(until: date, among=sa.true()) -> list[FollowUp]:
+    """Follow-ups not yet done and due on or before `until`, earliest first, of the
+    placements at the fairs `among` (a clause on Fair) lets through."""
     return db.session.scalars(
-        sa.select(FollowUp).where(FollowUp.done_on.is_(None), FollowUp.due_on <= until)
+        sa.select(FollowUp).join(Placement, Placement.id == FollowUp.placement_id)
+        .join(Fair, Fair.id == Placement.fair_id, isouter=True)
+        .where(FollowUp.done_on.is_(None), FollowUp.due_on <= until,
+               sa.or_(Placement.fair_id.is_(None), among))
         .order_by(FollowUp.due_on)
     ).all()

@@ -127,14 +127,16 @@ def published_report(fair: Fair) -> dict:
     return {"fair": fair, "figures": shown, "by_category": by_category, "category_codes": codes}
 
 
-def latest_fair_with_data() -> Fair | None:
-    """The most recent fair (by date) with participants or recorded interests, if any."""
+def latest_fair_with_data(among=sa.true()) -> Fair | None:
+    """The most recent fair (by date) with participants or recorded interests, if any,
+    among the fairs `among` (a clause on Fair) lets through."""
     has_data = sa.or_(
         sa.exists().where(FairParticipant.fair_id == Fair.id),
         sa.exists().where(Interest.fair_id == Fair.id),
     )
     return db.session.scalar(
-        sa.select(Fair).where(has_data).order_by(Fair.held_on.desc(), Fair.id.desc()).limit(1))
+        sa.select(Fair).where(has_data, among)
+        .order_by(Fair.held_on.desc(), Fair.id.desc()).limit(1))
 
 
 def figure_labels() -> dict[str, str]:

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import log_event
 from app.auth.access import allow
 from app.auth.second_factor import reauthentication_required
-from app.fairs import documents, operations
+from app.fairs import documents, operations, scope
 from app.fairs.forms import (
     ActionForm,
     BoothCodeForm,
@@ -44,6 +44,7 @@ from models import (
     Interest,
     Opening,
     Role,
+    StaffUser,
     StateError,
     db,
 )
@@ -103,6 +104,7 @@ def fair(fair_id):
         invite=InviteForm(candidates), candidates=candidates, wanted=wanted,
         demand=_published_demand(demand), people=ParticipantsForm(), action=ActionForm(),
         plan_form=PlanForm(), under_served=_under_served_badges(fair),
+        organizers_to_add=scope.organizers_to_add(fair),
     )
 
 
@@ -390,3 +392,21 @@ def given_name(name: str) -> str:
     if len(name) >= 4:
         return name[2:]
     return name[1:] if len(name) >= 2 else name
+
+
+@bp.post("/<int:fair_id>/organizers")
+@allow(*PLANNERS)
+def share(fair_id):
+    """Share the fair with another organizer, who can then see and run it too."""
+    fair = _fair(fair_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    organizer = db.session.get(StaffUser, request.form.get("organizer_id", type=int) or 0)
+    if organizer is None or organizer not in scope.organizers_to_add(fair):
+        flash(_("Choose an organizer from the list."), "error")
+        return redirect(url_for("fairs.fair", fair_id=fair.id) + "#organizers")
+    scope.share_fair(fair, organizer)
+    db.session.commit()
+    flash(_("%(name)s can now see and run this fair.",
+            name=organizer.display_name or organizer.username), "success")
+    return redirect(url_for("fairs.fair", fair_id=fair.id) + "#organizers")

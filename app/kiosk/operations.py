@@ -21,6 +21,7 @@ from models import (
     FairOpening,
     FairParticipant,
     FairRecommendation,
+    FairStatus,
     Interest,
     InterestStage,
     Opening,
@@ -92,6 +93,11 @@ class Visit:
     fair_name_zh: str
     fair_name_en: str
     planned_at: datetime | None
+    fair_status: FairStatus
+
+    @property
+    def fair_closed(self) -> bool:
+        return self.fair_status is FairStatus.CLOSED
 
     def fair_name(self, locale: str) -> str:
         return self.fair_name_en if str(locale).startswith("en") else self.fair_name_zh
@@ -110,7 +116,7 @@ def current_visit(fair_id: int | None) -> Visit | None:
 @functools.cache
 def _visit_statement():
     return (sa.select(FairParticipant.id, FairParticipant.seeker_id, FairParticipant.fair_id,
-                      Seeker.name, Fair.name_zh, Fair.name_en, Fair.planned_at)
+                      Seeker.name, Fair.name_zh, Fair.name_en, Fair.planned_at, Fair.status)
             .join(Seeker, Seeker.id == FairParticipant.seeker_id)
             .join(Fair, Fair.id == FairParticipant.fair_id)
             .where(FairParticipant.id == sa.bindparam("participant_id", type_=sa.Integer),
@@ -272,7 +278,7 @@ def interested_openings(fair: Fair, participant: FairParticipant) -> set[int]:
 
 
 def touch() -> None:
-    state = session.get(SESSION_KEY)
-    if state is not None:
-        state["seen"] = utcnow().isoformat()
-        session[SESSION_KEY] = state
+    """Note that the kiosk was used just now (the idle time-out counts from here)."""
+    state = session.get(SESSION_KEY) or {}
+    state["seen"] = utcnow().isoformat()
+    session[SESSION_KEY] = state

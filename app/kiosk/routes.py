@@ -20,14 +20,17 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 import matching
-from app.auth.access import allow
+from app.audit import client_address
+from app.auth import operations as auth_operations
+from app.auth.access import allow, public
 from app.bureau.operations import record_selftest
 from app.fairs.operations import format_badge_code
 from app.fairs.routes import given_name
 from app.i18n import locale_code
-from app.kiosk import cards, operations, throttle
+from app.kiosk import cards, devices, operations, throttle
+from app.kiosk.forms import EnrolForm
 from app.services.matching import ranked_openings_for
-from models import Fair, JobCategory, Role, Seeker, StateError, db, utcnow
+from models import Fair, FairStatus, JobCategory, Role, Seeker, StateError, db, utcnow
 from surveys.selftest import (
     RIASEC,
     best_fitting_categories,
@@ -42,14 +45,31 @@ bp.record_once(lambda state: cards.init_app(state.app))
 
 @bp.before_request
 def _kiosk_visit():
-    """No page of the kiosk may be cached; an idle visit ends on the server too."""
+    """No page of the kiosk may be cached; an idle kiosk starts again on the server too.
+
+    After `KIOSK_IDLE_SECONDS` without a request the visit ends and the language goes
+    back to Chinese, and a page asked for is answered with the start page (so the
+    filters someone chose on the openings list are gone too)."""
     g.personal_data = True
+    if not (current_user.is_authenticated and current_user.role is Role.KIOSK):
+        return None  # the device sign-in page, before the kiosk is signed in
     state = session.get(operations.SESSION_KEY) or {}
     seen = state.get("seen")
     if seen:
         idle = (utcnow() - datetime.fromisoformat(seen)).total_seconds()
         if idle > current_app.config["KIOSK_IDLE_SECONDS"]:
-            operations.end_visit()
+            reset_kiosk()
+            if request.method == "GET" and request.endpoint != "kiosk.start":
+                return redirect(url_for("kiosk.start"))
+    operations.touch()
+    return None
+
+
+def reset_kiosk() -> None:
+    """Start the kiosk again for the next person: no visitor, self-test answers, result
+    or filters, and the default language."""
+    operations.end_visit()
+    g.kiosk_reset_language = True
 
 
 def _fair() -> Fair:
@@ -57,6 +77,11 @@ def _fair() -> Fair:
     if fair is None:
         abort(404)
     return fair
+
+
+def _closed(fair: Fair) -> bool:
+    """A closed fair's kiosk offers the openings list and the self-test only."""
+    return fair.status is FairStatus.CLOSED
 
 
 def _visitor(fair):
@@ -73,15 +98,22 @@ def frame(fair_name: str, **context) -> dict:
                 **context)
 
 
+def closed_fair_frame(fair: Fair, **context) -> dict:
+    return frame(fair.name(locale_code()), fair_closed=_closed(fair), **context)
+
+
 def _common(fair, **context):
-    return frame(fair.name(locale_code()), **context)
+    return closed_fair_frame(fair, **context)
 
 
 @bp.after_request
 def _keep_device_id(response):
-    """Give this kiosk browser its device id the first time it opens a kiosk page."""
+    """Give this kiosk browser its device id the first time it opens a kiosk page, and
+    forget the language a visitor chose when the kiosk starts again."""
     if g.get("kiosk_device_new"):
         throttle.set_device_cookie(response, g.kiosk_device_id)
+    if g.get("kiosk_reset_language"):
+        response.delete_cookie(current_app.config["LANGUAGE_COOKIE"])
     return response
 
 
@@ -102,6 +134,9 @@ def _device_id() -> str:
 @allow(Role.KIOSK)
 def start():
     fair = _fair()
+    if _closed(fair):
+        operations.end_visit()
+        return render_template("kiosk/closed.html", **_common(fair, visitor=None))
     if _visitor(fair) is not None:
         return redirect(url_for("kiosk.options"))
     wait = throttle.check_device(current_user, _device_id(), utcnow())
@@ -113,6 +148,8 @@ def start():
 def badge():
     fair = _fair()
     operations.end_visit()
+    if _closed(fair):
+        return redirect(url_for("kiosk.start"))  # the start page says the fair has ended
     participant, tried = operations.sign_in(fair, current_user, _device_id(),
                                             request.form.get("code", ""))
     db.session.commit()
@@ -126,10 +163,41 @@ def badge():
     return redirect(url_for("kiosk.options"))
 
 
+@bp.route("/enrol", methods=["GET", "POST"])
+@public
+def enrol():
+    """Make this browser one of a fair's kiosks with the organizer's one-time code.
+
+    The link the organizer hands out fills the code in; only pressing the button spends
+    it (a link opened by a preview or a prefetch spends nothing). Wrong codes from one
+    address are throttled like wrong passwords."""
+    form = EnrolForm(code=request.args.get("code", ""))
+    if form.validate_on_submit():
+        keys = [f"kiosk-enrol:{client_address()}"]
+        if auth_operations.locked_for(keys) is not None:
+            form.code.errors.append(_("Too many wrong codes from this device. Wait a few "
+                                      "minutes, then ask the organizer for a new code."))
+        else:
+            kiosk = devices.enrol_device(form.code.data)
+            if kiosk is None:
+                auth_operations.count_failure(keys)
+                db.session.commit()
+                form.code.errors.append(_(
+                    "This code is not valid: it may be mistyped, used already or older "
+                    "than 30 minutes. Ask the organizer for a new code on the fair's "
+                    "Kiosks page."))
+            else:
+                auth_operations.start_session(kiosk)
+                db.session.commit()
+                flash(_("This device is now %(kiosk)s.", kiosk=kiosk.display_name), "success")
+                return redirect(url_for("kiosk.start"))
+    return render_template("kiosk/enrol.html", form=form), 400 if form.errors else 200
+
+
 @bp.post("/finish")
 @allow(Role.KIOSK)
 def finish():
-    operations.end_visit()
+    reset_kiosk()
     return redirect(url_for("kiosk.start"))
 
 
@@ -144,10 +212,9 @@ def _require_visitor(fair):
 @allow(Role.KIOSK)
 def options():
     visit = operations.current_visit(current_user.fair_id)
-    if visit is None:
+    if visit is None or visit.fair_closed:
         _fair()  # a kiosk bound to no fair: 404
         return redirect(url_for("kiosk.start"))
-    operations.touch()
     plan, more = operations.option_cards(visit, _more_that_fit(visit))
     return render_template(
         "kiosk/options.html",
@@ -192,6 +259,10 @@ def interest(opening_id):
     else:
         db.session.commit()
         flash(_("Noted! Go to the booth and talk to the employer."), "success")
+    if request.form.get("from") == "openings":
+        filters = {name: value for name, value in _openings_filters(request.form).items()
+                   if value}
+        return redirect(url_for("kiosk.openings", **filters) + f"#opening-{opening_id}")
     return redirect(url_for("kiosk.options") + f"#opening-{opening_id}")
 
 
@@ -218,11 +289,12 @@ def slip():
 @bp.route("/selftest", methods=["GET", "POST"])
 @allow(Role.KIOSK)
 def selftest():
-    """One statement per screen with five big buttons; the result feeds the options."""
+    """One statement per screen with five big buttons; the result feeds the options.
+
+    Without a signed-in visitor (anyone, and everyone once the fair has closed) the
+    self-test is for the person at the screen only: its result is shown, never kept."""
     fair = _fair()
-    participant, back = _require_visitor(fair)
-    if back:
-        return back
+    participant = _visitor(fair)
     items = load_selftest_items()
     state = session.get(operations.SESSION_KEY) or {}
     answers = dict(state.get("answers") or {})
@@ -236,8 +308,12 @@ def selftest():
         session[operations.SESSION_KEY] = state
         if len(answers) == len(items):
             result = score_selftest(answers)
-            record_selftest(participant.seeker, result)
-            db.session.commit()
+            if participant is not None:
+                record_selftest(participant.seeker, result)
+                db.session.commit()
+            else:
+                state["anonymous_result"] = {"scores": [result.scores[t] for t in RIASEC],
+                                             "code": result.code}
             state["answers"] = {}
             state["result"] = True
             state.pop("more_options", None)  # the self-test changes what fits
@@ -254,17 +330,19 @@ def selftest():
 @allow(Role.KIOSK)
 def selftest_result():
     fair = _fair()
-    participant, back = _require_visitor(fair)
-    if back:
-        return back
-    seeker = participant.seeker
-    if not seeker.riasec_scores:
+    participant = _visitor(fair)
+    if participant is not None:
+        scores, code = participant.seeker.riasec_scores, participant.seeker.riasec_code
+    else:
+        kept = (session.get(operations.SESSION_KEY) or {}).get("anonymous_result") or {}
+        scores, code = kept.get("scores"), kept.get("code")
+    if not scores:
         return redirect(url_for("kiosk.selftest"))
     from app.services.taxonomy import category_riasec_table
     from surveys.selftest import SelfTestResult
 
-    result = SelfTestResult(scores=dict(zip(RIASEC, seeker.riasec_scores, strict=True)),
-                            raw={}, code=seeker.riasec_code or "", answered=48)
+    result = SelfTestResult(scores=dict(zip(RIASEC, scores, strict=True)),
+                            raw={}, code=code or "", answered=48)
     fits = best_fitting_categories(result, category_riasec_table(), n=5)
     definition = load_selftest_definition()
     types = {t["code"]: t for t in definition["types"]}
@@ -284,12 +362,7 @@ def openings():
     fair = _fair()
     participant = _visitor(fair)
     rows = operations.fair_openings(fair)
-    filters = {
-        "pay": request.args.get("pay", type=int),
-        "district": request.args.get("district", ""),
-        "shift": request.args.get("shift", ""),
-        "housing": request.args.get("housing", ""),
-    }
+    filters = _openings_filters(request.args)
     if filters["pay"]:
         # "at least X": the bottom of the range reaches X (matching.pay_at_least)
         reaches = matching.pay_at_least([_none_nan(r[0].pay_min) for r in rows],
@@ -310,5 +383,17 @@ def openings():
         groups.setdefault(opening.category_code, []).append((opening, booth))
     districts = sorted({opening.district for opening, _b in operations.fair_openings(fair)
                         if opening.district})
+    interested = operations.interested_openings(fair, participant) if participant else set()
     return render_template("kiosk/openings.html", **_common(
-        fair, visitor=participant, groups=groups, filters=filters, districts=districts))
+        fair, visitor=participant, groups=groups, filters=filters, districts=districts,
+        interested=interested, can_mark=participant is not None and fair.records_stages))
+
+
+def _openings_filters(values) -> dict:
+    """The openings list's filters, from the query or from a form sent from the list."""
+    return {
+        "pay": values.get("pay", type=int),
+        "district": values.get("district", ""),
+        "shift": values.get("shift", ""),
+        "housing": values.get("housing", ""),
+    }

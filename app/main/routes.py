@@ -5,6 +5,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from app.auth.access import ALL_ROLES, allow, public, role_required_home
+from app.fairs.scope import visible_fairs
 from app.main import queries
 from models import Role, db
 
@@ -60,7 +61,8 @@ def employment_home():
 @bp.get("/organizer")
 @allow(Role.ORGANIZER)
 def organizer_home():
-    return render_template("main/organizer_home.html", fairs=queries.fairs_overview())
+    return render_template("main/organizer_home.html",
+                           fairs=queries.fairs_overview(visible_fairs(current_user)))
 
 
 def _page_number() -> int:

@@ -16,7 +16,7 @@ SAMPLE_ARGS = {
     "follow_up_id": "1", "kind": "share", "given": "1",
     "token": "0123456789abcdefghijklmnopqrstuv",
     "facility": "SH-QP", "week": "2026-W48", "course_id": "1", "slug": "rights",
-    "fair_code": "QP-2026-0626",
+    "fair_code": "QP-2026-0626", "kiosk_id": "1",
 }
 
 # the JSON API's endpoints check a bearer token of their own (tests/api/)
@@ -82,6 +82,10 @@ def test_anonymous_visitor(client, endpoint, method, path, roles):
     response.close()
     if roles is PUBLIC:
         assert response.status_code != 403
+    elif roles == {Role.KIOSK}:
+        # a kiosk screen without its sign-in asks for a kiosk sign-in code
+        assert response.status_code == 302
+        assert response.headers["Location"] == "/kiosk/enrol"
     else:
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login")

@@ -83,11 +83,11 @@ def test_audit_viewer_filters_and_is_admin_only(client, make, auth):
     _admin(make, auth)
     client.get("/lang/en")
     page = client.get("/admin/audit?action=login_failed").get_data(as_text=True)
-    assert "login_failed" in page and "clerk" in page
-    assert ">login<" not in page.split("<tbody>")[1]
+    assert "Failed login" in page and "clerk" in page
+    assert ">Logged in<" not in page.split("<tbody>")[1]
     page = client.get(f"/admin/audit?actor=clerk&target_type=StaffUser&target_id={clerk.id}"
                       ).get_data(as_text=True)
-    assert "logout" in page
+    assert "Logged out" in page
     # the trail is read-only: no route writes or deletes entries
     rules = [r for r in client.application.url_map.iter_rules() if "audit" in r.rule]
     assert all(r.methods <= {"GET", "HEAD", "OPTIONS"} for r in rules)

@@ -121,10 +121,12 @@
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });
-  // Idle: after the configured seconds without a touch, end the visit on the server.
+  // Idle: after the configured seconds without a touch, start the kiosk again.
   var idleMeta = document.querySelector("meta[name=qibu-idle]");
+  // (only where there is something to reset: a visitor, a page other than the start
+  // page, or a language other than Chinese)
   var finish = document.getElementById("kiosk-finish");
-  if (idleMeta && finish) {
+  if (idleMeta && finish && finish.hasAttribute("data-idle-reset")) {
     var limit = parseInt(idleMeta.getAttribute("content"), 10) * 1000;
     var timer = null;
     var arm = function () {

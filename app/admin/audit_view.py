@@ -1,0 +1,203 @@
+"""The audit trail as people read it: actions and roles in the reader's language, each
+record by the code staff know it by (a person's public code, an opening's code, a fair's
+code, a user name), never by an internal row number."""
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from app.admin.forms import ROLE_LABELS
+from app.opening_labels import opening_code, opening_id_from_code
+from models import Employer, Fair, FairParticipant, Opening, Role, Seeker, StaffUser, db
+
+# the imports' events are named <kind>_import_<step> (app/imports/pages.py)
+IMPORT_KINDS = {"survey": _l("Survey import"), "opening": _l("Openings import")}
+IMPORT_STEPS = {
+    "refused": _l("file refused"),
+    "previewed": _l("checked"),
+    "remapped": _l("columns matched again"),
+    "chosen": _l("choices made"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+    "rejected_exported": _l("rejected rows downloaded"),
+}
+
+ACTION_LABELS = {
+    "access_refused": _l("Access refused"),
+    "api_token_created": _l("API token created"),
+    "api_token_revoked": _l("API token revoked"),
+    "attended": _l("Attendance recorded"),
+    "audit_viewed": _l("Audit trail viewed"),
+    "badges_printed": _l("Badges printed"),
+    "booth_renamed": _l("Booth renamed"),
+    "bulletin_exported": _l("Bulletin exported"),
+    "bulletin_made": _l("Bulletin made"),
+    "checked_in": _l("Checked in"),
+    "consent_changed": _l("Consent changed"),
+    "correction": _l("Stage corrected"),
+    "course_created": _l("Course created"),
+    "course_deleted": _l("Course deleted"),
+    "course_gap_viewed": _l("Training gap viewed"),
+    "database_backed_up": _l("Database backed up"),
+    "database_restored": _l("Database restored"),
+    "demand_summary_exported": _l("Demand summary exported"),
+    "employer_created": _l("Employer created"),
+    "employer_invited": _l("Employer invited to a fair"),
+    "employer_suspended": _l("Employer suspended"),
+    "employer_suspension_lifted": _l("Employer suspension lifted"),
+    "employer_unverified": _l("Employer verification withdrawn"),
+    "employer_verified": _l("Employer verified"),
+    "fair_closed": _l("Fair closed"),
+    "fair_created": _l("Fair created"),
+    "fair_opened": _l("Fair opened"),
+    "fair_openings_set": _l("Fair openings chosen"),
+    "fair_planned": _l("Fair plan made"),
+    "fair_report_exported": _l("Fair report exported"),
+    "fair_shared": _l("Fair shared with an organizer"),
+    "follow_up_recorded": _l("Follow-up recorded"),
+    "gap_report_exported": _l("Training gap exported"),
+    "handbook_exported": _l("Handbook exported"),
+    "kiosk_code_issued": _l("Kiosk sign-in code issued"),
+    "kiosk_delay_cleared": _l("Kiosk delay cleared"),
+    "kiosk_enrolled": _l("Kiosk device signed in"),
+    "kiosk_moved": _l("Kiosk moved to another fair"),
+    "kiosk_registered": _l("Kiosk registered"),
+    "kiosk_retired": _l("Kiosk retired"),
+    "login": _l("Logged in"),
+    "login_code_failed": _l("Wrong second-factor code"),
+    "login_failed": _l("Failed login"),
+    "logout": _l("Logged out"),
+    "opening_category_confirmed": _l("Opening's category confirmed"),
+    "opening_closed": _l("Opening closed"),
+    "opening_created": _l("Opening created"),
+    "opening_reopened": _l("Opening reopened"),
+    "openings_imported": _l("Openings imported"),
+    "participants_added": _l("Participants added to a fair"),
+    "password_changed": _l("Password changed"),
+    "placement_recorded": _l("Placement recorded"),
+    "reauthenticated": _l("Password confirmed again"),
+    "reauthentication_failed": _l("Wrong password when confirming again"),
+    "retention_purge": _l("Old data purged"),
+    "role_changed": _l("Role changed"),
+    "second_factor_enabled": _l("Second factor turned on"),
+    "seeker_created": _l("Person added"),
+    "seeker_erased": _l("Person's data erased"),
+    "seeker_updated": _l("Person's data changed"),
+    "seeker_viewed": _l("Person's record viewed"),
+    "selftest_recorded": _l("Self-test recorded"),
+    "sheets_exported": _l("Recommendation sheets exported"),
+    "sheets_printed": _l("Recommendation sheets printed"),
+    "shortlists_exported": _l("Employer shortlists exported"),
+    "shortlists_printed": _l("Employer shortlists printed"),
+    "stage_recorded": _l("Stage recorded"),
+    "stage_undone": _l("Stage undone"),
+    "survey_recorded": _l("Survey recorded"),
+    "surveys_imported": _l("Surveys imported"),
+    "user_created": _l("User created"),
+    "user_disabled": _l("User disabled"),
+    "user_enabled": _l("User enabled"),
+}
+
+TARGET_LABELS = {
+    "Seeker": _l("Person"),
+    "FairParticipant": _l("Participant"),
+    "Opening": _l("Opening"),
+    "Employer": _l("Employer"),
+    "Fair": _l("Fair"),
+    "StaffUser": _l("User"),
+}
+
+
+def action_label(action: str) -> str:
+    """An audited action in the reader's language (the code itself if it has no name)."""
+    if action in ACTION_LABELS:
+        return str(ACTION_LABELS[action])
+    kind, _sep, step = action.partition("_import_")
+    if kind in IMPORT_KINDS and step in IMPORT_STEPS:
+        return f"{IMPORT_KINDS[kind]}: {IMPORT_STEPS[step]}"
+    return action
+
+
+def role_label(role: str) -> str:
+    try:
+        return str(ROLE_LABELS[Role(role)])
+    except (ValueError, KeyError):
+        return role or "—"
+
+
+def action_choices(actions: list[str]) -> list[tuple[str, str]]:
+    """The filter's choices: every action seen, by its name in the reader's language."""
+    return sorted(((action, action_label(action)) for action in actions),
+                  key=lambda choice: choice[1])
+
+
+def _ids(rows: list[str]) -> list[int]:
+    return [int(value) for value in rows if value.isdigit()]
+
+
+def record_names(events) -> dict[int, str]:
+    """Each event's record as staff know it, found with one query per kind of record."""
+    wanted: dict[str, list[str]] = defaultdict(list)
+    for event in events:
+        if event.target_id:
+            wanted[event.target_type].append(event.target_id)
+    known: dict[tuple[str, str], str] = {}
+
+    def keep(kind, rows):
+        for row_id, name in rows:
+            known[(kind, str(row_id))] = name
+
+    if wanted.get("Seeker"):
+        keep("Seeker", db.session.execute(sa.select(Seeker.id, Seeker.code).where(
+            Seeker.id.in_(_ids(wanted["Seeker"])))).all())
+    if wanted.get("FairParticipant"):
+        keep("FairParticipant", db.session.execute(
+            sa.select(FairParticipant.id, Seeker.code)
+            .join(Seeker, Seeker.id == FairParticipant.seeker_id)
+            .where(FairParticipant.id.in_(_ids(wanted["FairParticipant"])))).all())
+    if wanted.get("Opening"):
+        keep("Opening", [(row_id, opening_code(row_id)) for row_id in _ids(wanted["Opening"])])
+    if wanted.get("Employer"):
+        keep("Employer", db.session.execute(sa.select(Employer.id, Employer.name).where(
+            Employer.id.in_(_ids(wanted["Employer"])))).all())
+    if wanted.get("Fair"):
+        keep("Fair", db.session.execute(sa.select(Fair.id, Fair.code).where(
+            Fair.id.in_(_ids(wanted["Fair"])))).all())
+    if wanted.get("StaffUser"):
+        keep("StaffUser", db.session.execute(
+            sa.select(StaffUser.id, sa.func.coalesce(sa.func.nullif(StaffUser.display_name, ""),
+                                                     StaffUser.username))
+            .where(StaffUser.id.in_(_ids(wanted["StaffUser"])))).all())
+    names = {}
+    for event in events:
+        if not event.target_type:
+            continue
+        kind = str(TARGET_LABELS.get(event.target_type, event.target_type))
+        name = known.get((event.target_type, event.target_id))
+        if name is None:  # erased since, or a record without a public name
+            name = str(_l("(no longer in Qibu)")) if event.target_id else ""
+        names[event.id] = f"{kind} {name}".strip()
+    return names
+
+
+def find_record(text: str) -> tuple[str, str] | None:
+    """The (record type, id) a reader typed as a code: a person's code, a fair's code or
+    a user name; None if nothing has it."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    seeker_id = db.session.scalar(sa.select(Seeker.id).where(Seeker.code == text.upper()))
+    if seeker_id is not None:
+        return "Seeker", str(seeker_id)
+    fair_id = db.session.scalar(sa.select(Fair.id).where(Fair.code == text))
+    if fair_id is not None:
+        return "Fair", str(fair_id)
+    user_id = db.session.scalar(sa.select(StaffUser.id).where(
+        sa.func.lower(StaffUser.username) == text.lower()))
+    if user_id is not None:
+        return "StaffUser", str(user_id)
+    opening_id = opening_id_from_code(text)
+    if opening_id is not None and db.session.get(Opening, opening_id) is not None:
+        return "Opening", str(opening_id)
+    return None
