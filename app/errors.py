@@ -32,10 +32,15 @@ def _at_kiosk() -> bool:
 
 
 def _kiosk_frame() -> dict:
+    """The kiosk frame of an error page: the fair's name and the visitor's own buttons
+    (My options, Finish) if someone is signed in at the kiosk."""
+    from app.kiosk.operations import current_participant
     from app.kiosk.routes import frame
 
     fair = db.session.get(Fair, current_user.fair_id) if current_user.fair_id else None
-    return frame(fair.name(locale_code()) if fair else "", visitor=None)
+    if fair is None:
+        return frame("", visitor=None)
+    return frame(fair.name(locale_code()), visitor=current_participant(fair))
 
 
 def init_app(app):

@@ -262,6 +262,13 @@ def test_error_pages_stay_in_the_kiosk_frame(device, hall):
         assert "退出登录" not in page and "修改密码" not in page and 'class="mainnav"' not in page
 
 
+def test_an_error_page_keeps_the_visitors_own_buttons(device, hall):
+    device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
+    page = device.get("/bureau").get_data(as_text=True)
+    assert "/kiosk/options" in page and 'id="kiosk-finish"' in page
+    assert "输入我的胸牌号码" not in page  # somebody is signed in already
+
+
 def test_the_kiosk_frame_has_no_staff_controls(device, hall):
     device.post("/kiosk/badge", data={"code": "K7M9XQ2PB"})
     for path in ("/kiosk/options", "/kiosk/openings", "/kiosk/selftest", "/kiosk/slip",
