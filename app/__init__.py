@@ -8,7 +8,7 @@ from flask import Flask, g, request
 from sqlalchemy.engine import Engine
 
 from app import typed_text
-from app.config import DEFAULT_SECRET_KEY, config_from_environment
+from app.config import config_from_environment, production_problems
 from app.extensions import babel, csrf, db, login_manager, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "models" / "migrations"
@@ -116,11 +116,9 @@ def _select_locale():
 
 
 def _refuse_unsafe_production(app: Flask) -> None:
-    if app.config.get("PRODUCTION") and app.config["SECRET_KEY"] in ("", DEFAULT_SECRET_KEY):
-        raise RuntimeError(
-            "Refusing to start in production with the default secret key: "
-            "set QIBU_SECRET_KEY to a long random value."
-        )
+    problems = production_problems(app.config)
+    if problems:
+        raise RuntimeError("Refusing to start in production: " + " ".join(problems))
 
 
 def _configure_sqlite(app: Flask) -> None:

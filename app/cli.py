@@ -110,6 +110,43 @@ def create_user_command(username, role, facility_code, fair_code, display_name, 
     click.echo(f"Created {user.username} ({user.role.value}).")
 
 
+@click.command("set-password")
+@click.argument("username")
+@click.option("--temporary", is_flag=True,
+              help="Make up a temporary password, print it once; it must be changed at "
+                   "the next login.")
+@click.option("--clear-second-factor", is_flag=True,
+              help="Also turn the second factor off (the authenticator app was lost).")
+@with_appcontext
+def set_password_command(username, temporary, clear_second_factor):
+    """Set a staff account's password (asked for), or a temporary one; audited."""
+    from app.admin.operations import replace_password, reset_password
+    from models import StaffUser
+
+    user = db.session.scalar(
+        sa.select(StaffUser).where(sa.func.lower(StaffUser.username) == username.strip().lower()))
+    if user is None:
+        raise click.ClickException(f"There is no account {username}.")
+    try:
+        if temporary:
+            password = reset_password(user, None, clear_second_factor=clear_second_factor,
+                                      via="shell")
+        else:
+            password = click.prompt("New password", hide_input=True,
+                                    confirmation_prompt="Repeat the new password")
+            replace_password(user, password, clear_second_factor=clear_second_factor)
+    except StateError as error:
+        raise click.ClickException(str(error.user_message())) from None
+    db.session.commit()
+    if temporary:
+        click.echo(f"Temporary password of {user.username}: {password}")
+        click.echo("It is shown this once; it must be changed at the next login.")
+    else:
+        click.echo(f"The password of {user.username} is set.")
+    if clear_second_factor:
+        click.echo("The second factor is off.")
+
+
 @click.group("i18n")
 def i18n_group():
     """Maintain the translation catalogs."""
@@ -150,8 +187,8 @@ def init_app(app):
     from app.upgrades import db_group
 
     for command in (seed_reference_command, seed_demo_command, demo_accounts_command,
-                    create_user_command, i18n_group, match_group, purge_command,
-                    import_surveys_command, import_openings_command, backup_command,
+                    create_user_command, set_password_command, i18n_group, match_group,
+                    purge_command, import_surveys_command, import_openings_command, backup_command,
                     restore_command,
                     api_token_group, bulletin_group, db_group):
         app.cli.add_command(command)

@@ -43,8 +43,20 @@ class Config:
     SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", "0")
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     IDLE_TIMEOUT = timedelta(minutes=_env_int("IDLE_TIMEOUT_MINUTES", 30))
+    # wrong passwords slow the next attempt down (app/auth/operations.py): after
+    # LOGIN_MAX_FAILURES at one account from one address each further attempt from there
+    # waits LOGIN_FIRST_DELAY_SECONDS, then twice as long each time, up to
+    # LOGIN_MAX_DELAY_MINUTES; after
+    # LOGIN_ACCOUNT_MAX_FAILURES from anywhere, any attempt at the account waits up to
+    # LOGIN_ACCOUNT_MAX_DELAY_SECONDS only (an attacker elsewhere never locks the user
+    # out); after LOGIN_ADDRESS_MAX_FAILURES at any accounts, the address waits too
     LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 5)
-    LOGIN_LOCK_MINUTES = _env_int("LOGIN_LOCK_MINUTES", 15)
+    LOGIN_FIRST_DELAY_SECONDS = _env_int("LOGIN_FIRST_DELAY_SECONDS", 2)
+    LOGIN_MAX_DELAY_MINUTES = _env_int("LOGIN_MAX_DELAY_MINUTES", 15)
+    LOGIN_ACCOUNT_MAX_FAILURES = _env_int("LOGIN_ACCOUNT_MAX_FAILURES", 10)
+    LOGIN_ACCOUNT_MAX_DELAY_SECONDS = _env_int("LOGIN_ACCOUNT_MAX_DELAY_SECONDS", 30)
+    LOGIN_ADDRESS_MAX_FAILURES = _env_int("LOGIN_ADDRESS_MAX_FAILURES", 20)
+    LOGIN_FAILURE_MEMORY_HOURS = _env_int("LOGIN_FAILURE_MEMORY_HOURS", 24)
     MAX_CONTENT_LENGTH = _env_int("MAX_UPLOAD_MB", 10) * 1024 * 1024
     WTF_CSRF_TIME_LIMIT = None
     TRUSTED_PROXIES = _env_int("TRUSTED_PROXIES", 0)
@@ -54,7 +66,7 @@ class Config:
     # client addresses (login sessions and throttles, the audit trail's "from where")
     IP_RETENTION_DAYS = _env_int("IP_RETENTION_DAYS", 180)
     # key for encrypting names and phone numbers and for hashing ID numbers; derived from
-    # SECRET_KEY when not set (set it separately in production and keep it backed up)
+    # SECRET_KEY when not set (development only: production requires its own, backed up)
     DATA_KEY = _env("DATA_KEY", "")
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
     # wrong badge codes slow down the kiosk device that typed them (app/kiosk/throttle.py)
@@ -99,11 +111,41 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Deployment under gunicorn; refuses the default secret key."""
+    """Deployment under gunicorn; refuses to start without keys of its own
+    (`production_problems`)."""
 
     PRODUCTION = True
     SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", "1")
     PREFERRED_URL_SCHEME = "https"
+
+
+MIN_KEY_BYTES = 32
+
+
+def production_problems(config) -> list[str]:
+    """What keeps `config` from running in production, one sentence each (none: fine).
+
+    The secret key signs sessions; the data key encrypts names and hashes ID numbers. A
+    short secret key can be guessed offline from one signed cookie, and a data key derived
+    from it would fall with it; so both must be long, and separate.
+    """
+    if not config.get("PRODUCTION"):
+        return []
+    problems = []
+    secret = config.get("SECRET_KEY") or ""
+    if secret == DEFAULT_SECRET_KEY or len(secret.encode("utf-8")) < MIN_KEY_BYTES:
+        problems.append(f"QIBU_SECRET_KEY must be a random value of at least {MIN_KEY_BYTES} "
+                        "bytes (not the development key).")
+    data_key = config.get("DATA_KEY") or ""
+    if not data_key:
+        problems.append("QIBU_DATA_KEY must be set: production does not derive the data key "
+                        "from the secret key.")
+    elif len(data_key.encode("utf-8")) < MIN_KEY_BYTES:
+        problems.append(f"QIBU_DATA_KEY must be a random value of at least {MIN_KEY_BYTES} "
+                        "bytes.")
+    elif data_key == secret:
+        problems.append("QIBU_DATA_KEY must differ from QIBU_SECRET_KEY.")
+    return problems
 
 
 CONFIGS = {

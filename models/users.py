@@ -39,6 +39,12 @@ class StaffUser(Base):
     # second factor (TOTP, RFC 6238); the secret is stored encrypted by the app
     totp_secret: Mapped[str | None] = mapped_column(sa.String(200))
     totp_enabled: Mapped[bool] = mapped_column(default=False)
+    # the 30-second time step of the last code accepted: a code is accepted once
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
+    # set by an administrator's password reset: the temporary password must be replaced
+    # before the account can do anything else
+    must_change_password: Mapped[bool] = mapped_column(default=False,
+                                                       server_default=sa.false())
 
     facility: Mapped[Facility | None] = relationship()
 

@@ -12,8 +12,28 @@ def test_production_refuses_the_default_secret_key():
                    SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
+@pytest.mark.parametrize(("keys", "problem"), [
+    ({"SECRET_KEY": "short"}, "QIBU_SECRET_KEY must be a random value of at least 32 bytes"),
+    ({"SECRET_KEY": "s" * 31}, "QIBU_SECRET_KEY must be a random value of at least 32 bytes"),
+    ({"DATA_KEY": ""}, "QIBU_DATA_KEY must be set"),
+    ({"DATA_KEY": "d" * 20}, "QIBU_DATA_KEY must be a random value of at least 32 bytes"),
+    ({"DATA_KEY": "s" * 40}, "QIBU_DATA_KEY must differ from QIBU_SECRET_KEY"),
+])
+def test_production_refuses_short_or_missing_keys(keys, problem):
+    """The assessment started production with QIBU_SECRET_KEY=short and no data key,
+    which was then derived from it."""
+    settings = {"SECRET_KEY": "s" * 40, "DATA_KEY": "d" * 40, **keys}
+    with pytest.raises(RuntimeError, match=problem):
+        create_app(ProductionConfig, SQLALCHEMY_DATABASE_URI="sqlite://", **settings)
+
+
+def test_development_still_derives_its_data_key():
+    create_app(TestingConfig, SECRET_KEY="short", DATA_KEY="")  # no error
+
+
 def test_production_starts_with_a_real_secret_key():
-    app = create_app(ProductionConfig, SECRET_KEY="x" * 40, SQLALCHEMY_DATABASE_URI="sqlite://")
+    app = create_app(ProductionConfig, SECRET_KEY="x" * 40, DATA_KEY="y" * 40,
+                     SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] is True
     response = app.test_client().get("/healthz")
     assert response.headers["Strict-Transport-Security"].startswith("max-age=31536000")

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp, ValidationError
 
@@ -69,3 +69,9 @@ class EditRoleForm(RoleForm):
 
 class ToggleForm(FlaskForm):
     submit = SubmitField()
+
+
+class ResetPasswordForm(FlaskForm):
+    clear_second_factor = BooleanField(
+        _l("Also turn off the second factor (the phone or authenticator app was lost)"))
+    submit = SubmitField(_l("Reset the password"))

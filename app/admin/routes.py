@@ -9,9 +9,17 @@ from flask_babel import to_utc
 from flask_login import current_user
 
 from app.admin import audit_view, operations
-from app.admin.forms import ROLE_LABELS, EditRoleForm, ToggleForm, UserForm
+from app.admin.forms import (
+    ROLE_LABELS,
+    EditRoleForm,
+    ResetPasswordForm,
+    ToggleForm,
+    UserForm,
+)
 from app.audit import log_event
 from app.auth.access import allow
+from app.auth.operations import login_delay
+from app.auth.second_factor import reauthentication_required
 from app.i18n import locale_code
 from app.main.queries import Page
 from app.services.matching import active_model_info
@@ -66,9 +74,49 @@ def dashboard():
 @allow(Role.ADMIN)
 def users():
     accounts = db.session.scalars(sa.select(StaffUser).order_by(StaffUser.username)).all()
+    delays = {user.id: login_delay(user) for user in accounts}
     return render_template(
-        "admin/users.html", users=accounts, role_labels=ROLE_LABELS, toggle=ToggleForm()
+        "admin/users.html", users=accounts, role_labels=ROLE_LABELS, toggle=ToggleForm(),
+        delays=delays,
     )
+
+
+@bp.route("/users/<int:user_id>/password", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+@reauthentication_required
+def reset_password(user_id):
+    """Give a staff member a temporary password, shown once here, that they must replace
+    at their next login."""
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            temporary = operations.reset_password(
+                user, current_user, clear_second_factor=form.clear_second_factor.data)
+        except StateError as error:
+            db.session.rollback()
+            flash(error.user_message(), "error")
+            return redirect(url_for("admin.users"))
+        db.session.commit()
+        # shown in this answer only: never flashed (the session cookie) nor stored
+        return render_template("admin/password_reset.html", user=user, temporary=temporary,
+                               second_factor_cleared=form.clear_second_factor.data)
+    return render_template("admin/password_reset.html", user=user, form=form)
+
+
+@bp.post("/users/<int:user_id>/login-delay/clear")
+@allow(Role.ADMIN)
+def clear_login_delay(user_id):
+    """Let an account whose logins are being slowed down try again at once."""
+    user = db.session.get(StaffUser, user_id) or abort(404)
+    if not ToggleForm().validate_on_submit():
+        abort(400)
+    if operations.clear_delay(user):
+        db.session.commit()
+        flash(_("%(name)s can log in again at once.", name=user.username), "success")
+    else:
+        flash(_("%(name)s had no failed login attempts.", name=user.username), "info")
+    return redirect(url_for("admin.users"))
 
 
 @bp.route("/users/new", methods=["GET", "POST"])

@@ -8,6 +8,8 @@ from models import Role
 PUBLIC = frozenset({"public"})
 # pages an administrator can reach before enrolling the required second factor
 ENROLMENT_ENDPOINTS = frozenset({"auth.second_factor_setup", "auth.logout"})
+# pages an account with a temporary password can reach before choosing its own
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
 STAFF_ROLES = frozenset({Role.ADMIN, Role.BUREAU, Role.EMPLOYMENT, Role.ORGANIZER})
 ALL_ROLES = STAFF_ROLES | {Role.KIOSK}
 KIOSK_ONLY = frozenset({Role.KIOSK})
@@ -60,7 +62,10 @@ def _enforce():
     if current_user.role not in rule:
         _record_refusal(endpoint)
         abort(403)
-    if endpoint not in ENROLMENT_ENDPOINTS:
+    if current_user.must_change_password:
+        if endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+            return redirect(url_for("auth.change_password"))
+    elif endpoint not in ENROLMENT_ENDPOINTS:
         from app.auth.second_factor import must_enrol
 
         if must_enrol(current_user):

@@ -31,6 +31,27 @@ class CodeForm(FlaskForm):
     submit = SubmitField(_l("Confirm"))
 
 
+class ReplaceSecondFactorForm(FlaskForm):
+    """Replacing a second factor that is on: the password, a code of the present
+    authenticator, and a code of the new key."""
+
+    password = PasswordField(
+        _l("Password"), validators=[DataRequired(_l("Enter your password."))],
+        render_kw={"autocomplete": "current-password", "autofocus": True},
+    )
+    current_code = StringField(
+        _l("Code from your present authenticator app"),
+        validators=[DataRequired(_l("Type the 6-digit code."))],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    code = StringField(
+        _l("Code for the new key"),
+        validators=[DataRequired(_l("Type the 6-digit code."))],
+        render_kw={"autocomplete": "off", "inputmode": "numeric"},
+    )
+    submit = SubmitField(_l("Replace"))
+
+
 class ConfirmForm(FlaskForm):
     password = PasswordField(
         _l("Password"), validators=[DataRequired(_l("Enter your password."))],

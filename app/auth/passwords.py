@@ -1,5 +1,7 @@
 """Password hashing (argon2id) and the password policy."""
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -51,6 +53,16 @@ def password_problem(password: str, username: str = ""):
     if lowered in WEAK_PASSWORDS or len(set(lowered)) <= 2:
         return _l("This password is too easy to guess; choose another.")
     return None
+
+
+# letters and digits that cannot be mistaken for one another when read out or copied by hand
+TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def temporary_password() -> str:
+    """A random password to hand over once, in four groups of four (about 79 bits)."""
+    groups = ("".join(secrets.choice(TEMPORARY_ALPHABET) for _ in range(4)) for _ in range(4))
+    return "-".join(groups)
 
 
 # a hash to verify against when the account does not exist, so timing reveals nothing

@@ -86,9 +86,9 @@ def test_login_goes_home_instead_of_elsewhere(client, clerk, target):
 
 
 def test_login_follows_a_path_on_the_site(client, clerk):
-    response = client.post("/login?next=/reports",
+    response = client.post("/login?next=/reports/summary",
                            data={"username": "clerk", "password": "correct-horse-battery"})
-    assert response.headers["Location"] == "/reports"
+    assert response.headers["Location"] == "/reports/summary"
 
 
 @pytest.mark.parametrize("url", [
