@@ -33,10 +33,13 @@ def _hammer(page, code: str) -> None:
     page.wait_for_load_state("load")  # the next page's scripts too, before going on
 
 
-def test_ten_wrong_codes_then_a_valid_badge_on_two_kiosks(browser, live_server, page_watch,
-                                                          request, fair_day, make):  # noqa: F811
+def test_ten_wrong_codes_then_a_valid_badge_on_two_kiosks(
+        app, browser, live_server, page_watch, request, fair_day, make):  # noqa: F811
     make.user(Role.ORGANIZER, username="org")
     db.session.commit()
+    # a first wait long enough to outlast the steps below on a slow, loaded machine (with
+    # the default 5 s the first screen's wait could end before its badge is tried)
+    app.config["KIOSK_FIRST_DELAY_SECONDS"] = 45
     with guarded_page(browser, live_server, page_watch, request, has_touch=True) as first, \
             guarded_page(browser, live_server, page_watch, request, has_touch=True) as second:
         _log_in_as_kiosk(first)
