@@ -4,7 +4,7 @@ Clients authenticate with a bearer token (`qibu api-token create NAME`); there a
 cookies and no sessions, so the blueprints are exempt from CSRF. Every view is `@public`
 for the role-based access layer and checks the token itself. The API publishes job facts
 and aggregates only: no seeker, no personal data of an employer's contact, no count of
-people under 5 (surveys.summary.suppress_small_counts).
+people under 5 (app.reports.suppression.suppress_small_counts).
 
 Messages in the API's JSON are in English: they are read by the programmers of client
 systems, not by Qibu's users. The OpenAPI 3.1 document is at /api/openapi.json.

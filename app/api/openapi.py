@@ -6,7 +6,7 @@ against them (tests/api/test_schemathesis.py) also proves no other field is publ
 
 from app.api.params import FAIR_CODE, OPENING_FILTERS, OPENING_ID, Param
 from app.fairs.report import PEOPLE_COUNTS, RETENTION_MONTHS
-from surveys.summary import SMALL, WITHHELD
+from app.reports.suppression import SMALL, WITHHELD
 
 VERSION = "1.0.0"
 

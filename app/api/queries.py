@@ -3,7 +3,7 @@
 Nothing here reads a seeker. An opening is shown without `filled` or places left (they
 would tell how many people from a facility an employer hired) and its employer without
 the contact person or phone; people counted at a fair pass through the fair report's
-small-count suppression (surveys.summary.suppress_small_counts).
+small-count suppression (app.reports.suppression.suppress_small_counts).
 """
 
 import math

@@ -2,7 +2,7 @@
 
 Demand order: the categories the facility's people want most come first. Each person
 still in the facility counts with their latest survey, a first choice weighing 3, a second
-2 and a third 1. Only categories named by at least 5 people (surveys.summary's threshold,
+2 and a third 1. Only categories named by at least 5 people (the reports' threshold,
 applied by `suppress_small_counts`) are ranked by demand; the others follow in the
 taxonomy's order, so the printed order never tells anyone what one or two people asked
 for. No count is printed.
@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from app.reports.suppression import suppress_small_counts
 from models import (
     Bulletin,
     Fair,
@@ -31,7 +32,6 @@ from models import (
     SurveyIntention,
     db,
 )
-from surveys.summary import suppress_small_counts
 
 # Weight of a survey's first, second and third choice in the facility's demand.
 CHOICE_WEIGHTS = {1: 3, 2: 2, 3: 1}

@@ -3,7 +3,7 @@
 Placements (jobs) and people placed are counted apart, as a person may hold an additional
 job; retention at 1, 3 and 6 months is over people followed up.
 
-Counts of people that leave the bureau pass through surveys.summary.suppress_small_counts,
+Counts of people that leave the bureau pass through app.reports.suppression.suppress_small_counts,
 so no count under 5 is shown (by category, the 'of which' counts are suppressed too).
 """
 
@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from app.fairs.stats import REACHED_INTENT, count_of, fair_counts
 from app.i18n import locale_code
 from app.labels import category_name
+from app.reports.suppression import suppress_small_counts
 from app.spreadsheets import tables_to_xlsx
 from models import (
     Fair,
@@ -27,7 +28,6 @@ from models import (
     Placement,
     db,
 )
-from surveys.summary import suppress_small_counts
 
 RETENTION_MONTHS = (1, 3, 6)
 

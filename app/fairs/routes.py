@@ -33,6 +33,7 @@ from app.fairs.forms import (
 from app.labels import category_name
 from app.opening_labels import opening_label
 from app.qr import qr_svg
+from app.reports.suppression import suppress_small_counts
 from app.services import fair_plan
 from models import (
     Employer,
@@ -48,7 +49,6 @@ from models import (
     StateError,
     db,
 )
-from surveys.summary import suppress_small_counts
 
 bp = Blueprint("fairs", __name__, url_prefix="/fairs")
 PLANNERS = (Role.ORGANIZER, Role.ADMIN)

@@ -1,77 +1,140 @@
-"""The reports' window: release dates from/to and, for the demand summary, one facility."""
+"""The reports' period (one fixed half-year of release dates) and, for the summary, one facility.
 
-import calendar
+A report is asked for by ``period=2027-H1``. Links and bookmarks from before the fixed
+periods ask with ``date_from``/``date_to``: that range is snapped to the half-year it
+overlaps most and the page says so (:mod:`app.reports.periods`).
+"""
+
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
 
+from app.reports.periods import (
+    ReleasePeriod,
+    allowed_periods,
+    default_period,
+    snap_to_period,
+)
 from app.value_messages import value_error_message
 from models import Facility
 from surveys.values import ValueParseError, parse_date
 
-DEFAULT_MONTHS = 6
-MAX_MONTHS = 24
 
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day when it is shorter)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+def period_label(period: ReleasePeriod) -> str:
+    """A half-year as the user reads it, e.g. "2027, January to June"."""
+    if period.half == 1:
+        return _("%(year)s, January to June", year=period.year)
+    return _("%(year)s, July to December", year=period.year)
 
 
 @dataclass(frozen=True)
 class ReportWindow:
-    """Seekers due for release from `date_from` to `date_to` (inclusive); maybe one facility."""
+    """Seekers due for release in one half-year; maybe one facility.
 
-    date_from: date
-    date_to: date
+    `requested` is the date range asked for when it was snapped to the half-year.
+    """
+
+    period: ReleasePeriod
     facility: Facility | None = None
+    requested: tuple[date, date] | None = None
+
+    @property
+    def date_from(self) -> date:
+        return self.period.first
+
+    @property
+    def date_to(self) -> date:
+        return self.period.last
+
+    @property
+    def label(self) -> str:
+        return period_label(self.period)
+
+    def snapped_message(self) -> str | None:
+        """What the page says when a requested range was replaced by its half-year."""
+        if self.requested is None:
+            return None
+        return _("Reports cover whole half-years of release dates only, so that two reports "
+                 "cannot be compared to single out a person: %(start)s to %(end)s is shown "
+                 "as %(period)s (%(first)s to %(last)s).",
+                 start=self.requested[0].isoformat(), end=self.requested[1].isoformat(),
+                 period=self.label, first=self.date_from.isoformat(),
+                 last=self.date_to.isoformat())
 
     def url_args(self) -> dict:
-        args = {"date_from": self.date_from.isoformat(), "date_to": self.date_to.isoformat()}
+        args = {"period": self.period.key}
         if self.facility is not None:
             args["facility"] = self.facility.code
         return args
 
     def audit_detail(self) -> dict:
-        return {"date_from": self.date_from.isoformat(), "date_to": self.date_to.isoformat(),
+        return {"period": self.period.key, "date_from": self.date_from.isoformat(),
+                "date_to": self.date_to.isoformat(),
                 "facility": self.facility.code if self.facility else None}
 
     def file_stem(self, name: str) -> str:
-        parts = [name, self.date_from.isoformat(), self.date_to.isoformat()]
+        parts = [name, self.period.key]
         if self.facility is not None:
             parts.append(self.facility.code)
         return "-".join(parts)
 
 
+def _requested_range(args: Mapping[str, str],
+                     errors: dict[str, str]) -> tuple[date, date] | None:
+    """The legacy ``date_from``/``date_to`` range, if one was asked for (errors by field)."""
+    dates: dict[str, date | None] = {}
+    for name in ("date_from", "date_to"):
+        try:
+            dates[name] = parse_date(args.get(name))
+        except ValueParseError as error:
+            errors[name] = value_error_message(error)
+            dates[name] = None
+    start, end = dates["date_from"], dates["date_to"]
+    if errors or (start is None and end is None):
+        return None
+    start = start or ReleasePeriod.containing(end).first
+    end = end or ReleasePeriod.containing(start).last
+    if start > end:
+        errors["date_to"] = _("The end of the window must not be before its start.")
+        return None
+    return start, end
+
+
 def window_from_args(
     args: Mapping[str, str], facilities: Sequence[Facility] = (), *, today: date | None = None,
 ) -> tuple[ReportWindow, dict[str, str]]:
-    """Read the window from query arguments; blank dates default to today → 6 months on.
+    """Read the half-year (or a range to snap) and the facility from query arguments.
 
-    Returns the window (defaults where a value was unreadable) and the errors by field.
+    Returns the window (the default half-year where a value was unusable) and the errors
+    by field.
     """
     today = today or date.today()
+    allowed = allowed_periods(today)
     errors: dict[str, str] = {}
-    dates = {}
-    for name, default in (("date_from", today),
-                          ("date_to", add_months(today, DEFAULT_MONTHS))):
+    period, requested = default_period(today), None
+    text = (args.get("period") or "").strip()
+    if text:
         try:
-            dates[name] = parse_date(args.get(name)) or default
-        except ValueParseError as error:
-            errors[name] = value_error_message(error)
-            dates[name] = default
-    if not errors and dates["date_from"] > dates["date_to"]:
-        errors["date_to"] = _("The end of the window must not be before its start.")
-    elif not errors and dates["date_to"] > add_months(dates["date_from"], MAX_MONTHS):
-        errors["date_to"] = _("Choose a window of at most %(n)s months.", n=MAX_MONTHS)
+            period = ReleasePeriod.parse(text)
+        except ValueError:
+            errors["period"] = _("Choose a half-year from the list.")
+    else:
+        requested = _requested_range(args, errors)
+        if requested is not None:
+            period = snap_to_period(*requested)
+            if (period.first, period.last) == requested:
+                requested = None  # exactly a half-year: nothing was changed
+    if not errors and period not in allowed:
+        errors["period"] = _(
+            "Reports cover the half-years from %(first)s to %(last)s only. Choose one from "
+            "the list.", first=period_label(allowed[0]), last=period_label(allowed[-1]))
+        period, requested = default_period(today), None
     facility = None
     code = (args.get("facility") or "").strip()
     if code:
         facility = next((f for f in facilities if f.code == code), None)
         if facility is None:
             errors["facility"] = _("Choose a facility from the list.")
-    return ReportWindow(dates["date_from"], dates["date_to"], facility), errors
+    return ReportWindow(period, facility, requested), errors

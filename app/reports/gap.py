@@ -1,7 +1,7 @@
 """The demand–supply gap report: surveyed demand against open places, aggregates only.
 
 Pure pandas, no Flask or database. Seekers are counted and suppressed by
-:func:`surveys.summary.summarise_seekers` (the same tables the demand summary shows, so the
+:func:`app.reports.summary.summarise_seekers` (the same tables the demand summary shows, so the
 two reports suppress the same cells). Open places and postings are figures about published
 job advertisements, not counts of people, and are shown as they are. Every figure derived
 from a count of seekers (a shortfall, a share) is shown only where that count may be.
@@ -13,18 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from surveys.summary import (
+from app.reports.summary import (
     ANYWHERE,
     NO_CHOICE,
-    NOT_SHOWN,
     PAY_BAND_KEYS,
-    THRESHOLD,
     UNKNOWN,
-    Published,
     SeekerSummary,
     pay_band,
-    suppress_small_counts,
 )
+from app.reports.suppression import NOT_SHOWN, THRESHOLD, Published, suppress_small_counts
 
 __all__ = ["GapReport", "gap_report", "open_places", "posting_pay", "supply_by"]
 
@@ -152,7 +149,7 @@ def _pay_check(seekers, openings, pay, summary, categories, threshold) -> pd.Dat
     of each open posting's range (postings without pay are left out). The group splits
     into three cells: not above the median, above the median but not the 75th percentile,
     above the 75th percentile. That split is suppressed like any table with a total
-    (:func:`surveys.summary.suppress_small_counts`), and a share is shown only when it
+    (:func:`app.reports.suppression.suppress_small_counts`), and a share is shown only when it
     follows from shown cells: above the median = group − first cell, above the 75th
     percentile = third cell. Otherwise it shows "—".
     """

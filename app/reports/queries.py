@@ -6,6 +6,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from app.reports.gap import GapReport, gap_report
+from app.reports.summary import (
+    SEEKER_COLUMNS,
+    SeekerSummary,
+    latest_surveys,
+    release_months,
+    summarise_seekers,
+)
 from models import (
     District,
     Facility,
@@ -17,13 +24,6 @@ from models import (
     Survey,
     SurveyIntention,
     db,
-)
-from surveys.summary import (
-    SEEKER_COLUMNS,
-    SeekerSummary,
-    latest_surveys,
-    release_months,
-    summarise_seekers,
 )
 
 OPENING_COLUMNS = ("category_code", "district", "headcount", "filled", "pay_min", "pay_max")

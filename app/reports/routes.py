@@ -1,13 +1,15 @@
 """Reports for the employment centre: the demand summary (汇总反馈) and the demand–supply gap.
 
-Aggregates only, with counts under 5 suppressed (surveys.summary.suppress_small_counts);
-every export is audited with its window.
+Aggregates only, over fixed half-years of release dates (app.reports.periods), with counts
+under 5 suppressed (app.reports.suppression.suppress_small_counts); every export is
+audited with its half-year. A request for anything else (a period not offered, a facility
+too small to publish) gets the page's explanation, or a 400 with it for a download.
 """
 
 from datetime import date
 
 import pandas as pd
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request
 from flask_babel import gettext as _
 
 from app.audit import log_event
@@ -15,11 +17,12 @@ from app.auth.access import allow
 from app.auth.second_factor import reauthentication_required
 from app.i18n import locale_code
 from app.reports import queries
-from app.reports.forms import ReportWindow, window_from_args
+from app.reports.forms import ReportWindow, period_label, window_from_args
+from app.reports.periods import allowed_periods
+from app.reports.suppression import FacilityTooSmall
 from app.reports.tables import display_value, gap_tables, legend, summary_tables
 from app.spreadsheets import tables_to_csv, tables_to_xlsx
 from models import Role, db
-from surveys.summary import FacilityTooSmall
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 SUMMARY_ROLES = (Role.EMPLOYMENT, Role.ADMIN, Role.BUREAU)
@@ -27,16 +30,29 @@ GAP_ROLES = (Role.EMPLOYMENT, Role.ADMIN)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _periods():
+    """The half-years the window chooser offers: (key, label), oldest first."""
+    return [(p.key, period_label(p)) for p in allowed_periods(date.today())]
+
+
+def _refused(errors: dict[str, str]) -> Response:
+    """A download that cannot be made: 400 with the reasons, in the user's language."""
+    text = "\n".join([_("This report cannot be downloaded:"), *errors.values()]) + "\n"
+    return Response(text, status=400, mimetype="text/plain",
+                    headers={"Cache-Control": "no-store"})
+
+
 def _too_small_message(error: FacilityTooSmall) -> str:
     if error.reason == "rest":
         return _("The other facilities together have fewer than 5 seekers due for release in "
-                 "this window, so one facility's summary would reveal them by difference. "
+                 "this half-year, so one facility's summary would reveal them by difference. "
                  "Choose all facilities.")
     if error.reason == "table":
-        return _("This facility's summary for this window cannot be shown without revealing "
-                 "a group of fewer than 5 seekers. Choose all facilities or another window.")
-    return _("This facility has fewer than 5 seekers due for release in this window. Choose "
-             "all facilities or a longer window.")
+        return _("This facility's summary for this half-year cannot be shown without "
+                 "revealing a group of fewer than 5 seekers. Choose all facilities or another "
+                 "half-year.")
+    return _("This facility has fewer than 5 seekers due for release in this half-year. "
+             "Choose all facilities or another half-year.")
 
 
 @bp.get("/summary")
@@ -54,7 +70,8 @@ def summary():
             tables, seekers = summary_tables(result), result.seekers
     return render_template(
         "reports/summary.html", window=window, errors=errors, facilities=facilities,
-        tables=tables, seekers=seekers, legend=legend(), show=display_value,
+        periods=_periods(), tables=tables, seekers=seekers, legend=legend(),
+        show=display_value,
     )
 
 
@@ -79,9 +96,7 @@ def _summary_export(kind: str):
     except FacilityTooSmall as error:
         errors["facility"] = _too_small_message(error)
     if errors:
-        for message in errors.values():
-            flash(message, "error")
-        return redirect(url_for("reports.summary", **request.args))
+        return _refused(errors)
     tables = summary_tables(result)
     if kind == "csv":
         data = tables_to_csv({t.title: t.frame(label_title=_("Row")) for t in tables},
@@ -107,8 +122,8 @@ def gap():
         report = queries.gap(window)
         tables = gap_tables(report)
     return render_template(
-        "reports/gap.html", window=window, errors=errors, tables=tables, report=report,
-        legend=legend(), show=display_value,
+        "reports/gap.html", window=window, errors=errors, periods=_periods(), tables=tables,
+        report=report, legend=legend(), show=display_value,
     )
 
 
@@ -119,9 +134,7 @@ def gap_xlsx():
     window, errors = window_from_args({k: v for k, v in request.args.items()
                                        if k != "facility"})
     if errors:
-        for message in errors.values():
-            flash(message, "error")
-        return redirect(url_for("reports.gap", **request.args))
+        return _refused(errors)
     report = queries.gap(window)
     sheets = {_("About"): _about(window, _("Demand–supply gap"), report.seekers)}
     sheets |= {t.sheet: t.frame() for t in gap_tables(report)}
@@ -138,6 +151,7 @@ def _about(window: ReportWindow, title: str, seekers):
                 else _("All facilities"))
     rows = [
         (_("Report"), title),
+        (_("Half-year of release"), window.label),
         (_("Due for release from"), window.date_from.isoformat()),
         (_("Due for release to"), window.date_to.isoformat()),
         (_("Facilities"), facility),
@@ -145,6 +159,8 @@ def _about(window: ReportWindow, title: str, seekers):
         (_("Made on"), date.today().isoformat()),
         (_("Privacy"), _("Aggregates only. Counts of seekers under 5 are not shown; neither "
                          "is anything from which one could be worked out.")),
+        (_("Periods"), _("Reports cover whole half-years of release dates only, so that two "
+                         "reports cannot be compared to single out a person.")),
         *legend(),
     ]
     return pd.DataFrame(rows, columns=[_("Item"), _("Value")], dtype=object)

@@ -1,6 +1,6 @@
 """Label the published report tables in the user's language, for the pages, charts and exports.
 
-The numbers come from surveys.summary and app.reports.gap already suppressed; this module
+The numbers come from app.reports.summary and app.reports.gap already suppressed; this module
 only names rows and columns, so the page, its bar charts, the XLSX and the CSV show the same
 values.
 """
@@ -14,16 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from app.labels import category_name, district_name
 from app.reports.gap import GapReport
-from surveys.summary import (
-    ANYWHERE,
-    NO_CHOICE,
-    NOT_SHOWN,
-    SMALL,
-    UNKNOWN,
-    WITHHELD,
-    Published,
-    SeekerSummary,
-)
+from app.reports.summary import ANYWHERE, NO_CHOICE, UNKNOWN, SeekerSummary
+from app.reports.suppression import NOT_SHOWN, SMALL, WITHHELD, Published
 
 PAY_BAND_LABELS = {
     "<4000": _l("under 4,000"),

@@ -1,10 +1,11 @@
 """The demand summary and the gap report as employment staff see them, on a hand-built city.
 
-The window is the default (today → 6 months on). Facility A has 21 seekers due for release:
+The period is the default half-year (the one holding the date three months on); "day n"
+is n days after its first day. Facility A has 21 seekers due for release in it:
     8 × logistics then security, lowest pay 6000, hoped 7000, home and preferred Pudong
     6 × security,                lowest pay 5000, hoped 6500, home Minhang, any district
     7 × welder then workshop,    lowest pay 9000, hoped 10000, home Minhang, Minhang+Pudong
-Not counted: a seeker due after the window, one already placed, one never surveyed.
+Not counted: a seeker due after the half-year, one already placed, one never surveyed.
 Open openings (places = headcount − filled):
     logistics 10−2 = 8 at 6000–8000 in Pudong; logistics "several" at 5000–6000 in Minhang
     security 4 at 5000–5600 in Minhang; security 1 without pay or district
@@ -20,11 +21,14 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from app.reports.forms import add_months
+from app.reports.periods import default_period
+from app.reports.suppression import SMALL, WITHHELD
 from models import AuditEvent, Role, SeekerStatus, db
-from surveys.summary import SMALL, WITHHELD
 
 TODAY = date.today()
+PERIOD = default_period(TODAY)
+START = PERIOD.first
+DUE = START + timedelta(days=30)  # a release date inside the half-year
 PUDONG, MINHANG = "310115", "310112"
 LOGISTICS, SECURITY = "Logistics and warehouse operator", "Security guard"
 WELDER, WORKSHOP = "Welder", "Workshop and assembly worker"
@@ -38,7 +42,7 @@ def city(make):
     def add(n, days, categories, low, hoped, home, districts, facility=a, **seeker):
         for _ in range(n):
             person = make.seeker(facility_id=facility.id,
-                                 expected_release_date=TODAY + timedelta(days=days), **seeker)
+                                 expected_release_date=START + timedelta(days=days), **seeker)
             make.survey(person, categories, salary_min=low, salary_hoped=hoped,
                         home_district=home, districts=districts)
             people.append(person)
@@ -50,9 +54,10 @@ def city(make):
                 salary_min=3000, salary_hoped=3500)
     add(6, 70, ("security",), 5000, 6500, MINHANG, [])
     add(7, 100, ("welder", "workshop"), 9000, 10000, MINHANG, [MINHANG, PUDONG])
-    add(1, 300, ("kitchen",), 5000, 6000, PUDONG, [])  # after the window
+    add(1, 200, ("kitchen",), 5000, 6000, PUDONG, [])  # after the half-year
     add(1, 50, ("kitchen",), 5000, 6000, PUDONG, [], status=SeekerStatus.PLACED)
-    people.append(make.seeker(facility_id=a.id, name="未调查", code="QBNOSURV"))
+    people.append(make.seeker(facility_id=a.id, name="未调查", code="QBNOSURV",
+                              expected_release_date=START + timedelta(days=40)))
 
     make.opening(category_code="logistics", headcount=10, filled=2, pay_min=6000,
                  pay_max=8000, district=PUDONG)
@@ -98,7 +103,7 @@ def table_rows(page: str, key: str) -> dict[str, list[str]]:
 def months_of(days_and_counts) -> dict[str, int]:
     months: dict[str, int] = {}
     for days, n in days_and_counts:
-        month = (TODAY + timedelta(days=days)).strftime("%Y-%m")
+        month = (START + timedelta(days=days)).strftime("%Y-%m")
         months[month] = months.get(month, 0) + n
     return months
 
@@ -141,7 +146,7 @@ def test_summary_shows_the_windows_demand(client, city, staff):
 def test_summary_withholds_a_second_count_when_one_small_count_could_be_worked_out(
         client, city, staff, make):
     for _ in range(2):  # two kitchen seekers: 2 = 23 - 8 - 6 - 7 would show through
-        person = make.seeker(facility_id=city["facility"].id)
+        person = make.seeker(facility_id=city["facility"].id, expected_release_date=DUE)
         make.survey(person, ("kitchen",))
     staff()
     first = table_rows(client.get("/reports/summary").get_data(as_text=True), "first_choice")
@@ -158,16 +163,16 @@ def test_summary_for_one_facility_needs_five_there_and_five_or_none_elsewhere(
         client, city, staff, make):
     b = make.facility(code="FB", name_en="Facility B")
     for _ in range(3):
-        make.survey(make.seeker(facility_id=b.id), ("security",))
+        make.survey(make.seeker(facility_id=b.id, expected_release_date=DUE), ("security",))
     db.session.commit()
     staff()
     page = client.get("/reports/summary?facility=FB").get_data(as_text=True)
-    assert "This facility has fewer than 5 seekers due for release" in page
+    assert "This facility has fewer than 5 seekers due for release in this half-year" in page
     assert 'id="first_choice"' not in page
     page = client.get("/reports/summary?facility=FA").get_data(as_text=True)
     assert "The other facilities together have fewer than 5 seekers" in page
     for _ in range(3):
-        make.survey(make.seeker(facility_id=b.id), ("logistics",))
+        make.survey(make.seeker(facility_id=b.id, expected_release_date=DUE), ("logistics",))
     db.session.commit()
     page = client.get("/reports/summary?facility=FA").get_data(as_text=True)
     assert "21</strong> surveyed seekers" in page
@@ -186,14 +191,42 @@ def test_summary_window_errors_are_explained(client, city, staff):
     assert "does not exist" in page
     page = client.get("/reports/summary?facility=NOPE").get_data(as_text=True)
     assert "Choose a facility from the list." in page
+    page = client.get("/reports/summary?period=2027-Q3").get_data(as_text=True)
+    assert "Choose a half-year from the list." in page
+    far = PERIOD.shifted(20).key
+    page = client.get(f"/reports/summary?period={far}").get_data(as_text=True)
+    assert "Reports cover the half-years from" in page and 'id="first_choice"' not in page
 
 
-def test_a_window_with_fewer_than_five_seekers_shows_no_number(client, city, staff):
+def test_a_day_granular_window_is_snapped_to_its_half_year_and_said_so(client, city, staff):
+    """The assessment's reproduction: two windows one day apart give the same summary."""
     staff()
-    start = (TODAY + timedelta(days=300)).isoformat()  # only the seeker due after the window
-    page = client.get(f"/reports/summary?date_from={start}&date_to={start}").get_data(
-        as_text=True)
-    assert "Too few seekers in this window" in page
+    start = START + timedelta(days=40)  # the day the 8 logistics seekers are due
+    end = PERIOD.last + timedelta(days=20)
+    pages = [client.get(f"/reports/summary?date_from={day.isoformat()}"
+                        f"&date_to={end.isoformat()}").get_data(as_text=True)
+             for day in (start, start + timedelta(days=1))]
+    assert f"{start.isoformat()} to {end.isoformat()} is shown as" in pages[0]
+    assert f"({PERIOD.first.isoformat()} to {PERIOD.last.isoformat()})" in pages[0]
+    for key in ("first_choice", "any_choice", "hoped_pay", "release_month",
+                "preferred_district"):
+        assert table_rows(pages[0], key) == table_rows(pages[1], key), key
+    assert table_rows(pages[0], "first_choice")[LOGISTICS] == ["8"]  # they are counted
+    csvs = [client.get(f"/reports/summary.csv?date_from={day.isoformat()}"
+                       f"&date_to={end.isoformat()}") for day in (start, start + timedelta(1))]
+    assert csvs[0].status_code == 200 and csvs[0].data == csvs[1].data
+    assert f"qibu-demand-summary-{PERIOD.key}.csv" in csvs[0].headers["Content-Disposition"]
+    # a whole half-year asked by its dates is no snapping
+    page = client.get(f"/reports/summary?date_from={PERIOD.first.isoformat()}"
+                      f"&date_to={PERIOD.last.isoformat()}").get_data(as_text=True)
+    assert "is shown as" not in page
+
+
+def test_a_period_with_fewer_than_five_seekers_shows_no_number(client, city, staff):
+    staff()
+    later = PERIOD.shifted(1).key  # only the seeker due after the half-year
+    page = client.get(f"/reports/summary?period={later}").get_data(as_text=True)
+    assert "Too few seekers in this half-year" in page
     for key in ("first_choice", "hoped_pay", "release_month"):
         assert {v[0] for v in table_rows(page, key).values()} == {SMALL}
 
@@ -231,9 +264,9 @@ def test_summary_xlsx_downloads_is_audited_and_has_no_count_under_five(client, c
     response = client.get("/reports/summary.xlsx")
     assert response.status_code == 200
     assert response.mimetype.endswith("spreadsheetml.sheet")
-    start, end = TODAY.isoformat(), add_months(TODAY, 6).isoformat()
+    start, end = PERIOD.first.isoformat(), PERIOD.last.isoformat()
     assert response.headers["Content-Disposition"] == (
-        f'attachment; filename="qibu-demand-summary-{start}-{end}.xlsx"')
+        f'attachment; filename="qibu-demand-summary-{PERIOD.key}.xlsx"')
     book = pd.read_excel(io.BytesIO(response.data), sheet_name=None, dtype=object)
     assert list(book) == ["About", "First choice", "Any choice", "Hoped-for pay",
                           "Release month", "Preferred district"]
@@ -245,8 +278,8 @@ def test_summary_xlsx_downloads_is_audited_and_has_no_count_under_five(client, c
     event = db.session.scalar(sa.select(AuditEvent).where(
         AuditEvent.action == "demand_summary_exported"))
     assert event.actor_id == account.id
-    assert event.detail == {"format": "xlsx", "seekers": "21", "date_from": start,
-                            "date_to": end, "facility": None}
+    assert event.detail == {"format": "xlsx", "seekers": "21", "period": PERIOD.key,
+                            "date_from": start, "date_to": end, "facility": None}
 
 
 def test_summary_csv_is_one_file_with_a_table_column(client, city, staff):
@@ -269,9 +302,15 @@ def test_summary_csv_is_one_file_with_a_table_column(client, city, staff):
 def test_a_refused_export_writes_nothing_and_says_why(client, city, staff, make):
     staff()
     response = client.get("/reports/summary.csv?date_from=2027-03-01&date_to=2027-01-01")
-    assert response.status_code == 302
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "The end of the window must not be before its start." in page
+    assert response.status_code == 400 and response.mimetype == "text/plain"
+    assert "The end of the window must not be before its start." in response.get_data(
+        as_text=True)
+    response = client.get(f"/reports/summary.csv?period={PERIOD.shifted(-20).key}")
+    assert response.status_code == 400
+    assert "Reports cover the half-years from" in response.get_data(as_text=True)
+    response = client.get("/reports/gap.xlsx?period=2027-13")
+    assert response.status_code == 400
+    assert "Choose a half-year from the list." in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action.like("%exported"))) == 0
 
@@ -321,16 +360,16 @@ def test_gap_report_numbers_of_the_hand_built_case(client, city, staff):
 
 def test_gap_shares_that_would_reveal_a_small_group_show_a_dash(client, city, staff, make):
     for _ in range(2):  # two more security seekers asking 5400, above the 5300 posting
-        make.survey(make.seeker(facility_id=city["facility"].id), ("security",),
-                    salary_min=5400, salary_hoped=6000)
+        person = make.seeker(facility_id=city["facility"].id, expected_release_date=DUE)
+        make.survey(person, ("security",), salary_min=5400, salary_hoped=6000)
     staff()
     pay_check = table_rows(client.get("/reports/gap").get_data(as_text=True), "pay_check")
     # 16 security seekers: 8 + 2 above 5300 and 6 not; shares stay exact multiples of 1/16
     assert pay_check[SECURITY][:2] == ["16", "1"]
     assert pay_check[SECURITY][4:] == ["62%", "62%"]
     for _ in range(2):
-        make.survey(make.seeker(facility_id=city["facility"].id), ("workshop",),
-                    salary_min=7500, salary_hoped=8000)
+        person = make.seeker(facility_id=city["facility"].id, expected_release_date=DUE)
+        make.survey(person, ("workshop",), salary_min=7500, salary_hoped=8000)
     pay_check = table_rows(client.get("/reports/gap").get_data(as_text=True), "pay_check")
     # workshop: 7 above 8000 and 2 not: "2 of 9 are not above" must not show
     assert pay_check[WORKSHOP][0] == "9"

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from app.reports.periods import ReleasePeriod
 from app.spreadsheets import (
     reads_as_formula,
     safe_cell,
@@ -155,7 +156,8 @@ def summary_export(kind):
         facility = make.facility(code="FX", name_en=HOSTILE[0], name_zh=HOSTILE[0])
         _seekers(make, facility, n=14)
         login(make, auth, client, Role.EMPLOYMENT)
-        return f"/reports/summary.{kind}?facility=FX", HOSTILE[:2]
+        period = ReleasePeriod.containing(date.today() + timedelta(days=40)).key
+        return f"/reports/summary.{kind}?facility=FX&period={period}", HOSTILE[:2]
     return case
 
 
@@ -164,7 +166,8 @@ def gap_export(make, auth, client):
     for code in CATEGORIES:
         make.opening(category_code=code, headcount=3)
     login(make, auth, client, Role.EMPLOYMENT)
-    return "/reports/gap.xlsx", HOSTILE[:2]
+    period = ReleasePeriod.containing(date.today() + timedelta(days=40)).key
+    return f"/reports/gap.xlsx?period={period}", HOSTILE[:2]
 
 
 def fair_report_export(make, auth, client):

@@ -15,25 +15,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from app.spreadsheets import tables_to_csv, tables_to_xlsx
-from surveys.summary import (
+from app.reports.summary import (
     ANYWHERE,
     NO_CHOICE,
-    SMALL,
     UNKNOWN,
-    WITHHELD,
-    FacilityTooSmall,
-    Published,
-    _Parent,
-    cell_ranges,
-    exposed_cells,
     latest_surveys,
     pay_band,
     release_months,
     seeker_counts,
     summarise_seekers,
+)
+from app.reports.suppression import (
+    SMALL,
+    WITHHELD,
+    FacilityTooSmall,
+    Published,
+    cell_ranges,
+    exposed_cells,
     suppress_small_counts,
 )
+from app.reports.suppression import Parent as _Parent
+from app.spreadsheets import tables_to_csv, tables_to_xlsx
 
 CATEGORIES = ["logistics", "security", "kitchen", "workshop"]
 DISTRICTS = ["310112", "310115"]

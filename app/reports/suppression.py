@@ -1,48 +1,31 @@
-"""Summarise job-intention surveys for the employment centre (汇总反馈), small counts suppressed.
+"""Small-count suppression: the one engine for every count of people that leaves the bureau.
 
-Pure pandas: DataFrames in, published tables out; no Flask, no database. The app loads one
-row per seeker due for release in the chosen window (the latest survey of each) and renders,
-charts and exports what this module publishes. Every count of people that leaves the bureau
-goes through :func:`suppress_small_counts`, so the page, its charts, the XLSX and the CSV
-show exactly the same numbers, and a table built twice from the same rows is suppressed
-the same way twice (the demand summary and the gap report share their seeker tables).
+The demand summary and the gap report (:mod:`app.reports.summary`), the facility bulletin's
+demand order, the fair report, the fair page and the API's fair statistics all publish
+their counts of people through :func:`suppress_small_counts`, so every output hides the
+same way: counts from 0 to 4 show as ``"<5"``, and further counts are withheld (``"x"``)
+wherever a hidden one could be worked out from a total or from another table.
 
-The seekers frame has one row per seeker with the columns of :data:`SEEKER_COLUMNS`:
-``categories`` holds the survey's ranked category codes, ``districts`` the preferred
-district adcodes (empty means "anywhere"), pay columns are yuan a month or missing.
+Pure pandas and scipy: no Flask, no database.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 
 import numpy as np
 import pandas as pd
 
 __all__ = [
-    "ADDITIVE_TABLES",
-    "ANYWHERE",
     "NOT_SHOWN",
-    "NO_CHOICE",
-    "PAY_BANDS",
-    "PAY_BAND_KEYS",
-    "SEEKER_COLUMNS",
     "SMALL",
     "THRESHOLD",
-    "UNKNOWN",
     "WITHHELD",
     "FacilityTooSmall",
+    "Parent",
     "Published",
-    "SeekerSummary",
     "cell_ranges",
     "exposed_cells",
-    "latest_surveys",
-    "pay_band",
-    "release_months",
-    "seeker_counts",
-    "summarise_seekers",
     "suppress_small_counts",
 ]
 
@@ -50,99 +33,6 @@ THRESHOLD = 5
 SMALL = f"<{THRESHOLD}"  # a count from 0 to 4
 WITHHELD = "x"  # a count of 5 or more, withheld so that a count under 5 cannot be worked out
 NOT_SHOWN = "—"  # a share or derived figure over a suppressed group
-
-UNKNOWN = "unknown"
-NO_CHOICE = "none"
-ANYWHERE = "anywhere"
-
-SEEKER_COLUMNS = (
-    "seeker_id", "facility_id", "release_date", "categories", "salary_min", "salary_hoped",
-    "home_district", "districts",
-)
-
-# Monthly pay bands in yuan: (key, lowest amount in the band, first amount above it).
-PAY_BANDS: tuple[tuple[str, int | None, int | None], ...] = (
-    ("<4000", None, 4000),
-    ("4000-4999", 4000, 5000),
-    ("5000-5999", 5000, 6000),
-    ("6000-6999", 6000, 7000),
-    ("7000-7999", 7000, 8000),
-    ("8000-9999", 8000, 10000),
-    (">=10000", 10000, None),
-)
-PAY_BAND_KEYS: tuple[str, ...] = (*(key for key, _, _ in PAY_BANDS), UNKNOWN)
-
-# Seeker tables whose cells add up to the number of seekers (each seeker in exactly one cell);
-# the others count a seeker once per category or district named.
-ADDITIVE_TABLES = frozenset(
-    {"first_choice", "hoped_pay", "lowest_pay", "release_month", "home_district"}
-)
-
-
-# --------------------------------------------------------------------------- inputs
-
-
-def pay_band(amount) -> str:
-    """The key of the pay band holding a monthly amount, or ``"unknown"``."""
-    if amount is None or pd.isna(amount):
-        return UNKNOWN
-    for key, low, high in PAY_BANDS:
-        if (low is None or amount >= low) and (high is None or amount < high):
-            return key
-    raise AssertionError(amount)  # the bands cover every amount
-
-
-def release_months(date_from: date, date_to: date) -> list[str]:
-    """The months ``YYYY-MM`` from the month of `date_from` to the month of `date_to`."""
-    months = pd.period_range(pd.Period(date_from, "M"), pd.Period(date_to, "M"), freq="M")
-    return [str(month) for month in months]
-
-
-def latest_surveys(surveys: pd.DataFrame) -> pd.DataFrame:
-    """Keep each seeker's latest survey (latest ``surveyed_on``, then highest ``survey_id``)."""
-    ordered = surveys.sort_values(["seeker_id", "surveyed_on", "survey_id"], kind="stable")
-    return ordered.drop_duplicates("seeker_id", keep="last").reset_index(drop=True)
-
-
-def _counted(values: pd.Series, index: Sequence[str]) -> pd.Series:
-    counts = values.astype(object).value_counts()
-    stray = sorted(set(counts.index) - set(index), key=str)
-    if stray:
-        raise ValueError(f"values outside the table's rows: {stray}")
-    return counts.reindex(list(index), fill_value=0).astype("int64")
-
-
-def seeker_counts(
-    seekers: pd.DataFrame, *, categories: Sequence[str], districts: Sequence[str],
-    months: Sequence[str],
-) -> dict[str, pd.Series]:
-    """Count seekers for each table of the summary and the gap report.
-
-    Parameters
-    ----------
-    seekers : one row per seeker (:data:`SEEKER_COLUMNS`).
-    categories : category codes in display order (the rows of the category tables).
-    districts : district adcodes in display order.
-    months : the window's release months, ``YYYY-MM``.
-    """
-    chosen = seekers["categories"].map(list)
-    preferred = seekers["districts"].map(lambda d: list(d) if len(d) else [ANYWHERE])
-    release = seekers["release_date"].map(lambda d: f"{d.year:04d}-{d.month:02d}")
-    home = seekers["home_district"].astype(object).where(seekers["home_district"].notna(),
-                                                         UNKNOWN)
-    return {
-        "first_choice": _counted(chosen.map(lambda c: c[0] if c else NO_CHOICE),
-                                 [*categories, NO_CHOICE]),
-        "any_choice": _counted(chosen.explode().dropna(), categories),
-        "hoped_pay": _counted(seekers["salary_hoped"].map(pay_band), PAY_BAND_KEYS),
-        "lowest_pay": _counted(seekers["salary_min"].map(pay_band), PAY_BAND_KEYS),
-        "release_month": _counted(release, months),
-        "preferred_district": _counted(preferred.explode(), [*districts, ANYWHERE]),
-        "home_district": _counted(home, [*districts, UNKNOWN]),
-    }
-
-
-# --------------------------------------------------------------------------- suppression
 
 
 class FacilityTooSmall(ValueError):
@@ -281,7 +171,7 @@ def _display(counts: pd.Series, small: pd.Series, withheld: pd.Series, marker: s
 
 
 @dataclass(frozen=True)
-class _Parent:
+class Parent:
     """The same table for all facilities, when a facility's own table is being published."""
 
     published: Published
@@ -294,7 +184,7 @@ def suppress_small_counts(
     *,
     additive: bool = False,
     upper: pd.Series | None = None,
-    parent: _Parent | None = None,
+    parent: Parent | None = None,
 ) -> Published:
     """Publish a table of counts of people so that no count under `threshold` can be known.
 
@@ -323,9 +213,10 @@ def suppress_small_counts(
     reader nothing the audit has not allowed for. Tables counting a seeker once per
     category or district named have no margin: only step 1 (and 3) applies to them.
 
-    What suppression cannot stop: comparing summaries of overlapping windows (or of a
-    facility and all facilities with other windows) can narrow hidden counts; every export
-    is audited with its window so such use can be traced.
+    Comparing two summaries is covered by what may be asked for, not by this function:
+    the reports publish fixed, non-overlapping half-years of release dates only
+    (:mod:`app.reports.periods`), so two allowed summaries either count disjoint people or
+    are a facility and all facilities of the same half-year, which step 3 audits together.
 
     Parameters
     ----------
@@ -380,7 +271,7 @@ def _is_count(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def _discloses(published: Published, counts: pd.Series, parent: _Parent | None) -> bool:
+def _discloses(published: Published, counts: pd.Series, parent: Parent | None) -> bool:
     if parent is None:
         return bool(exposed_cells(published)) or _small_group_known(published)
     return _discloses_with_parent(published, counts, parent)
@@ -403,7 +294,7 @@ def _small_group_known(published: Published) -> bool:
     return bool(low == high and 0 < low < published.threshold)
 
 
-def _discloses_with_parent(published: Published, counts: pd.Series, parent: _Parent) -> bool:
+def _discloses_with_parent(published: Published, counts: pd.Series, parent: Parent) -> bool:
     """Audit a facility's table together with the all-facility table it is read against.
 
     The two tables are linked cell by cell (facility ≤ all facilities) and by both totals,
@@ -509,77 +400,3 @@ def _only_value(form: np.ndarray, value: float, problem: dict) -> bool:
     return True
 
 
-# --------------------------------------------------------------------------- the summary
-
-
-@dataclass(frozen=True)
-class SeekerSummary:
-    """The published seeker tables of one window: ``seekers`` (the number of seekers, or a
-    marker) and ``tables`` by name (see :func:`seeker_counts`)."""
-
-    seekers: int | str
-    tables: Mapping[str, Published]
-
-    def __getitem__(self, name: str) -> Published:
-        return self.tables[name]
-
-
-def _publish_all(counts: Mapping[str, pd.Series], threshold: int,
-                 parents: Mapping[str, _Parent] | None = None) -> dict[str, Published]:
-    parents = parents or {}
-    published: dict[str, Published] = {}
-    # any-choice first: it bounds the first-choice counts (a first choice is also a choice)
-    order = ["any_choice", *[name for name in counts if name != "any_choice"]]
-    for name in order:
-        upper = None
-        if name == "first_choice" and "any_choice" in published:
-            upper = cell_ranges(published["any_choice"])["hi"]
-        published[name] = suppress_small_counts(
-            counts[name], threshold, additive=name in ADDITIVE_TABLES, upper=upper,
-            parent=parents.get(name),
-        )
-    return {name: published[name] for name in counts}
-
-
-def _withhold_totals(published: dict[str, Published], seekers: int,
-                     threshold: int) -> tuple[dict[str, Published], int | str]:
-    """Show the number of seekers only if no table had to withhold it (it is every total)."""
-    if seekers < threshold:
-        return published, f"<{threshold}"
-    if all(p.total != WITHHELD for p in published.values()):
-        return published, seekers
-    return {
-        name: Published(p.cells, WITHHELD, p.upper, p.threshold) if p.additive else p
-        for name, p in published.items()
-    }, WITHHELD
-
-
-def summarise_seekers(
-    seekers: pd.DataFrame, *, categories: Sequence[str], districts: Sequence[str],
-    months: Sequence[str], facility_id=None, threshold: int = THRESHOLD,
-) -> SeekerSummary:
-    """Publish every seeker table of a window, for all facilities or for one.
-
-    `seekers` holds every facility's seekers of the window. For one facility
-    (`facility_id`), each table is published against the all-facility table (see
-    :func:`suppress_small_counts`); :class:`FacilityTooSmall` is raised when the facility
-    has fewer than `threshold` seekers in the window, when the other facilities together
-    have 1 to `threshold` − 1 (their number would be the difference of the two totals), or
-    when a table cannot be published against the city's without revealing a small count.
-    """
-    shape = {"categories": categories, "districts": districts, "months": months}
-    all_counts = seeker_counts(seekers, **shape)
-    everyone, all_n = _withhold_totals(_publish_all(all_counts, threshold), len(seekers),
-                                       threshold)
-    if facility_id is None:
-        return SeekerSummary(all_n, everyone)
-    mine = seekers[seekers["facility_id"] == facility_id]
-    if len(mine) < threshold:
-        raise FacilityTooSmall("facility")
-    if 0 < len(seekers) - len(mine) < threshold:
-        raise FacilityTooSmall("rest")
-    parents = {name: _Parent(everyone[name], all_counts[name]) for name in all_counts}
-    facility_counts = seeker_counts(mine, **shape)
-    published, n = _withhold_totals(_publish_all(facility_counts, threshold, parents),
-                                    len(mine), threshold)
-    return SeekerSummary(n, published)
