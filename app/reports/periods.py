@@ -7,7 +7,7 @@ bureau is counted over a window the reader chooses: a report covers exactly one 
 half-year it overlaps most, which the page then says. Half-years never overlap, so two
 allowed summaries either count different people altogether or are one facility's and all
 facilities' of the same half-year, which the suppression engine audits together
-(:func:`app.reports.suppression.suppress_small_counts`, step 3).
+(:func:`app.reports.suppression.publish_facility_tables`).
 
 Pure: no Flask, no database.
 """

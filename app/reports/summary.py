@@ -28,6 +28,7 @@ from app.reports.suppression import (
     Parent,
     Published,
     cell_ranges,
+    publish_facility_tables,
     suppress_small_counts,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "pay_band",
     "release_months",
     "seeker_counts",
+    "summarise_facilities",
     "summarise_seekers",
 ]
 
@@ -183,32 +185,81 @@ def _withhold_totals(published: dict[str, Published], seekers: int,
     }, WITHHELD
 
 
-def summarise_seekers(
+def summarise_facilities(
     seekers: pd.DataFrame, *, categories: Sequence[str], districts: Sequence[str],
-    months: Sequence[str], facility_id=None, threshold: int = THRESHOLD,
-) -> SeekerSummary:
-    """Publish every seeker table of a window, for all facilities or for one.
+    months: Sequence[str], threshold: int = THRESHOLD,
+) -> tuple[SeekerSummary, dict[object, SeekerSummary | FacilityTooSmall]]:
+    """Publish every seeker table of a half-year for all facilities and for each facility.
 
-    `seekers` holds every facility's seekers of the window. For one facility
-    (`facility_id`), each table is published against the all-facility table (see
-    :func:`suppress_small_counts`); :class:`FacilityTooSmall` is raised when the facility
-    has fewer than `threshold` seekers in the window, when the other facilities together
-    have 1 to `threshold` − 1 (their number would be the difference of the two totals), or
-    when a table cannot be published against the city's without revealing a small count.
+    The facility summaries are published together (see
+    :func:`app.reports.suppression.publish_facility_tables`), so that a reader holding
+    all of them and the city's learns no count under `threshold`. A facility is refused
+    (:class:`FacilityTooSmall`) when it has fewer than `threshold` seekers ("facility"),
+    when showing its number would reveal another facility's small number ("rest"), or
+    when a table cannot be published without revealing a small count ("table").
     """
     shape = {"categories": categories, "districts": districts, "months": months}
     all_counts = seeker_counts(seekers, **shape)
     everyone, all_n = _withhold_totals(_publish_all(all_counts, threshold), len(seekers),
                                        threshold)
+    city = SeekerSummary(all_n, everyone)
+    ids = sorted(int(f) for f in seekers["facility_id"].unique())
+    sizes = pd.Series([int((seekers["facility_id"] == f).sum()) for f in ids], index=ids,
+                      dtype="int64")
+    refused: dict[object, str] = {}
+    numbers = suppress_small_counts(sizes, threshold, additive=True)
+    if not isinstance(all_n, int) or not isinstance(numbers.total, int):
+        # the reasons would tell which facilities have fewer than 5: give none
+        refused = dict.fromkeys(ids, "table")
+    else:  # each reason says what the facilities' numbers published as a table would
+        refused = {f: "facility" if sizes[f] < threshold else "rest"
+                   for f in ids if isinstance(numbers.cells[f], str)}
+    counts = {f: seeker_counts(seekers[seekers["facility_id"] == f], **shape) for f in ids}
+    order = ["any_choice", *[name for name in all_counts if name != "any_choice"]]
+    while True:
+        published: dict[object, dict[str, Published]] = {
+            f: {} for f in ids if f not in refused}
+        for name in order:
+            upper = None
+            if name == "first_choice":
+                upper = {f: cell_ranges(tables["any_choice"])["hi"]
+                         for f, tables in published.items()}
+            tables, out = publish_facility_tables(
+                {f: counts[f][name] for f in ids}, all_counts[name], everyone[name],
+                additive=name in ADDITIVE_TABLES, upper=upper, withheld=set(refused),
+                threshold=threshold)
+            if out - set(refused):
+                refused |= dict.fromkeys(out - set(refused), "table")
+                break  # publish every table again without them
+            for f, table in tables.items():
+                published[f][name] = table
+        else:
+            break
+    facilities: dict[object, SeekerSummary | FacilityTooSmall] = {
+        f: FacilityTooSmall(reason) for f, reason in refused.items()}
+    for f, tables in published.items():
+        facilities[f] = SeekerSummary(int(sizes[f]), {name: tables[name] for name in all_counts})
+    return city, facilities
+
+
+def summarise_seekers(
+    seekers: pd.DataFrame, *, categories: Sequence[str], districts: Sequence[str],
+    months: Sequence[str], facility_id=None, threshold: int = THRESHOLD,
+) -> SeekerSummary:
+    """Publish every seeker table of a half-year, for all facilities or for one.
+
+    `seekers` holds every facility's seekers of the half-year. One facility's summary is
+    published together with every other facility's (:func:`summarise_facilities`);
+    :class:`FacilityTooSmall` is raised when it cannot be published.
+    """
+    shape = {"categories": categories, "districts": districts, "months": months}
     if facility_id is None:
+        all_counts = seeker_counts(seekers, **shape)
+        everyone, all_n = _withhold_totals(_publish_all(all_counts, threshold), len(seekers),
+                                           threshold)
         return SeekerSummary(all_n, everyone)
-    mine = seekers[seekers["facility_id"] == facility_id]
-    if len(mine) < threshold:
-        raise FacilityTooSmall("facility")
-    if 0 < len(seekers) - len(mine) < threshold:
-        raise FacilityTooSmall("rest")
-    parents = {name: Parent(everyone[name], all_counts[name]) for name in all_counts}
-    facility_counts = seeker_counts(mine, **shape)
-    published, n = _withhold_totals(_publish_all(facility_counts, threshold, parents),
-                                    len(mine), threshold)
-    return SeekerSummary(n, published)
+    _, facilities = summarise_facilities(seekers, threshold=threshold, **shape)
+    result = facilities.get(int(facility_id), FacilityTooSmall("facility"))
+    if isinstance(result, FacilityTooSmall):
+        raise result
+    return result

@@ -11,6 +11,7 @@ Pure pandas and scipy: no Flask, no database.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "Published",
     "cell_ranges",
     "exposed_cells",
+    "publish_facility_tables",
     "suppress_small_counts",
 ]
 
@@ -213,10 +215,11 @@ def suppress_small_counts(
     reader nothing the audit has not allowed for. Tables counting a seeker once per
     category or district named have no margin: only step 1 (and 3) applies to them.
 
-    Comparing two summaries is covered by what may be asked for, not by this function:
+    Comparing summaries is covered by what may be asked for, not by this function alone:
     the reports publish fixed, non-overlapping half-years of release dates only
-    (:mod:`app.reports.periods`), so two allowed summaries either count disjoint people or
-    are a facility and all facilities of the same half-year, which step 3 audits together.
+    (:mod:`app.reports.periods`), so allowed summaries either count disjoint people or are
+    facilities and all facilities of the same half-year, which step 3 and
+    :func:`publish_facility_tables` audit together.
 
     Parameters
     ----------
@@ -400,3 +403,196 @@ def _only_value(form: np.ndarray, value: float, problem: dict) -> bool:
     return True
 
 
+
+
+# --------------------------------------------------------------------------- every facility
+
+
+def publish_facility_tables(
+    counts: Mapping[object, pd.Series],
+    everyone: pd.Series,
+    city: Published,
+    *,
+    additive: bool,
+    upper: Mapping[object, pd.Series] | None = None,
+    withheld: set | frozenset = frozenset(),
+    threshold: int = THRESHOLD,
+) -> tuple[dict[object, Published], set]:
+    """Publish one table for each facility so that all of them together with the city's
+    reveal no count under the threshold.
+
+    Each facility's table is first published against the city's (`parent`, step 3 of
+    :func:`suppress_small_counts`), which is safe for one facility and the city read
+    together. A reader may also hold every other facility's table of the same half-year:
+    the facilities' cells add up to the city's, column by column. So the tables are then
+    audited as one system (:func:`_joint_disclosure`: every facility's hidden cells, the
+    city's hidden cells and the cells of the facilities not published, linked by the
+    column sums and each table's total), and while any count from 1 to threshold − 1 can
+    be worked out, the smallest count still shown in the same column (else row, else
+    anywhere) is withheld too. A facility whose table cannot be published is returned in
+    the refused set, and the audit starts again without it.
+
+    Parameters
+    ----------
+    counts : each facility's counts, indexed like `everyone`.
+    everyone : the counts for all facilities (the facilities in `counts` and any others).
+    city : `everyone` as published.
+    additive : the cells add up to a total shown with them.
+    upper : per facility, a bound on each cell known from another table.
+    withheld : the facilities whose summaries are not published at all.
+    """
+    upper = upper or {}
+    everyone = everyone.astype("int64")
+    refused: set = set(withheld)
+    published: dict[object, Published] = {}
+    for key, mine in counts.items():
+        if key in refused:
+            continue
+        try:
+            table = suppress_small_counts(mine, threshold, additive=additive,
+                                          upper=upper.get(key), parent=Parent(city, everyone))
+        except FacilityTooSmall:
+            refused.add(key)
+            continue
+        if additive and not _is_count(table.total):
+            refused.add(key)  # its total would differ from the one its page shows
+            continue
+        published[key] = table
+    while True:
+        pinned = _joint_disclosure(published, counts, everyone, city, additive)
+        if pinned is None:
+            return published, refused
+        key, row = _next_to_withhold(published, pinned)
+        if key is None:
+            return {}, refused | set(published)  # nothing is left to withhold: publish none
+        table = published[key]
+        cells = table.cells.copy()
+        cells[row] = WITHHELD
+        published[key] = Published(cells, table.total, table.upper, table.threshold)
+
+
+def _next_to_withhold(published: Mapping[object, Published], pinned: list[tuple]):
+    """The smallest shown facility cell in a column, else a row, of the exposed form."""
+    columns = {row for _, row in pinned}
+    keys = {key for key, _ in pinned}
+    for near in (lambda key, row: row in columns, lambda key, row: key in keys,
+                 lambda key, row: True):
+        best = None
+        for key, table in published.items():
+            for row, value in table.cells.items():
+                if isinstance(value, str) or int(value) <= 0 or not near(key, row):
+                    continue
+                if best is None or int(value) < best[0]:
+                    best = (int(value), key, row)
+        if best is not None:
+            return best[1], best[2]
+    return None, None
+
+
+def _joint_disclosure(published: Mapping[object, Published], counts: Mapping[object, pd.Series],
+                      everyone: pd.Series, city: Published, additive: bool) -> list | None:
+    """The first count under the threshold that every facility's table and the city's
+    together pin down, as the (facility, row) cells of the form; None when there is none.
+
+    Variables: each published facility's hidden cells, the city's hidden cells, and per
+    row the facilities not published taken together ("others"). Constraints: each
+    column's cells add up to the city's cell; each table's hidden cells add up to what its
+    total leaves (a count, or a range for "<5" and "x"); markers and known upper bounds
+    bound each cell. The matrix is a network matrix, so linear programming gives each
+    form's exact integer range.
+    """
+    threshold = city.threshold
+    index = everyone.index
+    rows = list(index)
+    keys = list(published)
+    others = {key: c for key, c in counts.items() if key not in published}
+    other_true = (sum((c.reindex(index).astype("int64") for c in others.values()),
+                      pd.Series(0, index=index, dtype="int64")) if others else None)
+    variables: dict[tuple, int] = {}
+    bounds = []
+
+    def add(name, lo, hi):
+        variables[name] = len(bounds)
+        bounds.append((float(lo), None if np.isinf(hi) else float(hi)))
+
+    truth = {}
+    for key in keys:
+        table = published[key]
+        lo, hi = _marker_bounds(table)
+        for i, row in enumerate(rows):
+            if isinstance(table.cells[row], str):
+                add((key, row), lo[i], hi[i])
+                truth[(key, row)] = int(counts[key][row])
+    city_ranges = cell_ranges(city)
+    for row in rows:
+        if isinstance(city.cells[row], str):
+            add(("city", row), city_ranges.at[row, "lo"], city_ranges.at[row, "hi"])
+            truth[("city", row)] = int(everyone[row])
+        if other_true is not None:
+            add(("others", row), 0, city_ranges.at[row, "hi"])
+            truth[("others", row)] = int(other_true[row])
+    n = len(bounds)
+
+    def form(terms: Mapping[tuple, float]) -> tuple[np.ndarray, float]:
+        """A linear form over the variables, and the constant part of the cells it names."""
+        vector, constant = np.zeros(n), 0.0
+        for (key, row), weight in terms.items():
+            if (key, row) in variables:
+                vector[variables[(key, row)]] += weight
+            elif key == "city":
+                constant += weight * int(city.cells[row])
+            else:
+                constant += weight * int(published[key].cells[row])
+        return vector, constant
+
+    a_eq, b_eq, a_ub, b_ub = [], [], [], []
+    for row in rows:  # the facilities' cells add up to the city's
+        terms = {(key, row): 1.0 for key in keys}
+        if other_true is not None:
+            terms[("others", row)] = 1.0
+        terms[("city", row)] = terms.get(("city", row), 0.0) - 1.0
+        vector, constant = form(terms)
+        a_eq.append(vector)
+        b_eq.append(-constant)
+    if additive:
+        for key, table in [*((k, published[k]) for k in keys), ("city", city)]:
+            total = _total_range(table.total, threshold)
+            if total is None:
+                continue
+            vector, constant = form({(key, row): 1.0 for row in rows})
+            low, high = total[0] - constant, total[1] - constant
+            if low == high:
+                a_eq.append(vector)
+                b_eq.append(low)
+            else:
+                a_ub.append(-vector)
+                b_ub.append(-low)
+                if np.isfinite(high):
+                    a_ub.append(vector)
+                    b_ub.append(high)
+
+    protected = []  # (cells of the form with weights, true value)
+    for name, value in truth.items():
+        if 0 < value < threshold:
+            protected.append(({name: 1.0}, value))
+    for key in keys:  # the rest of the city, as read from one facility and the city
+        for row in rows:
+            rest = int(everyone[row]) - int(counts[key][row])
+            if 0 < rest < threshold:
+                protected.append(({("city", row): 1.0, (key, row): -1.0}, rest))
+        small = [row for row in rows if published[key].cells[row] == published[key].small]
+        group = int(counts[key][small].sum()) if small else 0
+        if 0 < group < threshold:
+            protected.append(({(key, row): 1.0 for row in small}, group))
+    problem = {"A_ub": np.array(a_ub) if a_ub else None, "b_ub": b_ub or None,
+               "A_eq": np.array(a_eq), "b_eq": b_eq, "bounds": bounds}
+    for terms, value in protected:
+        vector, constant = form(terms)
+        if not vector.any():
+            exposed = abs(constant - value) < 1e-9
+        else:
+            exposed = _only_value(vector, value - constant, problem)
+        if exposed:
+            return [(key, row) for key, row in terms if key not in ("city", "others")] or [
+                (key, row) for key in keys for (_, row) in terms]
+    return None

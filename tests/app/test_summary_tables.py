@@ -32,6 +32,7 @@ from app.reports.suppression import (
     Published,
     cell_ranges,
     exposed_cells,
+    publish_facility_tables,
     suppress_small_counts,
 )
 from app.reports.suppression import Parent as _Parent
@@ -349,6 +350,18 @@ def test_one_facility_needs_five_seekers_there_and_five_or_none_elsewhere():
     assert rest.value.reason == "rest"
 
 
+def test_facilities_whose_numbers_pin_each_other_are_refused_without_saying_why():
+    # 4, 4 and 4 of 12: "all have fewer than 5" would make each exactly 4
+    frame = pd.concat([_window(2, 1, 1, facility=1), _window(2, 2, 0, facility=2),
+                       _window(3, 1, 0, facility=3)])
+    frame["seeker_id"] = range(len(frame))
+    assert summarise(frame).seekers == 12
+    for facility in (1, 2, 3):
+        with pytest.raises(FacilityTooSmall) as refused:
+            summarise(frame, facility_id=facility)
+        assert refused.value.reason == "table"
+
+
 def test_one_facility_is_published_against_the_city():
     frame = pd.concat([_window(7, 6, 2, facility=1), _window(5, 3, 0, facility=2)])
     frame["seeker_id"] = range(len(frame))
@@ -404,3 +417,53 @@ def test_the_csv_export_has_one_table_column_and_no_count_under_five():
     assert logistics["seekers"].tolist() == ["7"]
 
 
+
+
+def _consistent(published: Published, values) -> bool:
+    """Whether a table of true values could have been published as `published`."""
+    for shown, value in zip(published.cells, values, strict=True):
+        if (shown == SMALL and value >= 5) or (shown == WITHHELD and value < 5):
+            return False
+        if not isinstance(shown, str) and int(shown) != value:
+            return False
+    total = sum(values)
+    if published.total == SMALL:
+        return total < 5
+    if published.total == WITHHELD:
+        return total >= 5
+    return published.total is None or total == published.total
+
+
+@pytest.mark.parametrize(("seed", "n_facilities"), [(0, 2), (1, 2), (2, 3)])
+def test_every_facility_table_read_together_with_the_city_reveals_no_small_count(
+        seed, n_facilities):
+    """A reader holding every facility's table and the city's (not only one pair)."""
+    rng = random.Random(300 + seed)
+    published_cases = 0
+    for _ in range(150 if n_facilities == 2 else 60):
+        k = rng.randint(2, 3 if n_facilities == 2 else 2)
+        mine = {f: counts([rng.choice([0, 0, 1, 2, 3, 4, 5, 6, 8]) for _ in range(k)])
+                for f in range(n_facilities)}
+        if any(m.sum() < 5 for m in mine.values()):
+            continue  # such a facility is refused by its number alone
+        everyone = sum(mine.values())
+        city = suppress_small_counts(everyone, additive=True)
+        tables, refused = publish_facility_tables(mine, everyone, city, additive=True)
+        assert set(tables) | refused == set(mine)
+        if refused:
+            continue
+        published_cases += 1
+        cap = int(everyone.sum())
+        options = [possible_tables(tables[f], cap, everyone_upper(city)) for f in mine]
+        worlds = [combo for combo in itertools.product(*options)
+                  if _consistent(city, [sum(column) for column in zip(*combo, strict=True)])]
+        assert tuple(tuple(m) for m in mine.values()) in worlds
+        for f, table in tables.items():
+            for i in range(k):
+                true = mine[f].iloc[i]
+                if isinstance(table.cells.iloc[i], str) and 1 <= true <= 4:
+                    assert len({w[f][i] for w in worlds}) > 1, (f, i, mine, tables)
+        for i in range(k):
+            if isinstance(city.cells.iloc[i], str) and 1 <= everyone.iloc[i] <= 4:
+                assert len({sum(t[i] for t in w) for w in worlds}) > 1
+    assert published_cases >= 10
