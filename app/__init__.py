@@ -40,7 +40,7 @@ def create_app(config=None, **overrides) -> Flask:
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=None)
     login_manager.init_app(app)
 
-    from app import api, auth, errors, i18n, labels, main, opening_labels, reasons
+    from app import api, auth, errors, i18n, labels, main, opening_labels, reasons, submissions
     from app.admin import routes as admin_routes
     from app.auth import access
     from app.bureau import routes as bureau_routes
@@ -63,6 +63,7 @@ def create_app(config=None, **overrides) -> Flask:
     opening_labels.init_app(app)
     reasons.init_app(app)
     errors.init_app(app)
+    submissions.init_app(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(main.bp)
     app.register_blueprint(admin_routes.bp)

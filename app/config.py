@@ -69,6 +69,10 @@ class Config:
     # SECRET_KEY when not set (development only: production requires its own, backed up)
     DATA_KEY = _env("DATA_KEY", "")
     KIOSK_IDLE_SECONDS = _env_int("KIOSK_IDLE_SECONDS", 90)
+    # forms carry one-time keys (app/submissions.py): a key older than this is refused as
+    # out of date, and `qibu purge` forgets spent keys after it
+    SUBMISSION_KEY_DAYS = _env_int("SUBMISSION_KEY_DAYS", 7)
+    SUBMISSION_KEYS_REQUIRED = True
     # wrong badge codes slow down the kiosk device that typed them (app/kiosk/throttle.py)
     KIOSK_FREE_TRIES = _env_int("KIOSK_FREE_TRIES", 2)
     KIOSK_FIRST_DELAY_SECONDS = _env_int("KIOSK_FIRST_DELAY_SECONDS", 5)
@@ -107,6 +111,7 @@ class TestingConfig(Config):
     ARGON2_MEMORY_KIB = 1024
     IMPORT_DIR = str(Path(tempfile.gettempdir()) / "qibu-test-imports")
     WTF_CSRF_ENABLED = False  # tests/app/test_csrf.py turns it back on
+    SUBMISSION_KEYS_REQUIRED = False  # tests/app/test_idempotent_forms.py turns it on
     ADMIN_REQUIRES_TOTP = False  # tests/app/test_second_factor.py turns it back on
 
 

@@ -4,9 +4,11 @@ from flask import render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import IntegrityError
 
 from app.api import api_error, is_api_request
 from app.i18n import locale_code
+from app.submissions import is_unique_violation
 from models import Fair, Role, StateError, db
 
 
@@ -83,6 +85,18 @@ def init_app(app):
     @app.errorhandler(StateError)
     def state_error(error):
         return _page(409, _("This cannot be done now"), error.user_message())
+
+    @app.errorhandler(IntegrityError)
+    def recorded_meanwhile(error):
+        # the same thing saved by another request at the same moment: say so, never 500
+        if not is_unique_violation(error):
+            raise error
+        return _page(
+            409,
+            _("Already recorded"),
+            _("The same was saved by another request at the same moment, so nothing more "
+              "was saved. Reload the page to see what is recorded."),
+        )
 
     @app.errorhandler(500)
     def server_error(error):

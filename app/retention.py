@@ -11,7 +11,9 @@ summaries, fair reports, retention in work) stays the same.
 
 Client addresses (login sessions, login throttles, the audit trail's "from where") are
 kept for QIBU_IP_RETENTION_DAYS: older login sessions and expired throttles are deleted,
-and older audit events lose their address but stay.
+and older audit events lose their address but stay. Forms' spent one-time keys
+(app/submissions.py) are deleted after QIBU_SUBMISSION_KEY_DAYS, when a form that old is
+refused anyway.
 """
 
 from dataclasses import asdict, dataclass
@@ -24,6 +26,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
+from app.submissions import forget_submission_keys
 from models import (
     FollowUp,
     Interest,
@@ -47,6 +50,7 @@ class PurgeReport:
     sessions: int = 0
     throttles: int = 0
     audit_addresses: int = 0
+    submission_keys: int = 0
 
 
 def seekers_past_retention(today: date | None = None) -> list[Seeker]:
@@ -151,6 +155,7 @@ def purge(today: date | None = None, dry_run: bool = False,
             report.notes += anonymise_person(seeker)
     for key, count in forget_client_addresses(now, dry_run=dry_run).items():
         setattr(report, key, count)
+    report.submission_keys = forget_submission_keys(now, dry_run=dry_run)
     if not dry_run:
         log_event("retention_purge", **asdict(report),
                   retention_days=current_app.config["RETENTION_DAYS"],
@@ -162,15 +167,17 @@ def _describe(report: PurgeReport) -> str:
     return (f"{report.notes} staff notes about them; "
             f"{report.sessions} login sessions, {report.throttles} login throttles and "
             f"{report.audit_addresses} audit client addresses older than the address "
-            f"retention period")
+            f"retention period; {report.submission_keys} spent form keys older than "
+            f"{current_app.config['SUBMISSION_KEY_DAYS']} days")
 
 
 @click.command("purge")
 @click.option("--dry-run", is_flag=True, help="Only count what would be anonymised or removed.")
 @with_appcontext
 def purge_command(dry_run):
-    """Anonymise people released longer ago than QIBU_RETENTION_DAYS and forget client
-    addresses older than QIBU_IP_RETENTION_DAYS."""
+    """Anonymise people released longer ago than QIBU_RETENTION_DAYS, forget client
+    addresses older than QIBU_IP_RETENTION_DAYS and spent form keys older than
+    QIBU_SUBMISSION_KEY_DAYS."""
     report = purge(dry_run=dry_run)
     if dry_run:
         click.echo(f"{report.people} people are past the retention period; nothing was "

@@ -27,6 +27,7 @@ from models.imports import ImportMapping
 from models.placements import FollowUp, FollowUpReason, Placement
 from models.reference import Certificate, District, Environment, JobCategory
 from models.seekers import Seeker, SeekerStatus, Survey, SurveyIntention
+from models.submissions import FormSubmission
 from models.users import KioskEnrolment, LoginSession, LoginThrottle, Role, StaffUser
 
 __all__ = [
@@ -50,6 +51,7 @@ __all__ = [
     "FairStatus",
     "FollowUp",
     "FollowUpReason",
+    "FormSubmission",
     "ImportMapping",
     "Interest",
     "InterestStage",

@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.i18n import locale_code
+from app.submissions import OnceForm
 from app.value_messages import value_error_message
 from models import Certificate, District, Environment, JobCategory, db
 from surveys.questionnaire import WholeNumberField, build_survey_form, load_questionnaire
@@ -58,7 +59,7 @@ class SeekerForm(FlaskForm):
         }
 
 
-class SurveyBase(FlaskForm):
+class SurveyBase(OnceForm):
     submit = SubmitField(_l("Save survey"))
 
 

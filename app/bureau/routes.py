@@ -5,6 +5,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
@@ -15,6 +16,7 @@ from app.bureau.forms import SeekerForm, selftest_form_class, survey_form_class
 from app.corner.training import courses_by_certificate
 from app.i18n import locale_code
 from app.services.matching import ranked_openings_for
+from app.submissions import record_result, refuse_duplicate
 from models import Role, Seeker, StateError, Survey, db
 from surveys.questionnaire import (
     answers_for_version,
@@ -69,11 +71,17 @@ def new_seeker():
         except StateError as error:
             db.session.rollback()
             flash(error.user_message(), "error")
+        except IntegrityError as error:  # the same ID number, sent from another page
+            refuse_duplicate(error, _(
+                "This ID number was registered by another request at the same moment; "
+                "nothing more was saved. Find the person before registering them again."))
         else:
+            location = url_for("bureau.seeker", code=seeker.code)
+            record_result(location)
             db.session.commit()
             flash(_("Job seeker %(code)s registered with a first survey.", code=seeker.code),
                   "success")
-            return redirect(url_for("bureau.seeker", code=seeker.code))
+            return redirect(location)
     return render_template("bureau/seeker_form.html", form=form,
                            sections=iter_form_sections(form), seeker=None)
 
@@ -148,10 +156,16 @@ def _survey_page(seeker, form, survey):
         except StateError as error:
             db.session.rollback()
             flash(error.user_message(), "error")
+        except IntegrityError as error:  # today's survey, sent from another page
+            refuse_duplicate(error, _(
+                "A survey of this person for today was saved by another request at the "
+                "same moment; nothing more was saved. Correct it from the person's page."))
         else:
+            location = url_for("bureau.seeker", code=seeker.code)
+            record_result(location)
             db.session.commit()
             flash(_("Survey saved."), "success")
-            return redirect(url_for("bureau.seeker", code=seeker.code))
+            return redirect(location)
     return render_template("bureau/seeker_form.html", form=form,
                            sections=iter_form_sections(form), seeker=seeker, survey=survey)
 

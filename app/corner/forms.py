@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.i18n import locale_code
+from app.submissions import OnceForm
 from models import Certificate, Course, Facility, JobCategory, StateError, db, week_monday
 from surveys.questionnaire import OptionalDateField, WholeNumberField
 
@@ -34,7 +35,7 @@ class ActionForm(FlaskForm):
 DATE_MESSAGE = _l("Write the date as 2026-07-15 or 2026年7月15日.")
 
 
-class CourseForm(FlaskForm):
+class CourseForm(OnceForm):
     facility_id = SelectField(_l("Facility"), coerce=int)
     name = StringField(_l("Course name"), validators=[
         DataRequired(_l("Enter the course's name.")), Length(max=120)])

@@ -28,6 +28,7 @@ from app.i18n import locale_code
 from app.kiosk import operations as kiosk_operations
 from app.kiosk.routes import _kiosk_visit
 from app.kiosk.routes import frame as kiosk_frame
+from app.submissions import record_result
 from models import Bulletin, Course, Facility, Fair, Role, StateError, db, iso_week_of
 
 bp = Blueprint("corner", __name__, url_prefix="/corner")
@@ -238,10 +239,12 @@ def _course_page(form: CourseForm, course: Course | None):
             db.session.rollback()
             flash(error.user_message(), "error")
         else:
+            location = url_for("corner.courses", facility=course.facility.code,
+                               _anchor=f"course-{course.id}")
+            record_result(location)
             db.session.commit()
             flash(_("Course %(name)s saved.", name=course.name), "success")
-            return redirect(url_for("corner.courses", facility=course.facility.code,
-                                    _anchor=f"course-{course.id}"))
+            return redirect(location)
     return render_template("corner/course_form.html", form=form, course=course,
                            choose_facility=not _is_bureau())
 

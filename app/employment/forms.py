@@ -20,6 +20,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from app.i18n import locale_code
+from app.submissions import OnceForm
 from app.value_messages import value_error_message
 from models import Certificate, District, Employer, Environment, JobCategory, Shift, db
 from surveys.questionnaire import WholeNumberField
@@ -47,7 +48,7 @@ def _district_choices(blank=True):
     ]
 
 
-class EmployerForm(FlaskForm):
+class EmployerForm(OnceForm):
     name = StringField(_l("Name"), validators=[
         DataRequired(_l("Enter the employer's registered name.")), Length(max=120)])
     uscc = StringField(
@@ -110,7 +111,7 @@ def check_phone(field) -> None:
         raise ValidationError(value_error_message(error)) from None
 
 
-class OpeningForm(FlaskForm):
+class OpeningForm(OnceForm):
     title = StringField(_l("Job title"), validators=[
         DataRequired(_l("Enter the job title as the employer calls it.")), Length(max=120)])
     category_code = SelectField(

@@ -21,6 +21,7 @@ from app.labels import category_name
 from app.main.queries import PAGE_SIZE, Page
 from app.services.categories import needs_confirmation, suggest_category
 from app.services.matching import ranked_seekers_for
+from app.submissions import record_result
 from models import Employer, JobCategory, Opening, Role, StateError, db
 
 bp = Blueprint("employment", __name__, url_prefix="/employment")
@@ -59,9 +60,11 @@ def new_employer():
     form = EmployerForm()
     if form.validate_on_submit():
         employer = operations.save_employer(None, _employer_data(form))
+        location = url_for("employment.employer", employer_id=employer.id)
+        record_result(location)
         db.session.commit()
         flash(_("Employer %(name)s registered.", name=employer.name), "success")
-        return redirect(url_for("employment.employer", employer_id=employer.id))
+        return redirect(location)
     return render_template("employment/employer_form.html", form=form, employer=None)
 
 
@@ -86,9 +89,11 @@ def edit_employer(employer_id):
             flash(error.user_message(), "error")
             return render_template("employment/employer_form.html", form=form,
                                    employer=employer)
+        location = url_for("employment.employer", employer_id=employer.id)
+        record_result(location)
         db.session.commit()
         flash(_("Saved."), "success")
-        return redirect(url_for("employment.employer", employer_id=employer.id))
+        return redirect(location)
     return render_template("employment/employer_form.html", form=form, employer=employer)
 
 
@@ -159,9 +164,11 @@ def _save_opening(opening, employer, form):
         form.headcount.errors.append(error.user_message())
         return render_template("employment/opening_form.html", form=form, employer=employer,
                                opening=opening, suggestion=None)
+    location = url_for("employment.opening", opening_id=opening.id)
+    record_result(location)
     db.session.commit()
     flash(_("Opening %(title)s saved.", title=opening.title), "success")
-    return redirect(url_for("employment.opening", opening_id=opening.id))
+    return redirect(location)
 
 
 @bp.post("/openings/<int:opening_id>/close")

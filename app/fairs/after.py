@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 from wtforms import RadioField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
@@ -33,6 +33,7 @@ from app.audit import log_event
 from app.auth.access import allow
 from app.auth.second_factor import reauthentication_required
 from app.fairs import placements, report, scope
+from app.submissions import OnceForm, record_result, refuse_duplicate
 from models import (
     Fair,
     FollowUp,
@@ -62,7 +63,7 @@ REASON_LABELS = {
 }
 
 
-class PlacementForm(FlaskForm):
+class PlacementForm(OnceForm):
     interest_id = StringField(validators=[DataRequired()])
     start_date = OptionalDateField(
         _l("Start date"), validators=[DataRequired(_l("Enter the first day of work."))],
@@ -78,7 +79,7 @@ class PlacementForm(FlaskForm):
     submit = SubmitField(_l("Record hire"))
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(OnceForm):
     done_on = OptionalDateField(
         _l("Date of the follow-up"), validators=[DataRequired(_l("Enter the date."))],
         invalid_value_message=_l("Enter the date as year-month-day, for example 2026-07-15."))
@@ -108,6 +109,7 @@ class FollowUpForm(FlaskForm):
 @allow(*STAFF)
 def fair_placements(fair_id):
     fair = db.session.get(Fair, fair_id) or abort(404)
+    location = url_for("after.fair_placements", fair_id=fair.id)
     form = PlacementForm()
     if form.validate_on_submit():
         interest = db.session.get(Interest, int(form.interest_id.data))
@@ -120,10 +122,13 @@ def fair_placements(fair_id):
         except StateError as error:
             db.session.rollback()
             flash(error.user_message(), "error")
+        except IntegrityError as error:  # the same hire, sent from another page
+            refuse_duplicate(error, _("This hire is already recorded."))
         else:
+            record_result(location)
             db.session.commit()
             flash(_("Hire recorded; follow-ups are scheduled at 1, 3 and 6 months."), "success")
-        return redirect(url_for("after.fair_placements", fair_id=fair.id))
+        return redirect(location)
     for errors in form.errors.values():
         for error in errors:
             flash(error, "error")
@@ -209,7 +214,9 @@ def follow_up(follow_up_id):
             db.session.rollback()
             flash(error.user_message(), "error")
         else:
+            location = url_for("after.follow_ups")
+            record_result(location)
             db.session.commit()
             flash(_("Follow-up saved."), "success")
-            return redirect(url_for("after.follow_ups"))
+            return redirect(location)
     return render_template("fairs/follow_up.html", item=item, form=form)

@@ -11,11 +11,12 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from app.employment.forms import MultiCheckbox
 from app.i18n import locale_code
+from app.submissions import OnceForm
 from models import Facility, db
 from surveys.questionnaire import OptionalDateField, WholeNumberField
 
 
-class FairForm(FlaskForm):
+class FairForm(OnceForm):
     code = StringField(_l("Code"), validators=[
         DataRequired(_l("Give the fair a short code, e.g. SH-QP-2026-06.")),
         Regexp(r"^[A-Za-z0-9-]{3,32}$",
@@ -44,7 +45,7 @@ class FairForm(FlaskForm):
             raise ValidationError(_l("The fair day cannot be in the past."))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(OnceForm):
     """Invite many verified employers at once: ticked in the list or pasted as a list.
 
     The ticked ids are checked by the operation (verified, not yet invited), not against
@@ -86,7 +87,7 @@ class OfferedOpeningsForm(FlaskForm):
     submit = SubmitField(_l("Save"))
 
 
-class ParticipantsForm(FlaskForm):
+class ParticipantsForm(OnceForm):
     months = WholeNumberField(
         _l("Due for release within (months after the fair)"), default=6,
         validators=[DataRequired(_l("Enter a number of months.")),
@@ -99,7 +100,7 @@ class ActionForm(FlaskForm):
     """A CSRF-protected button."""
 
 
-class KioskForm(FlaskForm):
+class KioskForm(OnceForm):
     """Register a kiosk device for a fair."""
 
     label = StringField(_l("Name of the device"), validators=[

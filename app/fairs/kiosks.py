@@ -10,6 +10,7 @@ from app.fairs.forms import ActionForm, KioskForm, MoveKioskForm
 from app.i18n import locale_code
 from app.kiosk import devices
 from app.qr import qr_svg
+from app.submissions import record_result
 from models import Fair, Role, StateError, db
 
 bp = Blueprint("fairkiosks", __name__, url_prefix="/fairs")
@@ -76,6 +77,7 @@ def register(fair_id):
         db.session.rollback()
         flash(error.user_message(), "error")
         return redirect(url_for("fairkiosks.kiosks", fair_id=fair.id))
+    record_result(url_for("fairkiosks.kiosks", fair_id=fair.id))
     db.session.commit()
     return _show_code_once(fair, kiosk, code)
 

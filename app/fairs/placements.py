@@ -37,7 +37,8 @@ def record_placement(interest: Interest, start_date: date, monthly_pay: int | No
     so concurrent hires can never push `filled` past the headcount; the person's row is
     then locked (SELECT … FOR UPDATE on PostgreSQL; on SQLite that UPDATE already holds
     the database's write lock) before their current jobs are counted, so two concurrent
-    hires of one person cannot both pass the one-current-job rule.
+    hires of one person cannot both pass the one-current-job rule; and the intent is read
+    again under that lock, so the same hire sent twice at once is recorded once.
     """
     if interest.stage is InterestStage.HIRED:
         raise StateError(_l("This hire is already recorded."))
@@ -57,6 +58,10 @@ def record_placement(interest: Interest, start_date: date, monthly_pay: int | No
     )
     if taken.rowcount == 0:
         raise StateError(_l("Every place of this opening is filled; no hire can be added."))
+    # read again under that lock: a request at the same moment may have recorded this hire
+    db.session.refresh(interest, ["stage"])
+    if interest.stage is InterestStage.HIRED:
+        raise StateError(_l("This hire is already recorded."))
     seeker = db.session.scalars(sa.select(Seeker).where(Seeker.id == interest.seeker_id)
                                 .with_for_update()).one()
     current = db.session.scalars(Placement.current_of(seeker.id).limit(1)).first()

@@ -35,6 +35,7 @@ from app.opening_labels import opening_label
 from app.qr import qr_svg
 from app.reports.suppression import suppress_small_counts
 from app.services import fair_plan
+from app.submissions import record_result
 from models import (
     Employer,
     Fair,
@@ -78,9 +79,11 @@ def new_fair():
             db.session.rollback()
             form.code.errors.append(error.user_message())
         else:
+            location = url_for("fairs.fair", fair_id=fair.id)
+            record_result(location)
             db.session.commit()
             flash(_("Fair created. Invite employers next."), "success")
-            return redirect(url_for("fairs.fair", fair_id=fair.id))
+            return redirect(location)
     return render_template("fairs/fair_form.html", form=form)
 
 
@@ -158,8 +161,8 @@ def _transition(fair_id, operation, done):
 def invite(fair_id):
     """Invite every employer ticked or pasted, all or none, at booths given in order."""
     fair = _fair(fair_id)
-    back = redirect(url_for("fairs.fair", fair_id=fair_id, wanted=request.args.get("wanted"))
-                    + "#invite")
+    location = url_for("fairs.fair", fair_id=fair_id, wanted=request.args.get("wanted"))
+    back = redirect(location + "#invite")
     form = InviteForm()
     if not form.validate_on_submit():
         for errors in form.errors.values():
@@ -180,6 +183,7 @@ def invite(fair_id):
         for problem in getattr(error, "problems", []):
             flash(problem.user_message(), "error")
         return back
+    record_result(location + "#invite")
     db.session.commit()
     if len(invitations) == 1:
         flash(_("%(name)s invited at booth %(booth)s.", name=invitations[0].employer.name,
@@ -261,6 +265,7 @@ def add_participants(fair_id):
             db.session.rollback()
             flash(error.user_message(), "error")
         else:
+            record_result(url_for("fairs.fair", fair_id=fair_id))
             db.session.commit()
             flash(_("%(n)s participants added.", n=len(added)), "success")
     else:
