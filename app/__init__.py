@@ -28,6 +28,7 @@ def create_app(config=None, **overrides) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     Path(app.config["CACHE_DIR"]).mkdir(parents=True, exist_ok=True)
+    _hide_sql_parameters(app)
     _configure_sqlite(app)
 
     db.init_app(app)
@@ -120,6 +121,15 @@ def _refuse_unsafe_production(app: Flask) -> None:
     problems = production_problems(app.config)
     if problems:
         raise RuntimeError("Refusing to start in production: " + " ".join(problems))
+
+
+def _hide_sql_parameters(app: Flask) -> None:
+    """Database errors are logged (and shown in tracebacks) without their bound values:
+    those are names, ID hashes and survey answers. In every environment, whatever
+    SQLALCHEMY_ENGINE_OPTIONS a deployment or a test sets."""
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    options["hide_parameters"] = True
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def _configure_sqlite(app: Flask) -> None:

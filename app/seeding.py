@@ -400,15 +400,14 @@ def _work_history(text: str) -> list[dict]:
 
 
 def _answers_of(survey: Survey, seeker: Seeker) -> dict:
-    """The canonical answers dict of a survey, as the questionnaire stores it."""
+    """The survey's answers as the questionnaire stores them (free text in its columns)."""
     return json.loads(json.dumps({
         "categories": survey.categories, "salary_min": survey.salary_min,
         "salary_hoped": survey.salary_hoped, "home_district": survey.home_district,
         "districts": survey.districts, "needs_accommodation": survey.needs_accommodation,
         "shifts": survey.shifts, "work_pattern": survey.work_pattern,
         "education": survey.education, "work_history": survey.work_history,
-        "certificates": survey.certificates, "skills_text": survey.skills_text,
-        "health_limits": survey.health_limits, "avoid": survey.avoid,
+        "certificates": survey.certificates, "avoid": survey.avoid,
         "training_interests": survey.training_interests,
         "expected_release_date": seeker.expected_release_date.isoformat()
         if seeker.expected_release_date else None,

@@ -63,6 +63,13 @@ class EncryptedText(sa.types.TypeDecorator):
         return _FieldCipher.decrypt(value) if value is not None else None
 
 
+class EncryptedLongText(EncryptedText):
+    """Free text of any length (survey answers) stored encrypted at rest, read in clear."""
+
+    impl = sa.Text()
+    cache_ok = True
+
+
 def enum_column(enum_class: type[enum.Enum], **kwargs) -> sa.Enum:
     """Store an enum by its value in a portable VARCHAR with a CHECK constraint."""
     return sa.Enum(

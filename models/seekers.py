@@ -8,9 +8,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.db import Base, EncryptedText, enum_column, keyed_hash, utcnow
+from models.db import Base, EncryptedLongText, EncryptedText, enum_column, keyed_hash, utcnow
 from models.errors import StateError
 from models.facilities import Facility
+
+# the longest reference number a facility may give a person (its own numbering)
+FACILITY_REF_MAX = 32
 
 
 class SeekerStatus(enum.Enum):
@@ -23,14 +26,20 @@ class Seeker(Base):
     """A person in or released from a facility who wants work.
 
     Employers only ever see `code` and job-relevant facts; name, gender, birth year,
-    hukou and facility stay with bureau staff and are never matching features.
+    hukou and facility stay with bureau staff and are never matching features. `code` is
+    random and made by Qibu (never taken from a file: a facility's own numbering carries
+    its initials); the facility's own reference number is `facility_ref`, for that
+    facility's staff only.
     """
 
     __tablename__ = "seekers"
+    __table_args__ = (sa.Index("ix_seekers_facility_ref", "facility_id", "facility_ref",
+                               unique=True),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(12), unique=True)
     facility_id: Mapped[int] = mapped_column(sa.ForeignKey("facilities.id"), index=True)
+    facility_ref: Mapped[str | None] = mapped_column(sa.String(FACILITY_REF_MAX))
     name: Mapped[str] = mapped_column(EncryptedText())
     # keyed hash of the full name, so staff can find a person without a clear-text column
     name_key: Mapped[str | None] = mapped_column(sa.String(64), index=True)
@@ -94,16 +103,17 @@ class Seeker(Base):
         """Erase what identifies the person; codes and aggregates stay (retention)."""
         self.name = "—"
         self.name_key = None
+        self.facility_ref = None
         self.gender = None
         self.birth_year = None
         self.id_number_hash = self.id_number_last4 = None
         self.riasec_scores = None
         self.anonymised_at = utcnow()
         for survey in self.surveys:
-            survey.skills_text = ""
-            survey.health_limits = ""
+            for key in Survey.FREE_TEXT:
+                setattr(survey, key, "")
             survey.answers = {k: v for k, v in (survey.answers or {}).items()
-                              if k not in ("skills_text", "health_limits")}
+                              if k not in Survey.FREE_TEXT}
 
     def release(self, on: date) -> None:
         """Mark the seeker released; a placed seeker stays placed."""
@@ -124,7 +134,14 @@ def _index_name(target, value, oldvalue, initiator):
 
 
 class Survey(Base):
-    """One filled job-intention questionnaire for a seeker."""
+    """One filled job-intention questionnaire for a seeker.
+
+    Free-text answers (`FREE_TEXT`: skills, health limits) are stored once, encrypted in
+    their own columns; `answers` holds every other answer and `all_answers` both.
+    """
+
+    # the questionnaire's text questions: kept out of `answers`, encrypted in columns
+    FREE_TEXT = ("skills_text", "health_limits")
 
     __tablename__ = "surveys"
     __table_args__ = (sa.UniqueConstraint("seeker_id", "surveyed_on"),)
@@ -143,8 +160,8 @@ class Survey(Base):
     education: Mapped[int | None] = mapped_column(sa.SmallInteger)
     work_history: Mapped[list[dict]] = mapped_column(sa.JSON, default=list)
     certificates: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
-    skills_text: Mapped[str] = mapped_column(sa.Text, default="")
-    health_limits: Mapped[str] = mapped_column(sa.Text, default="")
+    skills_text: Mapped[str] = mapped_column(EncryptedLongText(), default="")
+    health_limits: Mapped[str] = mapped_column(EncryptedLongText(), default="")
     avoid: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     training_interests: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     answers: Mapped[dict] = mapped_column(sa.JSON, default=dict)
@@ -159,6 +176,13 @@ class Survey(Base):
         order_by="SurveyIntention.rank",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def all_answers(self) -> dict:
+        """The canonical answers: the stored `answers` with the free-text columns."""
+        answers = dict(self.answers or {})
+        answers.update({key: getattr(self, key) or "" for key in self.FREE_TEXT})
+        return answers
 
     @property
     def categories(self) -> list[str]:

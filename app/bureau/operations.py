@@ -1,5 +1,6 @@
 """Create seekers and record their surveys and self-tests (flush, audit; never commit)."""
 
+import re
 import secrets
 from datetime import date
 
@@ -18,14 +19,37 @@ from models import (
 from surveys.selftest import SelfTestResult, scores_as_vector
 
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L look-alikes
+CODE_PREFIX, CODE_RANDOM_LENGTH = "QB", 6
+# what every code Qibu makes looks like (migration 0016 reimplements it: it imports no app)
+QIBU_CODE = re.compile(rf"^{CODE_PREFIX}[{CODE_ALPHABET}]{{{CODE_RANDOM_LENGTH}}}$")
+
+
+def _random_code() -> str:
+    return CODE_PREFIX + "".join(secrets.choice(CODE_ALPHABET)
+                                 for _ in range(CODE_RANDOM_LENGTH))
 
 
 def new_seeker_code() -> str:
     """Return an unused random pseudonymous code like QB7K3M9X."""
-    while True:
-        code = "QB" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-        if db.session.scalar(sa.select(Seeker.id).where(Seeker.code == code)) is None:
-            return code
+    return new_seeker_codes(1)[0]
+
+
+def new_seeker_codes(count: int) -> list[str]:
+    """Return `count` distinct unused random codes, checked in a few queries.
+
+    A person's code is always made here, never taken from a file or a form: it says
+    nothing about the person or their facility.
+    """
+    codes: list[str] = []
+    while len(codes) < count:
+        wanted = count - len(codes)
+        candidates = sorted({_random_code() for _ in range(wanted)} - set(codes))
+        for start in range(0, len(candidates), 500):
+            chunk = candidates[start:start + 500]
+            taken = set(db.session.scalars(
+                sa.select(Seeker.code).where(Seeker.code.in_(chunk))))
+            codes.extend(code for code in chunk if code not in taken)
+    return codes[:count]
 
 
 def set_id_number(seeker: Seeker, number: str | None) -> None:
@@ -97,7 +121,8 @@ def survey_values(answers: dict) -> dict:
     mapping, so a survey means the same whichever way it was entered.
     """
     return {
-        "answers": dict(answers),
+        # free text is stored once, encrypted in its own columns
+        "answers": {k: v for k, v in answers.items() if k not in Survey.FREE_TEXT},
         "salary_min": answers.get("salary_min"),
         "salary_hoped": answers.get("salary_hoped"),
         "home_district": answers.get("home_district") or None,

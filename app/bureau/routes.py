@@ -173,7 +173,7 @@ def _survey_page(seeker, form, survey):
 def _previous_answers(survey, seeker) -> dict | None:
     if survey is None:
         return None
-    answers = dict(survey.answers or {})
+    answers = survey.all_answers
     answers.setdefault("expected_release_date",
                        seeker.expected_release_date.isoformat()
                        if seeker.expected_release_date else None)

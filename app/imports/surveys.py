@@ -2,8 +2,11 @@
 
 `SURVEY_COLUMNS` names the template's columns (Chinese and English headers plus the other
 headers people write); `SurveyRowParser.parse_row` turns one row's cells into the record
-the import stores: the seeker's code and personal facts, the survey date and the answers
-dict keyed by the questionnaire's question ids (the same dict the survey form produces).
+the import stores: the facility's reference number for the person (or the Qibu code of a
+person already registered), personal facts, the survey date and the answers dict keyed by
+the questionnaire's question ids (the same dict the survey form produces). A new person's
+pseudonymous code is made by Qibu, at random; the file's number is kept as the person's
+`facility_ref`, seen only by that facility's staff.
 Messy values are read by `surveys.values`; every problem comes back as a
 `ValueParseError` whose ``message_key`` the app translates (the keys of this module are in
 `SURVEY_MESSAGES`).
@@ -23,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from app.bureau.operations import apply_seeker_facts, survey_values
+from app.bureau.operations import QIBU_CODE, apply_seeker_facts, new_seeker_codes, survey_values
 from app.imports.engine import (
     CHUNK_ROWS,
     ImportResult,
@@ -48,6 +51,7 @@ from app.imports.rows import (
     text_key,
 )
 from models import Facility, Seeker, SeekerStatus, Survey, SurveyIntention, db, utcnow
+from models.seekers import FACILITY_REF_MAX
 from surveys.questionnaire import Questionnaire, answers_for_version, load_questionnaire
 from surveys.values import (
     SHANGHAI_DISTRICTS,
@@ -62,7 +66,7 @@ from surveys.values import (
     parse_monthly_pay,
 )
 
-CODE_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,11}$")
+REF_PATTERN = re.compile(rf"^[A-Z0-9][A-Z0-9-]{{0,{FACILITY_REF_MAX - 1}}}$")
 NAME_MAX_LENGTH = 60
 BIRTH_YEARS = (1940, 2010)  # as the seeker form accepts
 TEXT_MAX_LENGTH = 500
@@ -73,13 +77,17 @@ _EVERYTHING_WORDS = {"不限", "都可以", "均可", "都行", "全部", "any",
 
 
 SURVEY_COLUMNS: tuple[ImportColumn, ...] = (
-    import_column("seeker_code", "求职者编号", "Seeker code",
-            "必填。已登记的人写其编号；新的人写一个新编号（3-12位字母、数字或-），导入时登记。",
-            "Required. The code of a registered person; for a new person a new code (3-12 "
-            "letters, digits or -), registered by the import.",
-            "编号", "人员编号", "求职者代码", "代码", "code", "seeker id", "学员编号",
-            "戒毒人员编号", "人员代码",
-            required=True, example="QP20260001"),
+    import_column("facility_ref", "所内编号", "Facility reference",
+            "必填。本所给这个人的编号（最多32位字母、数字或-），只有本所工作人员看得到；"
+            "新的人导入时登记，起步另给一个随机的求职者编号。已登记的人也可以写起步的求职者编号。",
+            "Required. Your facility's own number for the person (up to 32 letters, digits "
+            "or -), seen only by your facility's staff; a new person is registered and Qibu "
+            "gives them a random seeker code. For a registered person Qibu's seeker code "
+            "works too.",
+            "本所编号", "所内号", "求职者编号", "编号", "人员编号", "求职者代码", "代码", "code",
+            "seeker code", "seeker id", "学员编号", "戒毒人员编号", "人员代码", "reference",
+            "facility ref", "reference number",
+            required=True, example="2026-0001"),
     import_column("name", "姓名", "Name",
             "新的人必填；已登记的人可不填，填了则须与登记的姓名一致。",
             "Required for a new person; for a registered person it may be left empty, and "
@@ -222,9 +230,13 @@ TEMPLATE_NOTES = {
         "起步 · 就业意向调查导入模板 / Qibu job-intention survey import template",
         "在第一张表每行填一份调查；第一行是表头，请不要改动。"
         " / Fill in one survey per row on the first sheet; keep its header row as it is.",
-        "同一求职者编号和调查日期再次导入会更新那份调查，不会重复登记；导入前会先预览，确认后才保存。"
-        " / Importing the same seeker code and survey date again updates that survey "
-        "instead of adding another; every import is previewed and saved only when confirmed.",
+        "同一所内编号和调查日期再次导入会更新那份调查，不会重复登记；导入前会先预览，确认后才保存。"
+        " / Importing the same facility reference and survey date again updates that "
+        "survey instead of adding another; every import is previewed and saved only when "
+        "confirmed.",
+        "用人单位只看到起步给的随机求职者编号，看不到所内编号。"
+        " / Employers see only the random seeker code Qibu gives; never the facility "
+        "reference.",
         "也可以用英文表头；表头上方的标题行、合并的表头单元格和多余的列都没有关系。"
         " / English headers work too; a title row, merged header cells and extra columns "
         "are fine.",
@@ -235,29 +247,29 @@ TEMPLATE_NOTES = {
 # --------------------------------------------------------------------------- messages
 
 SURVEY_MESSAGES = {
-    "survey.code_blank": _l(
-        "Write the job seeker's code. For a person not yet registered, write a new code of "
-        "3 to 12 letters and digits, e.g. QP20260001."
+    "survey.ref_blank": _l(
+        "Write your facility's reference number for the person (or, for a registered "
+        "person, their Qibu seeker code)."
     ),
-    "survey.code_invalid": _l(
-        "The code “%(text)s” is not a valid code: use 3 to 12 letters, digits or “-”, "
-        "e.g. QP20260001."
+    "survey.ref_invalid": _l(
+        "The reference “%(text)s” cannot be read: use up to 32 letters, digits or “-”."
     ),
     "survey.code_elsewhere": _l(
-        "The code “%(text)s” cannot be used for your facility. Check it against your "
-        "facility's list; for a person new to Qibu, choose another code."
+        "“%(text)s” is a Qibu seeker code that cannot be used for your facility. Write your "
+        "facility's own reference number for the person instead."
     ),
     "survey.name_required": _l(
-        "The code “%(text)s” is new, so this row registers a new job seeker and needs their "
-        "name. Write the name, or correct the code if the person is already registered."
+        "The reference “%(text)s” is new, so this row registers a new job seeker and needs "
+        "their name. Write the name, or correct the reference if the person is already "
+        "registered."
     ),
     "survey.name_mismatch": _l(
-        "The name “%(text)s” differs from the name registered under this code. Check the "
-        "code; to correct the name, edit it on the job seeker's page."
+        "The name “%(text)s” differs from the name registered under this reference. Check "
+        "the reference; to correct the name, edit it on the job seeker's page."
     ),
     "survey.name_conflict": _l(
-        "The name “%(text)s” differs from the name given for the same code in row %(row)s. "
-        "Use the same name in both rows."
+        "The name “%(text)s” differs from the name given for the same reference in row "
+        "%(row)s. Use the same name in both rows."
     ),
     "survey.too_long": _l("Shorten this to %(max)s characters or fewer."),
     "survey.required": _l("This column needs a value in every row."),
@@ -344,7 +356,7 @@ class SurveyRowParser:
     kind = "surveys"
     columns = SURVEY_COLUMNS
     messages = {**ROW_MESSAGES, **SURVEY_MESSAGES}
-    identity_columns = ("seeker_code", "surveyed_on")
+    identity_columns = ("facility_ref", "surveyed_on")
 
     def __init__(self, reference: Reference, questionnaire: Questionnaire | None = None,
                  today: date | None = None):
@@ -382,19 +394,20 @@ class SurveyRowParser:
         )
 
     def identity(self, record: Mapping[str, Any]) -> tuple[str, str]:
-        """What makes two rows the same survey: the seeker's code and the survey date."""
-        return record["code"], record["surveyed_on"]
+        """What makes two rows the same survey: the person's reference and the survey date."""
+        return record["ref"], record["surveyed_on"]
 
     def parse_row(self, cells: Mapping[str, Any]):
         """Read one row; return ``(record, [])`` or ``(None, [(column key, error), …])``.
 
         ``cells`` maps column keys (see `SURVEY_COLUMNS`) to raw cell values; a missing
-        key is an empty cell. The record is plain JSON: ``code``, ``personal`` (name,
+        key is an empty cell. The record is plain JSON: ``ref`` (the file's number for the
+        person: the facility's reference, or a registered person's code), ``personal`` (name,
         gender, birth_year, hukou_shanghai), ``surveyed_on`` (ISO date) and ``answers``
         (question id -> canonical answer, as `surveys.questionnaire.form_to_answers`).
         """
         row = RowReader(cells, self._memo, error_type=SurveyRowError)
-        code = self._code(row)
+        ref = self._ref(row)
         personal = {
             "name": self._text(row, "name", NAME_MAX_LENGTH),
             "gender": row.read("gender", _gender),
@@ -426,7 +439,7 @@ class SurveyRowParser:
         if row.problems:
             return None, row.problems
         record = {
-            "code": code,
+            "ref": ref,
             "personal": personal,
             "surveyed_on": surveyed_on.isoformat(),
             "answers": {qid: answers[qid] if qid in answers else copy.deepcopy(self._unasked[qid])
@@ -440,16 +453,16 @@ class SurveyRowParser:
         default = self._defaults[question_id]
         return list(default) if isinstance(default, list) else default
 
-    def _code(self, row: RowReader) -> str | None:
-        value = row.value("seeker_code")
+    def _ref(self, row: RowReader) -> str | None:
+        value = row.value("facility_ref")
         if value is None:
-            row.problem("seeker_code", "survey.code_blank")
+            row.problem("facility_ref", "survey.ref_blank")
             return None
-        code = re.sub(r"\s+", "", normalize_text(shown_value(value))).upper()
-        if not CODE_PATTERN.match(code):
-            row.problem("seeker_code", "survey.code_invalid", text=shown_value(value))
+        ref = re.sub(r"\s+", "", normalize_text(shown_value(value))).upper()
+        if not REF_PATTERN.match(ref):
+            row.problem("facility_ref", "survey.ref_invalid", text=shown_value(value))
             return None
-        return code
+        return ref
 
     def _text(self, row: RowReader, key: str, max_length: int) -> str:
         value = row.value(key)
@@ -682,38 +695,65 @@ def _latest_survey_dates(seeker_ids: Iterable[int]) -> dict[int, date]:
     return latest
 
 
+def _registered(refs: Sequence[str], facility_id: int) -> tuple[
+        dict[str, tuple[int, int]], dict[str, tuple[int, int]]]:
+    """The seekers a file's references name: by this facility's reference number, and by
+    Qibu code (any facility's, so that another facility's code is refused); each maps to
+    (seeker id, facility id)."""
+    by_ref: dict[str, tuple[int, int]] = {}
+    by_code: dict[str, tuple[int, int]] = {}
+    for chunk in in_chunks(sorted(set(refs))):
+        for seeker_id, ref in db.session.execute(
+            sa.select(Seeker.id, Seeker.facility_ref).where(
+                Seeker.facility_id == facility_id, Seeker.facility_ref.in_(chunk))
+        ):
+            by_ref[ref] = (seeker_id, facility_id)
+        qibu_codes = [ref for ref in chunk if QIBU_CODE.match(ref)]
+        if qibu_codes:
+            for seeker_id, code, facility in db.session.execute(
+                sa.select(Seeker.id, Seeker.code, Seeker.facility_id).where(
+                    Seeker.code.in_(qibu_codes))
+            ):
+                by_code[code] = (seeker_id, facility)
+    return by_ref, by_code
+
+
+def _resolve(ref: str, by_ref, by_code) -> tuple[int, int] | None:
+    """(seeker id, facility id) a reference names: the facility's own number first."""
+    return by_ref.get(ref) or by_code.get(ref)
+
+
 def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
         list[PlannedRow], list[Problem]]:
     """Decide for each imported survey row whether it creates, updates or changes nothing.
 
-    A row's seeker code either belongs to the importing facility (the survey of that date
-    is created or updated; unchanged answers change nothing), is new (the seeker is
-    created; a name is needed), or belongs to another facility (rejected, saying nothing
-    about that seeker). Looks everything up in a few bulk queries; writes nothing.
+    A row's reference is this facility's number for a registered person, or a registered
+    person's Qibu code (the survey of that date is created or updated; unchanged answers
+    change nothing); or it is new (the seeker is created, with a random code of Qibu's;
+    a name is needed). Another facility's person's code is rejected, saying nothing
+    about that seeker. Looks everything up in a few bulk queries; writes nothing.
     """
     questionnaire = load_questionnaire()
-    codes = sorted({row.record["code"] for row in rows})
-    known: dict[str, tuple[int, int]] = {}
-    for chunk in in_chunks(codes):
-        for seeker_id, code, facility_id in db.session.execute(
-            sa.select(Seeker.id, Seeker.code, Seeker.facility_id).where(Seeker.code.in_(chunk))
-        ):
-            known[code] = (seeker_id, facility_id)
-    own_ids = sorted(v[0] for v in known.values() if v[1] == scope.facility_id)
+    by_ref, by_code = _registered([row.record["ref"] for row in rows], scope.facility_id)
+    own_ids = sorted({v[0] for v in (*by_ref.values(), *by_code.values())
+                      if v[1] == scope.facility_id})
     names: dict[int, str] = {}  # only the importing facility's names are decrypted
     stored: dict[tuple[int, str], dict] = {}
     for chunk in in_chunks(own_ids):
         names.update(db.session.execute(
             sa.select(Seeker.id, Seeker.name).where(Seeker.id.in_(chunk))).all())
-        for seeker_id, surveyed_on, answers in db.session.execute(
-            sa.select(Survey.seeker_id, Survey.surveyed_on, Survey.answers)
+        for survey in db.session.execute(
+            sa.select(Survey.seeker_id, Survey.surveyed_on, Survey.answers,
+                      *(getattr(Survey, key) for key in Survey.FREE_TEXT))
             .where(Survey.seeker_id.in_(chunk))
         ):
-            stored[(seeker_id, surveyed_on.isoformat())] = answers
+            answers = dict(survey.answers or {})
+            answers.update({key: getattr(survey, key) or "" for key in Survey.FREE_TEXT})
+            stored[(survey.seeker_id, survey.surveyed_on.isoformat())] = answers
 
     planned: list[PlannedRow] = []
     problems: list[Problem] = []
-    new_seekers: dict[str, tuple[str, int]] = {}  # code -> (name, first row)
+    new_seekers: dict[str, tuple[str, int]] = {}  # ref -> (name, first row)
 
     def reject(parsed: ParsedRow, column: str, value: str, key: str, **params) -> None:
         problems.append(Problem(parsed.row, column, "", value, key, params, stage="plan"))
@@ -721,11 +761,12 @@ def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
 
     for row in rows:
         record = row.record
-        code, name = record["code"], record["personal"].get("name") or ""
-        if code in known:
-            seeker_id, facility_id = known[code]
+        ref, name = record["ref"], record["personal"].get("name") or ""
+        known = _resolve(ref, by_ref, by_code)
+        if known is not None:
+            seeker_id, facility_id = known
             if facility_id != scope.facility_id:
-                reject(row, "seeker_code", code, "survey.code_elsewhere", text=code)
+                reject(row, "facility_ref", ref, "survey.code_elsewhere", text=ref)
             elif name and not _same_name(name, names[seeker_id]):
                 reject(row, "name", name, "survey.name_mismatch", text=name)
             elif (seeker_id, record["surveyed_on"]) not in stored:
@@ -736,13 +777,13 @@ def plan_survey_import(rows: list[ParsedRow], scope: ImportScope) -> tuple[
             else:
                 planned.append(PlannedRow(row.row, "update", record))
         elif not name:
-            reject(row, "seeker_code", code, "survey.name_required", text=code)
-        elif code in new_seekers and not _same_name(name, new_seekers[code][0]):
+            reject(row, "facility_ref", ref, "survey.name_required", text=ref)
+        elif ref in new_seekers and not _same_name(name, new_seekers[ref][0]):
             reject(row, "name", name, "survey.name_conflict", text=name,
-                   row=new_seekers[code][1])
+                   row=new_seekers[ref][1])
         else:
-            first = code not in new_seekers
-            new_seekers.setdefault(code, (name, row.row))
+            first = ref not in new_seekers
+            new_seekers.setdefault(ref, (name, row.row))
             planned.append(PlannedRow(row.row, "create", record, {"new_seeker": first}))
     return planned, problems
 
@@ -751,7 +792,9 @@ def import_surveys(rows: list[PlannedRow], scope: ImportScope,
                    progress: Callable[[int], None] = lambda done: None) -> None:
     """Write planned survey rows: new seekers, new surveys and corrected surveys.
 
-    Each survey is stored through `survey_values` and each seeker's facts through
+    A new seeker gets a random code of Qibu's and keeps the file's number as their
+    `facility_ref`; each written row's detail notes the seeker's code (for the audit
+    trail). Each survey is stored through `survey_values` and each seeker's facts through
     `apply_seeker_facts`, as the survey form stores them; a survey older than the
     seeker's latest leaves the seeker's facts alone. Rows are written CHUNK_ROWS at a
     time with bulk statements (a handful of queries per chunk, none per row), inside the
@@ -762,14 +805,21 @@ def import_surveys(rows: list[PlannedRow], scope: ImportScope,
     by_id = by.id if by is not None else None
     version = load_questionnaire().version
     now = utcnow()
-    codes = sorted({row.record["code"] for row in rows})
-    seekers: dict[str, Seeker] = {}
-    for chunk in in_chunks(codes):
-        seekers.update((s.code, s) for s in db.session.scalars(
-            sa.select(Seeker).where(Seeker.code.in_(chunk),
+    by_ref, by_code = _registered([row.record["ref"] for row in rows], scope.facility_id)
+    seeker_of_ref: dict[str, int] = {}
+    for ref in {row.record["ref"] for row in rows}:
+        known = _resolve(ref, by_ref, by_code)
+        if known is not None and known[1] == scope.facility_id:
+            seeker_of_ref[ref] = known[0]
+    registered: dict[int, Seeker] = {}
+    for chunk in in_chunks(sorted(set(seeker_of_ref.values()))):
+        registered.update((s.id, s) for s in db.session.scalars(
+            sa.select(Seeker).where(Seeker.id.in_(chunk),
                                     Seeker.facility_id == scope.facility_id)))
+    seekers = {ref: registered[seeker_id] for ref, seeker_id in seeker_of_ref.items()
+               if seeker_id in registered}
     survey_ids: dict[tuple[int, date], int] = {}
-    for chunk in in_chunks(sorted(s.id for s in seekers.values())):
+    for chunk in in_chunks(sorted(registered)):
         survey_ids.update(((seeker_id, day), survey_id) for survey_id, seeker_id, day in
                           db.session.execute(sa.select(Survey.id, Survey.seeker_id,
                                                        Survey.surveyed_on)
@@ -778,36 +828,46 @@ def import_surveys(rows: list[PlannedRow], scope: ImportScope,
     latest: dict[str, date] = {}
     for row in rows:
         day = date.fromisoformat(row.record["surveyed_on"])
-        latest[row.record["code"]] = max(day, latest.get(row.record["code"], day))
-    code_of = {seeker.id: code for code, seeker in seekers.items()}
-    for seeker_id, stored in _latest_survey_dates(code_of).items():
-        latest[code_of[seeker_id]] = max(latest[code_of[seeker_id]], stored)
+        latest[row.record["ref"]] = max(day, latest.get(row.record["ref"], day))
+    refs_of: dict[int, list[str]] = {}
+    for ref, seeker in seekers.items():
+        refs_of.setdefault(seeker.id, []).append(ref)
+    for seeker_id, stored in _latest_survey_dates(refs_of).items():
+        for ref in refs_of[seeker_id]:
+            latest[ref] = max(latest[ref], stored)
 
     # Seekers first, all of them: a new seeker's rows may fall in different chunks.
+    new_refs = list(dict.fromkeys(row.record["ref"] for row in rows
+                                  if row.record["ref"] not in seekers))
+    first_rows: dict[str, PlannedRow] = {}
+    for row in rows:
+        first_rows.setdefault(row.record["ref"], row)
     new_seekers: dict[str, Seeker] = {}
+    for ref, code in zip(new_refs, new_seeker_codes(len(new_refs)), strict=True):
+        personal = {k: first_rows[ref].record["personal"].get(k) for k in _PERSONAL}
+        personal["hukou_shanghai"] = bool(personal["hukou_shanghai"])
+        # a transient object (never added to the session): the model's own rules set
+        # the name's search key and the consents; its columns are inserted in bulk
+        new_seekers[ref] = Seeker(code=code, facility_ref=ref, facility_id=scope.facility_id,
+                                  **personal)
     for row in rows:
-        code = row.record["code"]
-        if code not in seekers and code not in new_seekers:
-            personal = {k: row.record["personal"].get(k) for k in _PERSONAL}
-            personal["hukou_shanghai"] = bool(personal["hukou_shanghai"])
-            # a transient object (never added to the session): the model's own rules set
-            # the name's search key and the consents; its columns are inserted in bulk
-            new_seekers[code] = Seeker(code=code, facility_id=scope.facility_id, **personal)
-    for row in rows:
-        code = row.record["code"]
-        if date.fromisoformat(row.record["surveyed_on"]) >= latest[code]:
-            apply_seeker_facts(seekers.get(code) or new_seekers[code], row.record["answers"],
+        ref = row.record["ref"]
+        if date.fromisoformat(row.record["surveyed_on"]) >= latest[ref]:
+            apply_seeker_facts(seekers.get(ref) or new_seekers[ref], row.record["answers"],
                                by, audit=False)
-    new_codes = list(new_seekers)
-    for chunk in in_chunks(new_codes, CHUNK_ROWS):
+    for chunk in in_chunks(new_refs, CHUNK_ROWS):
         db.session.execute(Seeker.__table__.insert(),
-                           [_seeker_columns(new_seekers[code], now) for code in chunk])
+                           [_seeker_columns(new_seekers[ref], now) for ref in chunk])
+        by_new_code = {new_seekers[ref].code: new_seekers[ref] for ref in chunk}
         for seeker_id, code in db.session.execute(
-            sa.select(Seeker.id, Seeker.code).where(Seeker.code.in_(chunk))
+            sa.select(Seeker.id, Seeker.code).where(Seeker.code.in_(sorted(by_new_code)))
         ):
-            new_seekers[code].id = seeker_id
+            by_new_code[code].id = seeker_id
     db.session.flush()  # the facts of seekers registered before
-    ids = {code: seeker.id for code, seeker in {**seekers, **new_seekers}.items()}
+    everyone = {**seekers, **new_seekers}
+    ids = {ref: seeker.id for ref, seeker in everyone.items()}
+    for row in rows:
+        row.detail["code"] = everyone[row.record["ref"]].code
 
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start:start + CHUNK_ROWS]
@@ -825,7 +885,7 @@ def _write_survey_chunk(rows, ids, survey_ids, by_id, version, now):
     inserts, updates, intentions = [], [], {}
     for row in rows:
         record = row.record
-        seeker_id = ids[record["code"]]
+        seeker_id = ids[record["ref"]]
         day = date.fromisoformat(record["surveyed_on"])
         values = {**survey_values(record["answers"]), "questionnaire_version": version,
                   "recorded_by_id": by_id, "updated_at": now}
@@ -894,7 +954,8 @@ def audit_target(scope: ImportScope) -> Facility | None:
 
 
 def written_detail(result: ImportResult) -> dict:
-    """What a saved survey import adds to its audit event: the seekers it wrote."""
-    return {"seekers": sorted({row.record["code"] for row in result.planned
-                               if row.action in ("create", "update")}) if result.written
-            else []}
+    """What a saved survey import adds to its audit event: the codes of the seekers it
+    wrote (Qibu's codes, not the file's references)."""
+    return {"seekers": sorted({row.detail["code"] for row in result.planned
+                               if row.action in ("create", "update") and "code" in row.detail})
+            if result.written else []}

@@ -52,6 +52,7 @@ def facility_seekers(facility_id: int, search: str, number: int) -> Page:
         pattern = f"%{search}%"
         # names are encrypted at rest: a full name is found through its keyed hash
         query = query.where(sa.or_(Seeker.code.ilike(pattern),
+                                   Seeker.facility_ref.ilike(pattern),
                                    Seeker.name_key == keyed_hash(search)))
     return _paginate(query, number)
 

@@ -31,11 +31,14 @@ def healthz():
     return {"status": "ok", "database": "ok"}
 
 
-@bp.get("/bureau")
+@bp.route("/bureau", methods=["GET", "POST"])
 @allow(Role.BUREAU)
 def bureau_home():
-    search = request.args.get("q", "").strip()
-    page = queries.facility_seekers(current_user.facility_id, search, _page_number())
+    # a search may be a name: it comes by POST only (the form carries it, CSRF-checked),
+    # so it is never in a URL, the browser's history or the access log; a ?q= is ignored
+    search = request.form.get("q", "").strip() if request.method == "POST" else ""
+    page = queries.facility_seekers(current_user.facility_id, search,
+                                    _page_number(request.form if search else request.args))
     return render_template(
         "main/bureau_home.html",
         facility=current_user.facility,
@@ -52,7 +55,7 @@ def employment_home():
     search = request.args.get("q", "").strip()
     return render_template(
         "main/employment_home.html",
-        page=queries.openings_page(search, _page_number()),
+        page=queries.openings_page(search, _page_number(request.args)),
         search=search,
         stats=queries.employment_stats(),
     )
@@ -65,9 +68,9 @@ def organizer_home():
                            fairs=queries.fairs_overview(visible_fairs(current_user)))
 
 
-def _page_number() -> int:
+def _page_number(values) -> int:
     try:
-        return max(1, int(request.args.get("page", 1)))
+        return max(1, int(values.get("page", 1)))
     except ValueError:
         return 1
 

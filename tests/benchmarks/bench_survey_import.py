@@ -66,7 +66,7 @@ def make_workbook(path: Path, rows: int, seed: int = 7) -> None:
         surveyed = today - timedelta(days=int(rng.integers(1, 200)))
         release = today + timedelta(days=int(rng.integers(10, 400)))
         values = {
-            "seeker_code": f"QB{n:07d}", "name": f"测试{n}", "gender": "男" if i % 5 else "女",
+            "facility_ref": f"QB{n:07d}", "name": f"测试{n}", "gender": "男" if i % 5 else "女",
             "birth_year": 1970 + n % 30, "hukou_shanghai": "是" if i % 3 else "否",
             "surveyed_on": datetime.combine(surveyed, datetime.min.time()) if i % 2
             else surveyed.strftime("%Y年%m月%d日"),
@@ -169,7 +169,7 @@ def bare_import(app, path: Path, facility_id: int) -> float:
             {"code": code, "facility_id": facility_id, "name": name, "education": 2,
              "hukou_shanghai": False, "status": "in_facility", "consent_share": False,
              "consent_contact": False}
-            for code, name in zip(frame["seeker_code"], frame["name"], strict=True)
+            for code, name in zip(frame["facility_ref"], frame["name"], strict=True)
         ])
         ids = dict(connection.execute(sa.select(Seeker.code, Seeker.id)).all())
         connection.execute(sa.insert(Survey), [
@@ -179,7 +179,7 @@ def bare_import(app, path: Path, facility_id: int) -> float:
              "training_interests": [], "skills_text": str(skills),
              "health_limits": "", "work_pattern": "full_time", "questionnaire_version": 1,
              "needs_accommodation": False, "source": "bench"}
-            for code, skills in zip(frame["seeker_code"], frame["skills_text"], strict=True)
+            for code, skills in zip(frame["facility_ref"], frame["skills_text"], strict=True)
         ])
     return time.perf_counter() - start
 

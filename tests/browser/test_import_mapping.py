@@ -26,7 +26,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A bureau's own sheet. Its first choice is headed ABC, which looks like nothing Qibu
 # knows (no suggestion); its release date is headed 出所, close enough to be suggested.
 SURVEY_HEADERS = {
-    "seeker_code": "编号", "name": "姓名", "surveyed_on": "调查日期", "categories_1": "ABC",
+    "facility_ref": "编号", "name": "姓名", "surveyed_on": "调查日期", "categories_1": "ABC",
     "salary_min": "最低工资要求", "salary_hoped": "期望工资", "expected_release_date": "出所",
     "home_district": "户籍所在区",
 }
@@ -223,7 +223,8 @@ def test_bureau_rescues_an_unrecognised_column_and_the_mapping_is_remembered(
 
     db.session.expire_all()
     assert _survey_codes() == ["QP0001", "QP0002", "QP0004"]
-    survey = db.session.scalar(sa.select(Survey).join(Seeker).where(Seeker.code == "QP0004"))
+    survey = db.session.scalar(
+        sa.select(Survey).join(Seeker).where(Seeker.facility_ref == "QP0004"))
     assert survey.answers["categories"][0] == "logistics"  # read from ABC
 
 
@@ -297,4 +298,6 @@ def test_employment_rescues_an_unknown_job_title_header(page, make, import_dir):
 
 
 def _survey_codes():
-    return db.session.scalars(sa.select(Seeker.code).join(Survey).order_by(Seeker.code)).all()
+    """The facility references (the file's numbers) of the people with a survey."""
+    return db.session.scalars(sa.select(Seeker.facility_ref).join(Survey)
+                              .order_by(Seeker.facility_ref)).all()

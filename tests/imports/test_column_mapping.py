@@ -13,7 +13,7 @@ from tests.imports.test_survey_import import KEYS, RELEASE, SURVEYED, ZH, row, u
 
 # A bureau's own sheet: its headers, none of them the template's.
 BUREAU_HEADERS = {
-    "seeker_code": "编号", "name": "姓名", "surveyed_on": "调查日期",
+    "facility_ref": "编号", "name": "姓名", "surveyed_on": "调查日期",
     "categories_1": "意向岗位（第一）", "categories_2": "意向岗位（第二）",
     "categories_3": "意向岗位（第三）", "salary_min": "最低工资要求", "salary_hoped": "期望工资",
     "expected_release_date": "出所时间", "home_district": "户籍所在区",
@@ -77,7 +77,8 @@ def test_a_bureaus_own_headers_are_recognised_without_any_mapping(client, clerk)
     assert chosen["出所时间"] == "expected_release_date"
     assert chosen["户籍所在区"] == "home_district"
     client.post(location + "/confirm")
-    survey = db.session.scalar(sa.select(Survey).join(Seeker).where(Seeker.code == "QP0001"))
+    survey = db.session.scalar(
+        sa.select(Survey).join(Seeker).where(Seeker.facility_ref == "QP0001"))
     assert survey.answers["salary_min"] == 5000
     assert survey.answers["categories"][:2] == ["logistics", "security"]
 
@@ -132,7 +133,8 @@ def test_a_confirmed_mapping_is_remembered_for_that_user_and_layout(client, cler
     assert "1</strong> rows read" in page
     assert selected(page)["工钱底线"] == "salary_min"
     client.post(location + "/confirm")
-    survey = db.session.scalar(sa.select(Survey).join(Seeker).where(Seeker.code == "QP0003"))
+    survey = db.session.scalar(
+        sa.select(Survey).join(Seeker).where(Seeker.facility_ref == "QP0003"))
     assert survey.answers["salary_min"] == 5000
 
     # another clerk of the same facility is asked, not given someone else's choice
@@ -195,10 +197,10 @@ def test_control_characters_are_removed_and_noted(client, clerk):
     location, page = preview_page(client, upload(client, data, "调查.csv"))
     assert "Invisible control characters were removed from 1 rows (rows 2)" in page
     client.post(location + "/confirm")
-    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.code == "QP0001"))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "QP0001"))
     assert seeker.name == "张三"
     survey = db.session.scalar(sa.select(Survey).where(Survey.seeker_id == seeker.id))
-    assert survey.answers["skills_text"] == "会开[31m叉车"
+    assert survey.skills_text == "会开[31m叉车"
 
 
 def test_messages_quote_at_most_80_characters_of_a_value(client, clerk, runner, tmp_path):

@@ -113,7 +113,7 @@ def _write_csv(path: Path, rows: list[Row], names_zh: dict[str, str]) -> None:
         writer.writerow([c.header["zh"] for c in SURVEY_COLUMNS])
         for n, row in enumerate(rows):
             values = {
-                "seeker_code": row.code, "name": row.name, "gender": "男" if n % 4 else "女",
+                "facility_ref": row.code, "name": row.name, "gender": "男" if n % 4 else "女",
                 "birth_year": 1975 + n % 25, "hukou_shanghai": "否",
                 "surveyed_on": row.surveyed_on.isoformat(), "salary_min": row.salary_min,
                 "work_pattern": "全职", "shifts": "白班", "home_district": "浦东",
@@ -281,7 +281,8 @@ def _database_rows() -> tuple[set[Row], int, int]:
     rows = set()
     surveys = 0
     for survey_id, code, name, surveyed_on, salary_min in db.session.execute(
-        sa.select(Survey.id, Seeker.code, Seeker.name, Survey.surveyed_on, Survey.salary_min)
+        sa.select(Survey.id, Seeker.facility_ref, Seeker.name, Survey.surveyed_on,
+                  Survey.salary_min)
         .join(Seeker, Seeker.id == Survey.seeker_id).where(Seeker.facility_id == facility_id)
     ):
         rows.add(Row(code, name, surveyed_on, salary_min,

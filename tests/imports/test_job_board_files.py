@@ -146,7 +146,7 @@ def test_job_board_file_imports_without_column_options(runner, app, board):
 SURVEYED = (date.today() - timedelta(days=10)).isoformat()
 RELEASE = (date.today() + timedelta(days=90)).isoformat()
 BUREAU_HEADERS = {
-    "编号": "seeker_code", "姓名": "name", "调查日期": "surveyed_on",
+    "编号": "facility_ref", "姓名": "name", "调查日期": "surveyed_on",
     "意向岗位（第一）": "categories_1", "意向岗位（第二）": "categories_2",
     "意向岗位（第三）": "categories_3", "最低工资要求": "salary_min", "期望工资": "salary_hoped",
     "出所时间": "expected_release_date", "户籍所在区": "home_district",

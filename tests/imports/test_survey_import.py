@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from app.bureau.operations import QIBU_CODE
 from app.imports import engine as importing
 from app.imports import surveys as operations
 from app.imports.surveys import SURVEY_COLUMNS
@@ -27,7 +29,7 @@ pytestmark = pytest.mark.usefixtures("import_dir")
 
 
 def row(code="QP0001", name="张三", **values):
-    base = {"seeker_code": code, "name": name, "surveyed_on": SURVEYED,
+    base = {"facility_ref": code, "name": name, "surveyed_on": SURVEYED,
             "categories_1": "物流仓储操作员", "salary_min": "5000", "salary_hoped": "6500",
             "home_district": "浦东", "expected_release_date": RELEASE}
     base.update(values)
@@ -102,7 +104,7 @@ def test_import_previews_then_creates_seekers_and_surveys(client, clerk, import_
     assert "Import saved: 2 surveys created, 0 updated, 0 unchanged; 0 rows rejected" in done
     assert not (import_dir / token).exists()  # the personal data does not linger
 
-    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.code == "QP0001"))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "QP0001"))
     assert seeker.facility_id == clerk.facility_id
     assert (seeker.name, seeker.gender, seeker.birth_year) == ("张三", "M", 1985)
     assert seeker.expected_release_date.isoformat() == RELEASE
@@ -117,14 +119,17 @@ def test_import_previews_then_creates_seekers_and_surveys(client, clerk, import_
     assert survey.work_history == [{"category": "logistics", "years": 3.0}]
     assert survey.certificates == ["forklift"] and survey.avoid == ["nightlife"]
     assert survey.recorded_by_id == clerk.id
-    other = db.session.scalar(sa.select(Seeker).where(Seeker.code == "QP0002"))
+    other = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "QP0002"))
     assert (other.surveys[0].salary_min, other.surveys[0].salary_hoped) == (8000, 10000)
 
     actions = db.session.scalars(sa.select(AuditEvent.action)).all()
     assert "survey_import_previewed" in actions
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "surveys_imported"))
     assert event.actor_id == clerk.id and event.detail["created"] == 2
-    assert event.detail["seekers"] == ["QP0001", "QP0002"]
+    # the people get random codes of Qibu's; the file's numbers stay their facility's
+    assert event.detail["seekers"] == sorted([seeker.code, other.code])
+    assert all(re.fullmatch(QIBU_CODE, code) for code in (seeker.code, other.code))
+    assert seeker.facility_ref == "QP0001" and "QP0001" not in seeker.code
 
 
 def test_imported_survey_is_stored_like_a_form_entered_one(client, clerk):
@@ -142,7 +147,8 @@ def test_imported_survey_is_stored_like_a_form_entered_one(client, clerk):
                  expected_release_date=by_form.expected_release_date.isoformat(),
                  consent_share="是", consent_contact="是")
     upload_and_confirm(client, workbook([values]))
-    imported = db.session.scalar(sa.select(Seeker).where(Seeker.code == "QP0009")).surveys[0]
+    imported = db.session.scalar(
+        sa.select(Seeker).where(Seeker.facility_ref == "QP0009")).surveys[0]
     columns = ("categories", "salary_min", "salary_hoped", "home_district", "districts",
                "needs_accommodation", "shifts", "work_pattern", "education", "work_history",
                "certificates", "skills_text", "health_limits", "avoid", "training_interests",
@@ -152,7 +158,7 @@ def test_imported_survey_is_stored_like_a_form_entered_one(client, clerk):
     assert imported.answers == form_survey.answers
 
     # and importing the form-entered survey's own answers for its code changes nothing
-    values.update(seeker_code=by_form.code, name="王五")
+    values.update(facility_ref=by_form.code, name="王五")
     response = upload(client, workbook([values]))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "1</strong> unchanged" in page and "Nothing to import" in page
@@ -180,7 +186,7 @@ def test_a_changed_row_updates_that_survey_and_a_new_date_adds_one(client, clerk
                          salary_hoped="8000", expected_release_date="2030.7")])
     page, _ = upload_and_confirm(client, data)
     assert "1</strong> surveys to create" in page and "1</strong> surveys to update" in page
-    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.code == "QP0001"))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "QP0001"))
     assert [(s.surveyed_on.isoformat(), s.salary_min) for s in seeker.surveys] == [
         (later, 7000), (SURVEYED, 5500)]
     assert seeker.expected_release_date == date(2030, 7, 1)  # from the latest survey
@@ -204,7 +210,7 @@ def test_a_new_seekers_rows_may_fall_in_different_chunks(client, clerk, monkeypa
         row("QP0001", "张三", surveyed_on=older, expected_release_date="2030-01-01",
             consent_share="否"),
     ]))
-    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.code == "QP0001"))
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "QP0001"))
     assert [s.surveyed_on.isoformat() for s in seeker.surveys] == [SURVEYED, older]
     # the seeker's facts come from the latest survey, whatever the rows' order
     assert seeker.expected_release_date == date(2031, 7, 1) and seeker.consent_share
@@ -241,17 +247,18 @@ def test_confirm_writes_all_rows_or_none(client, clerk, monkeypatch):
     monkeypatch.setattr(operations, "survey_values", real)
     client.post(preview + "/confirm")  # the upload is kept, so it can be confirmed again
     assert count(Seeker) == 6 and db.session.scalar(
-        sa.select(Survey.salary_min).join(Seeker).where(Seeker.code == "QP0001")) == 6000
+        sa.select(Survey.salary_min).join(Seeker).where(Seeker.facility_ref == "QP0001")) == 6000
 
 
 def test_another_facilitys_code_is_rejected_without_revealing_it(client, make, clerk):
-    stranger = make.seeker(code="QP7777", name="外所人员")
+    stranger = make.seeker(code="QBSTRNG7", name="外所人员", facility_ref="QP0001")
     make.survey(stranger, salary_min=4000)
     db.session.commit()
-    data = workbook([row("QP7777", "张三"), row("QP0001", "李四")])
+    # another facility's reference numbers are its own: the same number here is a new person
+    data = workbook([row("QBSTRNG7", "张三"), row("QP0001", "李四")])
     response = upload(client, data)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "The code “QP7777” cannot be used for your facility" in page
+    assert "“QBSTRNG7” is a Qibu seeker code that cannot be used for your facility" in page
     assert "外所人员" not in page and stranger.facility.name_en not in page
     client.post(response.headers["Location"] + "/confirm")
     db.session.expire_all()
@@ -260,14 +267,14 @@ def test_another_facilitys_code_is_rejected_without_revealing_it(client, make, c
 
 
 def test_rows_the_database_refuses_are_explained(client, make, clerk):
-    own = make.seeker(code="QP0500", name="王五", facility_id=clerk.facility_id)
+    own = make.seeker(facility_ref="QP0500", name="王五", facility_id=clerk.facility_id)
     db.session.commit()
     data = workbook([row("QP0500", "王六"), row("QP0600", ""),
                      row("QP0700", "赵七"), row("QP0700", "赵八", surveyed_on="2026-01-05")])
     page = client.get(upload(client, data).headers["Location"]).get_data(as_text=True)
-    assert "differs from the name registered under this code" in page
-    assert "The code “QP0600” is new, so this row registers a new job seeker" in page
-    assert "differs from the name given for the same code in row 4" in page
+    assert "differs from the name registered under this reference" in page
+    assert "The reference “QP0600” is new, so this row registers a new job seeker" in page
+    assert "differs from the name given for the same reference in row 4" in page
     assert "3</strong> rows rejected" in page and "1</strong> surveys to create" in page
     assert own.name == "王五"
 
@@ -303,9 +310,9 @@ def test_template_has_chinese_headers_and_notes_in_both_languages(client, clerk)
     book = load_workbook(io.BytesIO(response.data))
     data, notes = book.worksheets
     assert [cell.value for cell in data[1]] == [ZH[k] for k in KEYS]
-    assert data[1][0].value == "求职者编号" and data.max_row == 1
+    assert data[1][0].value == "所内编号" and data.max_row == 1
     text = {str(cell.value) for line in notes.iter_rows() for cell in line if cell.value}
-    assert {"求职者编号", "Seeker code", "最低月工资", "Lowest acceptable pay"} <= text
+    assert {"所内编号", "Facility reference", "最低月工资", "Lowest acceptable pay"} <= text
     for name in ("物流仓储操作员", "浦东新区", "叉车司机证(N1)", "夜场及娱乐场所",
                  "Pudong New Area"):
         assert name in text
@@ -345,7 +352,7 @@ def test_title_row_and_merged_two_row_headers(client, clerk):
 
 
 def test_english_headers_stray_spaces_full_width_and_empty_trailing_rows(client, clerk):
-    headers = {**EN, "seeker_code": " Seeker  code ", "salary_min": "最低月工资（元）*",
+    headers = {**EN, "facility_ref": " Seeker  code ", "salary_min": "最低月工资（元）*",
                "name": "ＮＡＭＥ"}
     data = workbook([row("QP0001", "张三", salary_min="５０００－６０００", salary_hoped=None)],
                     headers=headers, trailing_blank_rows=30)

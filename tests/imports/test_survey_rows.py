@@ -32,7 +32,7 @@ def parser():
 
 
 def cells(**overrides):
-    row = {"seeker_code": "QP20260001", "name": "张三", "surveyed_on": "2026-05-20",
+    row = {"facility_ref": "QP20260001", "name": "张三", "surveyed_on": "2026-05-20",
            "categories_1": "物流仓储操作员", "expected_release_date": "2026-07-15"}
     row.update(overrides)
     return {k: v for k, v in row.items() if v is not None}
@@ -57,7 +57,7 @@ def test_a_minimal_row_gives_every_question_its_canonical_answer(parser):
     assert list(record["answers"]) == [q.id for q in questionnaire.questions]
     # the answers are already what the questionnaire reads back: nothing is coerced
     assert answers_for_version(record["answers"], questionnaire) == record["answers"]
-    assert record["code"] == "QP20260001" and record["surveyed_on"] == "2026-05-20"
+    assert record["ref"] == "QP20260001" and record["surveyed_on"] == "2026-05-20"
     assert record["personal"] == {"name": "张三", "gender": None, "birth_year": None,
                                   "hukou_shanghai": False}
     # blank cells take the questionnaire's defaults, as a new form does
@@ -178,10 +178,10 @@ def test_bad_or_missing_dates_are_explained(parser, overrides, column, key):
 
 
 def test_stray_spaces_and_case_are_tolerated(parser):
-    record, problems = parser.parse_row(cells(seeker_code=" qp2026 0001 ", name=" 张 三 ",
+    record, problems = parser.parse_row(cells(facility_ref=" qp2026 0001 ", name=" 张 三 ",
                                               categories_1="  物流仓储操作员 "))
     assert problems == []
-    assert record["code"] == "QP20260001"
+    assert record["ref"] == "QP20260001"
     assert record["personal"]["name"] == "张三"
     assert record["answers"]["categories"] == ["logistics"]
 
@@ -273,11 +273,11 @@ def test_personal_facts(parser):
         "gender": "survey.gender_unknown", "birth_year": "survey.birth_year"}
 
 
-@pytest.mark.parametrize(("written", "key"), [(None, "survey.code_blank"),
-                                              ("A1", "survey.code_invalid"),
-                                              ("QP/2026/0001", "survey.code_invalid")])
-def test_seeker_codes(parser, written, key):
-    assert problems_of(parser, seeker_code=written) == {"seeker_code": key}
+@pytest.mark.parametrize(("written", "key"), [(None, "survey.ref_blank"),
+                                              ("A" * 33, "survey.ref_invalid"),
+                                              ("QP/2026/0001", "survey.ref_invalid")])
+def test_facility_references(parser, written, key):
+    assert problems_of(parser, facility_ref=written) == {"facility_ref": key}
 
 
 def test_every_problem_in_a_row_is_reported_with_a_message_that_says_how_to_fix_it(parser):
@@ -297,4 +297,4 @@ def test_every_column_has_both_headers_and_help():
         assert column.header["zh"] and column.header["en"]
         assert column.help["zh"] and column.help["en"]
     required = {c.key for c in SURVEY_COLUMNS if c.required}
-    assert required == {"seeker_code", "surveyed_on", "categories_1", "expected_release_date"}
+    assert required == {"facility_ref", "surveyed_on", "categories_1", "expected_release_date"}

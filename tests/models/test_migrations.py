@@ -7,6 +7,7 @@ QIBU_TEST_DATABASE_URL points there.
 """
 
 import ast
+import json
 import os
 import re
 import shutil
@@ -89,6 +90,66 @@ def test_names_are_encrypted_by_the_migration_and_decrypted_by_its_downgrade(mig
     downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
     with db.engine.connect() as connection:
         assert connection.execute(sa.text("SELECT name FROM seekers")).scalar() == "李雷"
+
+
+def test_codes_from_files_move_to_the_facility_reference_and_free_text_is_encrypted_once(
+        migration_app):
+    """0016: a code Qibu did not make ('QP-2612-10', the facility's initials) becomes the
+    person's facility reference and they get a random code; Qibu's own codes stay; survey
+    free text is encrypted in its columns and leaves the answers JSON. The downgrade gives
+    both back."""
+    upgrade(directory=str(MIGRATIONS_DIR), revision="0015_form_submissions")
+    with db.engine.begin() as connection:
+        connection.execute(sa.text(
+            "INSERT INTO facilities (id, code, name_zh, name_en, address) "
+            "VALUES (1, 'F1', '青浦所', 'F', '')"))
+        for seeker_id, code in ((1, "QP-2612-10"), (2, "QBG5QMM4")):
+            connection.execute(sa.text(
+                "INSERT INTO seekers (id, code, facility_id, name, education, hukou_shanghai, "
+                "status, consent_share, consent_contact, created_at) VALUES "
+                "(:id, :code, 1, :name, 2, false, 'in_facility', false, false, '2026-01-01')"),
+                {"id": seeker_id, "code": code, "name": encrypt_text("李雷")})
+        connection.execute(sa.text(
+            "INSERT INTO surveys (id, seeker_id, surveyed_on, questionnaire_version, districts, "
+            "needs_accommodation, shifts, work_pattern, work_history, certificates, "
+            "skills_text, health_limits, avoid, training_interests, answers, source, "
+            "created_at, updated_at) VALUES (1, 1, '2026-05-20', 1, '[]', false, '[]', "
+            "'full_time', '[]', '[]', '会开叉车', '腰伤不能久站', '[]', '[]', :answers, "
+            "'import', '2026-05-20', '2026-05-20')"),
+            {"answers": '{"salary_min": 5000, "skills_text": "会开叉车", '
+                        '"health_limits": "腰伤不能久站"}'})
+
+    upgrade(directory=str(MIGRATIONS_DIR))
+    from app.crypto import decrypt_text
+
+    with db.engine.connect() as connection:
+        people = dict(connection.execute(sa.text(
+            "SELECT id, code FROM seekers ORDER BY id")).all())
+        refs = dict(connection.execute(sa.text("SELECT id, facility_ref FROM seekers")).all())
+        skills, health, answers = connection.execute(sa.text(
+            "SELECT skills_text, health_limits, answers FROM surveys")).one()
+    assert re.fullmatch(r"QB[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{6}", people[1])
+    assert "QP" not in people[1] and refs[1] == "QP-2612-10"
+    assert people[2] == "QBG5QMM4" and refs[2] is None
+    assert decrypt_text(skills) == "会开叉车" and decrypt_text(health) == "腰伤不能久站"
+    assert "会开叉车" not in skills + health and "腰伤" not in skills + health
+    assert _json(answers) == {"salary_min": 5000}
+
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0015_form_submissions")
+    with db.engine.connect() as connection:
+        assert dict(connection.execute(sa.text("SELECT id, code FROM seekers")).all()) == {
+            1: "QP-2612-10", 2: "QBG5QMM4"}
+        skills, health, answers = connection.execute(sa.text(
+            "SELECT skills_text, health_limits, answers FROM surveys")).one()
+        assert "facility_ref" not in _columns("seekers")
+    assert (skills, health) == ("会开叉车", "腰伤不能久站")
+    assert _json(answers) == {"salary_min": 5000, "skills_text": "会开叉车",
+                              "health_limits": "腰伤不能久站"}
+
+
+def _json(value):
+    """A JSON column's value read with plain SQL (text on SQLite, decoded on PostgreSQL)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def test_employer_vetting_keeps_verified_employers_verified_and_downgrades(migration_app):
@@ -398,11 +459,19 @@ def test_downgrade_with_another_data_key_refuses_and_changes_nothing(demo_app):
         assert _current_revision() == _revisions()[-1].revision
         assert _stored_names() == stored
 
-        # the revision refuses by itself too (run without the command's check)
+        # the revisions refuse by themselves too (run without the command's check): the
+        # first to read encrypted values (0016's survey text) before changing anything
         with pytest.raises(SystemExit):
             downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
+        assert _current_revision() == _revisions()[-1].revision
+    downgrade(directory=str(MIGRATIONS_DIR), revision="0006_protection_at_rest")
+    with _same_database(demo_app, DATA_KEY=OTHER_KEY), pytest.raises(SystemExit):
+        # ... and 0006 refuses by itself for the names
+        downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
     assert _current_revision() == "0006_protection_at_rest"
-    assert _stored_names() == stored and _clear_names() == names
+    assert _stored_names() == stored
+    upgrade(directory=str(MIGRATIONS_DIR))
+    assert _clear_names() == names
 
 
 def test_upgrade_with_another_data_key_refuses_and_changes_nothing(demo_app):
