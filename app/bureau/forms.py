@@ -1,5 +1,7 @@
 """Seeker and survey forms; the survey part is built at run time from the questionnaire."""
 
+import re
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -14,6 +16,9 @@ from models import Certificate, District, Environment, JobCategory, db
 from surveys.questionnaire import WholeNumberField, build_survey_form, load_questionnaire
 from surveys.selftest import load_selftest_definition, load_selftest_items
 from surveys.values import ValueParseError, validate_resident_id
+
+# a facility's own number for a person, as the survey import reads it
+FACILITY_REF = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,31}$")
 
 
 class SeekerForm(FlaskForm):
@@ -40,6 +45,20 @@ class SeekerForm(FlaskForm):
         render_kw={"autocomplete": "off", "inputmode": "latin"},
     )
 
+    facility_ref = StringField(
+        _l("Facility reference"),
+        description=_l("Optional. Your facility's own number for the person (up to 32 "
+                       "letters, digits or -); seen by your facility's staff only, never by "
+                       "employers. A spreadsheet import finds the person by it."),
+        render_kw={"autocomplete": "off", "inputmode": "latin"},
+    )
+
+    def validate_facility_ref(self, field):
+        ref = "".join((field.data or "").split()).upper()
+        field.data = ref or None
+        if ref and not FACILITY_REF.match(ref):
+            raise ValidationError(_l("Use up to 32 letters, digits or “-”."))
+
     def validate_id_number(self, field):
         if not (field.data or "").strip():
             field.data = None
@@ -56,6 +75,7 @@ class SeekerForm(FlaskForm):
             "birth_year": self.birth_year.data,
             "hukou_shanghai": bool(self.hukou_shanghai.data),
             "id_number": self.id_number.data or None,
+            "facility_ref": self.facility_ref.data or None,
         }
 
 

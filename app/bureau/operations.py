@@ -68,6 +68,20 @@ def set_id_number(seeker: Seeker, number: str | None) -> None:
         raise StateError(_l("This ID number is already registered; ask an administrator."))
 
 
+def check_facility_ref(seeker: Seeker) -> None:
+    """Refuse a facility reference another person of the same facility has."""
+    if not seeker.facility_ref:
+        return
+    with db.session.no_autoflush:  # asked before the change is written
+        other = db.session.scalar(sa.select(Seeker).where(
+            Seeker.facility_id == seeker.facility_id,
+            Seeker.facility_ref == seeker.facility_ref,
+            Seeker.id != seeker.id if seeker.id else sa.true()))
+    if other is not None:
+        raise StateError(_l("The facility reference %(ref)s is already given to %(code)s."),
+                         ref=seeker.facility_ref, code=other.code)
+
+
 def create_seeker(facility_id: int, personal: dict, answers: dict, by: StaffUser,
                   surveyed_on: date | None = None) -> Seeker:
     """Register a seeker of a facility together with their first survey."""
@@ -75,6 +89,7 @@ def create_seeker(facility_id: int, personal: dict, answers: dict, by: StaffUser
     id_number = personal.pop("id_number", None)
     seeker = Seeker(code=new_seeker_code(), facility_id=facility_id, **personal)
     set_id_number(seeker, id_number)
+    check_facility_ref(seeker)
     db.session.add(seeker)
     db.session.flush()
     log_event("seeker_created", seeker)
@@ -89,6 +104,7 @@ def update_seeker(seeker: Seeker, personal: dict) -> None:
     changed = sorted(k for k, v in personal.items() if getattr(seeker, k) != v)
     for key, value in personal.items():
         setattr(seeker, key, value)
+    check_facility_ref(seeker)
     if changed:
         log_event("seeker_updated", seeker, fields=changed)
 

@@ -99,3 +99,34 @@ def test_a_registered_person_is_found_again_by_reference_or_code(client, clerk):
     assert db.session.scalar(sa.select(sa.func.count(Seeker.id))) == 3
     assert [s.salary_min for s in first.surveys] == [5000, 5500]
     assert first.code == code and first.facility_ref == "QP-2612-10"
+
+
+def test_staff_give_a_form_registered_person_their_facility_reference(client, clerk):
+    """A person registered by the form gets the facility's number on their edit page; the
+    next import finds them by it; a number already given is refused, saying to whom."""
+    from tests.app.test_bureau import survey_data
+
+    assert client.post("/bureau/seekers/new", data=survey_data(
+        name="张三", facility_ref=" qp-2612-10 ")).status_code == 302
+    registered = db.session.scalar(sa.select(Seeker).where(Seeker.named("张三")))
+    assert registered.facility_ref == "QP-2612-10" and re.fullmatch(QIBU_CODE, registered.code)
+    client.post("/bureau/seekers/new", data=survey_data(name="李四"))
+    other = db.session.scalar(sa.select(Seeker).where(Seeker.named("李四")))
+
+    refused = client.post(f"/bureau/seekers/{other.code}/edit", data={
+        "name": "李四", "facility_ref": "QP-2612-10"}, follow_redirects=True)
+    assert f"The facility reference QP-2612-10 is already given to {registered.code}" in \
+        refused.get_data(as_text=True)
+    bad = client.post(f"/bureau/seekers/{other.code}/edit", data={
+        "name": "李四", "facility_ref": "QP/2612"}).get_data(as_text=True)
+    assert "Use up to 32 letters, digits or “-”." in bad
+    assert client.post(f"/bureau/seekers/{other.code}/edit", data={
+        "name": "李四", "facility_ref": "QP-2612-11"}).status_code == 302
+    db.session.expire_all()
+    assert other.facility_ref == "QP-2612-11"
+
+    page, _ = upload_and_confirm(client, workbook([row("QP-2612-11", "李四",
+                                                       surveyed_on="2026-01-05")]))
+    assert "1</strong> surveys to create" in page and "new job seekers" not in page
+    db.session.expire_all()
+    assert len(other.surveys) == 2
