@@ -118,6 +118,14 @@ def test_codes_from_files_move_to_the_facility_reference_and_free_text_is_encryp
             "'import', '2026-05-20', '2026-05-20')"),
             {"answers": '{"salary_min": 5000, "skills_text": "会开叉车", '
                         '"health_limits": "腰伤不能久站"}'})
+        connection.execute(sa.text(
+            "INSERT INTO staff_users (id, username, display_name, password_hash, role, "
+            "active, created_at, totp_enabled, must_change_password) VALUES "
+            "(1, 'clerk', 'clerk', 'x', 'bureau', true, '2026-01-01', false, false)"))
+        connection.execute(sa.text(
+            "INSERT INTO import_mappings (id, user_id, kind, layout, mapping, updated_at) "
+            "VALUES (1, 1, 'surveys', 'abc', :mapping, '2026-05-20')"),
+            {"mapping": '{"0": "seeker_code", "1": "name", "2": ""}'})
 
     upgrade(directory=str(MIGRATIONS_DIR))
     from app.crypto import decrypt_text
@@ -134,6 +142,9 @@ def test_codes_from_files_move_to_the_facility_reference_and_free_text_is_encryp
     assert decrypt_text(skills) == "会开叉车" and decrypt_text(health) == "腰伤不能久站"
     assert "会开叉车" not in skills + health and "腰伤" not in skills + health
     assert _json(answers) == {"salary_min": 5000}
+    with db.engine.connect() as connection:  # a remembered layout reads the new key
+        assert _json(connection.execute(sa.text("SELECT mapping FROM import_mappings"))
+                     .scalar()) == {"0": "facility_ref", "1": "name", "2": ""}
 
     downgrade(directory=str(MIGRATIONS_DIR), revision="0015_form_submissions")
     with db.engine.connect() as connection:
@@ -142,6 +153,8 @@ def test_codes_from_files_move_to_the_facility_reference_and_free_text_is_encryp
         skills, health, answers = connection.execute(sa.text(
             "SELECT skills_text, health_limits, answers FROM surveys")).one()
         assert "facility_ref" not in _columns("seekers")
+        assert _json(connection.execute(sa.text("SELECT mapping FROM import_mappings"))
+                     .scalar())["0"] == "seeker_code"
     assert (skills, health) == ("会开叉车", "腰伤不能久站")
     assert _json(answers) == {"salary_min": 5000, "skills_text": "会开叉车",
                               "health_limits": "腰伤不能久站"}

@@ -15,6 +15,9 @@ with the app's data key (which env.py passes in, as for 0006) and removed from t
 ``answers`` JSON, where they were stored a second time in clear (a value only the JSON
 held is kept in its column first).
 
+Column mappings staff confirmed for their survey files (``import_mappings``) read the
+file's code column as ``facility_ref`` now (the key was ``seeker_code``).
+
 The downgrade decrypts the text back into the columns and the JSON, and gives a person
 their facility's number back as code where it fits (12 characters, not taken); with a
 key that cannot read the text, either way refuses and changes nothing.
@@ -40,6 +43,10 @@ CODE_LENGTH = 12
 
 seekers = sa.table("seekers", sa.column("id", sa.Integer), sa.column("code", sa.String),
                    sa.column("facility_ref", sa.String))
+import_mappings = sa.table("import_mappings", sa.column("id", sa.Integer),
+                          sa.column("kind", sa.String), sa.column("mapping", sa.JSON))
+# the survey import's column key for the file's code column, before and after
+OLD_KEY, NEW_KEY = "seeker_code", "facility_ref"
 surveys = sa.table("surveys", sa.column("id", sa.Integer), sa.column("answers", sa.JSON),
                    *(sa.column(key, sa.Text) for key in FREE_TEXT))
 
@@ -76,6 +83,18 @@ def _random_code(taken: set[str]) -> str:
             return code
 
 
+def _rename_mapping_key(old: str, new: str) -> None:
+    """Remembered survey column mappings read the code column under its new key."""
+    connection = op.get_bind()
+    for row in connection.execute(sa.select(import_mappings).where(
+            import_mappings.c.kind == "surveys")).all():
+        mapping = dict(row.mapping or {})
+        if old in mapping.values():
+            connection.execute(import_mappings.update().where(
+                import_mappings.c.id == row.id).values(
+                mapping={c: new if key == old else key for c, key in mapping.items()}))
+
+
 def upgrade():
     cipher = _cipher()
     texts = _survey_texts(cipher)
@@ -99,12 +118,14 @@ def upgrade():
         if any(key in answers for key in FREE_TEXT):
             values["answers"] = {k: v for k, v in answers.items() if k not in FREE_TEXT}
         connection.execute(surveys.update().where(surveys.c.id == survey_id).values(**values))
+    _rename_mapping_key(OLD_KEY, NEW_KEY)
 
 
 def downgrade():
     cipher = _cipher()
     texts = _survey_texts(cipher)
     connection = op.get_bind()
+    _rename_mapping_key(NEW_KEY, OLD_KEY)
 
     for survey_id, answers, clear in texts:
         answers.update({key: clear[key] or "" for key in FREE_TEXT})
