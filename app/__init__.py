@@ -43,6 +43,7 @@ def create_app(config=None, **overrides) -> Flask:
 
     from app import api, auth, errors, i18n, labels, main, opening_labels, reasons, submissions
     from app.admin import routes as admin_routes
+    from app.aftercare import routes as aftercare_routes
     from app.auth import access
     from app.bureau import routes as bureau_routes
     from app.corner import routes as corner_routes
@@ -54,7 +55,11 @@ def create_app(config=None, **overrides) -> Flask:
     from app.fairs import scope as fair_scope
     from app.imports import routes as import_routes
     from app.kiosk import routes as kiosk_routes
+    from app.practice import routes as practice_routes
+    from app.referrals import routes as referral_routes
     from app.reports import routes as report_routes
+    from app.startup import routes as startup_routes
+    from app.training import routes as training_routes
 
     access.init_app(app)
     # after the role rules: an organizer reaches only the fairs they organize
@@ -80,6 +85,11 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(report_routes.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(corner_routes.bp)
+    app.register_blueprint(referral_routes.bp)
+    app.register_blueprint(practice_routes.bp)
+    app.register_blueprint(training_routes.bp)
+    app.register_blueprint(startup_routes.bp)
+    app.register_blueprint(aftercare_routes.bp)
 
     from app import cli
 

@@ -7,7 +7,14 @@ from models.api import ApiToken
 from models.audit import AuditEvent
 from models.bulletins import Bulletin, iso_week_of, week_monday
 from models.categories import CategoryCorrection
-from models.courses import Course
+from models.courses import (
+    Course,
+    CourseEnrolment,
+    CourseSession,
+    EnrolmentStatus,
+    SeekerCertificate,
+    SessionAttendance,
+)
 from models.db import Base, db, utcnow
 from models.employers import Employer, EmployerStatus, Opening, OpeningStatus, Shift
 from models.errors import StateError
@@ -23,24 +30,57 @@ from models.fairs import (
     InterestStage,
     fair_organizers,
 )
+from models.handovers import AFTERCARE_MONTHS, AftercareCheck, Handover
 from models.imports import ImportMapping
-from models.placements import FollowUp, FollowUpReason, Placement
+from models.placements import (
+    FollowUp,
+    FollowUpReason,
+    Placement,
+    PlacementChannel,
+    PlacementKind,
+)
+from models.practice import BookingStatus, PracticeBooking, PracticeDay, PracticeDayStatus
 from models.reference import Certificate, District, Environment, JobCategory
+from models.referrals import (
+    ACTIVE_REFERRAL_STATES,
+    REFERRAL_STALE_DAYS,
+    DeclineReason,
+    Referral,
+    ReferralRequest,
+    ReferralRequestStatus,
+    ReferralSource,
+    ReferralStatus,
+)
 from models.seekers import Seeker, SeekerStatus, Survey, SurveyIntention
+from models.startup import (
+    GuidanceKind,
+    StartupCase,
+    StartupGuidance,
+    StartupOutcome,
+    StartupService,
+)
 from models.submissions import FormSubmission
 from models.users import KioskEnrolment, LoginSession, LoginThrottle, Role, StaffUser
 
 __all__ = [
+    "ACTIVE_REFERRAL_STATES",
+    "AFTERCARE_MONTHS",
+    "AftercareCheck",
     "ApiToken",
     "AuditEvent",
     "Base",
+    "BookingStatus",
     "Bulletin",
     "CategoryCorrection",
     "Certificate",
     "Course",
+    "CourseEnrolment",
+    "CourseSession",
+    "DeclineReason",
     "District",
     "Employer",
     "EmployerStatus",
+    "EnrolmentStatus",
     "Environment",
     "Facility",
     "Fair",
@@ -52,6 +92,8 @@ __all__ = [
     "FollowUp",
     "FollowUpReason",
     "FormSubmission",
+    "GuidanceKind",
+    "Handover",
     "ImportMapping",
     "Interest",
     "InterestStage",
@@ -62,11 +104,28 @@ __all__ = [
     "Opening",
     "OpeningStatus",
     "Placement",
+    "PlacementChannel",
+    "PlacementKind",
+    "PracticeBooking",
+    "PracticeDay",
+    "PracticeDayStatus",
+    "REFERRAL_STALE_DAYS",
+    "Referral",
+    "ReferralRequest",
+    "ReferralRequestStatus",
+    "ReferralSource",
+    "ReferralStatus",
     "Role",
     "Seeker",
+    "SeekerCertificate",
     "SeekerStatus",
+    "SessionAttendance",
     "Shift",
     "StaffUser",
+    "StartupCase",
+    "StartupGuidance",
+    "StartupOutcome",
+    "StartupService",
     "StateError",
     "Survey",
     "SurveyIntention",

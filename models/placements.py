@@ -1,4 +1,4 @@
-"""Placements (就业安置) and their follow-ups at 1, 3 and 6 months."""
+"""Placements (就业安置), by channel and kind, and their follow-ups at 1, 3, 6 and 12 months."""
 
 import calendar
 import enum
@@ -13,7 +13,7 @@ from models.employers import Opening
 from models.errors import StateError
 from models.seekers import Seeker
 
-FOLLOW_UP_MONTHS = (1, 3, 6)
+FOLLOW_UP_MONTHS = (1, 3, 6, 12)
 
 
 def add_months(day: date, months: int) -> date:
@@ -23,15 +23,47 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+class PlacementChannel(enum.Enum):
+    """How the job was found (就业渠道)."""
+
+    FAIR = "fair"
+    REFERRAL = "referral"
+    PRACTICE = "practice"
+    TRAINING = "training"
+    SELF_FOUND = "self_found"
+
+
+class PlacementKind(enum.Enum):
+    JOB = "job"
+    SELF_EMPLOYMENT = "self_employment"
+
+
 class Placement(Base):
-    """A hire: a seeker started work in an opening."""
+    """A hire (a seeker started work in an opening) or a start of self-employment.
+
+    State rules: a job through Qibu names its opening; a self-found job or a
+    self-employment names what the work is (`job_title`) instead.
+    """
 
     __tablename__ = "placements"
-    __table_args__ = (sa.UniqueConstraint("seeker_id", "opening_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("seeker_id", "opening_id"),
+        sa.CheckConstraint("opening_id IS NOT NULL OR job_title IS NOT NULL",
+                           name="opening_or_title"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     seeker_id: Mapped[int] = mapped_column(sa.ForeignKey("seekers.id"), index=True)
-    opening_id: Mapped[int] = mapped_column(sa.ForeignKey("openings.id"), index=True)
+    opening_id: Mapped[int | None] = mapped_column(sa.ForeignKey("openings.id"), index=True)
+    channel: Mapped[PlacementChannel] = mapped_column(
+        enum_column(PlacementChannel), default=PlacementChannel.FAIR, index=True)
+    kind: Mapped[PlacementKind] = mapped_column(
+        enum_column(PlacementKind), default=PlacementKind.JOB)
+    referral_id: Mapped[int | None] = mapped_column(sa.ForeignKey("referrals.id"),
+                                                    unique=True)
+    # the work of a placement without an opening (self-found job, own business)
+    job_title: Mapped[str | None] = mapped_column(sa.String(120))
+    category_code: Mapped[str | None] = mapped_column(sa.ForeignKey("job_categories.code"))
     interest_id: Mapped[int | None] = mapped_column(sa.ForeignKey("interests.id"))
     fair_id: Mapped[int | None] = mapped_column(sa.ForeignKey("fairs.id"), index=True)
     start_date: Mapped[date]
@@ -42,7 +74,7 @@ class Placement(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     seeker: Mapped[Seeker] = relationship()
-    opening: Mapped[Opening] = relationship()
+    opening: Mapped[Opening | None] = relationship()
     follow_ups: Mapped[list["FollowUp"]] = relationship(
         back_populates="placement", order_by="FollowUp.month", cascade="all, delete-orphan"
     )
@@ -79,8 +111,13 @@ class Placement(Base):
         return (sa.select(cls).where(cls.seeker_id == seeker_id, ~ended)
                 .order_by(cls.start_date.desc(), cls.id.desc()))
 
+    @property
+    def title(self) -> str:
+        """What the work is: the opening's title, or the recorded title."""
+        return self.opening.title if self.opening is not None else (self.job_title or "")
+
     def schedule_follow_ups(self) -> None:
-        """Create the follow-ups due 1, 3 and 6 months after the start date.
+        """Create the follow-ups due 1, 3, 6 and 12 months after the start date.
 
         Follow-ups not yet done are moved to the start date as it is now.
         """

@@ -53,6 +53,8 @@ class Seeker(Base):
     education: Mapped[int] = mapped_column(sa.SmallInteger, default=0)
     hukou_shanghai: Mapped[bool] = mapped_column(default=False)
     expected_release_date: Mapped[date | None] = mapped_column(index=True)
+    # the day the person entered the facility (进所), where known
+    admitted_on: Mapped[date | None]
     status: Mapped[SeekerStatus] = mapped_column(
         enum_column(SeekerStatus), default=SeekerStatus.IN_FACILITY
     )
@@ -73,10 +75,23 @@ class Seeker(Base):
         order_by="Survey.surveyed_on.desc(), Survey.id.desc()",
         cascade="all, delete-orphan",
     )
+    # certificates earned by completing a course through Qibu (models.courses)
+    earned_certificates: Mapped[list["SeekerCertificate"]] = relationship(  # noqa: F821
+        order_by="SeekerCertificate.earned_on", lazy="selectin",
+        cascade="all, delete-orphan", overlaps="seeker")
 
     @property
     def latest_survey(self) -> "Survey | None":
         return self.surveys[0] if self.surveys else None
+
+    def certificates_held(self, survey: "Survey | None" = None) -> list[str]:
+        """The certificates the person holds: those named in the survey (by default the
+        latest), then those earned through Qibu's courses."""
+        survey = survey if survey is not None else self.latest_survey
+        held = list(survey.certificates or []) if survey is not None else []
+        held += [c.certificate_code for c in self.earned_certificates
+                 if c.certificate_code not in held]
+        return held
 
     def record_consent(self, kind: str, given: bool, by_user_id: int | None) -> None:
         """Record the seeker's share or contact consent with time and recorder."""

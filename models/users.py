@@ -18,6 +18,8 @@ class Role(enum.Enum):
     EMPLOYMENT = "employment"
     ORGANIZER = "organizer"
     KIOSK = "kiosk"
+    # a community social worker (社区戒毒康复社工): sees only the people handed to them
+    SOCIAL_WORKER = "social_worker"
 
 
 class StaffUser(Base):

@@ -15,6 +15,7 @@ ROLE_LABELS = {
     Role.EMPLOYMENT: _l("Employment centre staff"),
     Role.ORGANIZER: _l("Fair organizer"),
     Role.KIOSK: _l("Fair kiosk"),
+    Role.SOCIAL_WORKER: _l("Community social worker"),
 }
 
 

@@ -10,7 +10,8 @@ PUBLIC = frozenset({"public"})
 ENROLMENT_ENDPOINTS = frozenset({"auth.second_factor_setup", "auth.logout"})
 # pages an account with a temporary password can reach before choosing its own
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout"})
-STAFF_ROLES = frozenset({Role.ADMIN, Role.BUREAU, Role.EMPLOYMENT, Role.ORGANIZER})
+STAFF_ROLES = frozenset({Role.ADMIN, Role.BUREAU, Role.EMPLOYMENT, Role.ORGANIZER,
+                         Role.SOCIAL_WORKER})
 ALL_ROLES = STAFF_ROLES | {Role.KIOSK}
 KIOSK_ONLY = frozenset({Role.KIOSK})
 
@@ -97,6 +98,7 @@ def role_required_home(user) -> str:
         Role.EMPLOYMENT: "main.employment_home",
         Role.ORGANIZER: "main.organizer_home",
         Role.KIOSK: "kiosk.start",
+        Role.SOCIAL_WORKER: "aftercare.home",
     }[user.role]
 
 

@@ -23,6 +23,10 @@ from models import (
     InterestStage,
     Opening,
     Placement,
+    PracticeBooking,
+    PracticeDay,
+    Referral,
+    ReferralStatus,
     Seeker,
     SeekerStatus,
     Survey,
@@ -53,7 +57,7 @@ def seeker_row(seeker: Seeker, survey: Survey | None) -> dict:
         "shifts": list(survey.shifts or ["day"]) if survey else ["day"],
         "education": int(survey_education if survey_education is not None else seeker.education),
         "experience_years": survey.experience_years if survey else 0.0,
-        "certificates": list(survey.certificates or []) if survey else [],
+        "certificates": seeker.certificates_held(survey),
         "skills_text": survey.skills_text if survey else "",
         "riasec": list(seeker.riasec_scores) if seeker.riasec_scores else None,
         "avoid": list(survey.avoid or []) if survey else [],
@@ -240,19 +244,46 @@ def ranked_seekers_for(opening: Opening, k: int = 20) -> list[dict]:
 
 
 def recorded_outcomes() -> pd.DataFrame:
-    """Every recorded interest, intent and hire as (seeker_id, opening_id, outcome)."""
+    """Every recorded outcome as (seeker_id, opening_id, outcome), the highest per pair.
+
+    Fair interests by stage; referrals (an interview counts as interest, an offer as an
+    intent, a placement as a hire, a decline as none); job practice at an opening (a
+    good assessment counts as an intent, any other assessment as none); placements.
+    """
     level = {InterestStage.INTERESTED: "interest", InterestStage.INTERVIEWED: "interest",
              InterestStage.INTENT: "intent", InterestStage.HIRED: "hire",
              InterestStage.DECLINED: "none"}
-    rows = {}
+    referral_level = {ReferralStatus.INTERVIEW: "interest", ReferralStatus.OFFERED: "intent",
+                      ReferralStatus.PLACED: "hire", ReferralStatus.DECLINED: "none"}
+    order = {"none": 0, "interest": 1, "intent": 2, "hire": 3}
+    rows: dict[tuple[str, str], str] = {}
+
+    def note(seeker_id, opening_id, outcome):
+        key = (str(seeker_id), str(opening_id))
+        if key not in rows or order[outcome] > order[rows[key]]:
+            rows[key] = outcome
+
     for seeker_id, opening_id, stage in db.session.execute(
         sa.select(Interest.seeker_id, Interest.opening_id, Interest.stage)
     ):
-        rows[(str(seeker_id), str(opening_id))] = level[stage]
+        note(seeker_id, opening_id, level[stage])
+    for seeker_id, opening_id, status in db.session.execute(
+        sa.select(Referral.seeker_id, Referral.opening_id, Referral.status)
+        .where(Referral.status.in_(list(referral_level)))
+    ):
+        note(seeker_id, opening_id, referral_level[status])
+    for booking in db.session.scalars(
+        sa.select(PracticeBooking).join(PracticeBooking.practice_day)
+        .where(PracticeDay.opening_id.is_not(None), PracticeBooking.assessed_at.is_not(None))
+        .options(selectinload(PracticeBooking.practice_day))
+    ):
+        note(booking.seeker_id, booking.practice_day.opening_id,
+             "intent" if booking.good_assessment else "none")
     for seeker_id, opening_id in db.session.execute(
         sa.select(Placement.seeker_id, Placement.opening_id)
+        .where(Placement.opening_id.is_not(None))
     ):
-        rows[(str(seeker_id), str(opening_id))] = "hire"
+        note(seeker_id, opening_id, "hire")
     return pd.DataFrame(
         [(s, o, outcome) for (s, o), outcome in rows.items()],
         columns=["seeker_id", "opening_id", "outcome"],

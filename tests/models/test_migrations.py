@@ -473,10 +473,12 @@ def test_downgrade_with_another_data_key_refuses_and_changes_nothing(demo_app):
         assert _stored_names() == stored
 
         # the revisions refuse by themselves too (run without the command's check): the
-        # first to read encrypted values (0016's survey text) before changing anything
+        # first to read encrypted values (0016's survey text) before changing anything;
+        # the revisions above it read none and each ran down in its own transaction
         with pytest.raises(SystemExit):
             downgrade(directory=str(MIGRATIONS_DIR), revision="0005_api_tokens")
-        assert _current_revision() == _revisions()[-1].revision
+        assert _current_revision() == "0016_codes_and_free_text"
+        assert _stored_names() == stored
     downgrade(directory=str(MIGRATIONS_DIR), revision="0006_protection_at_rest")
     with _same_database(demo_app, DATA_KEY=OTHER_KEY), pytest.raises(SystemExit):
         # ... and 0006 refuses by itself for the names

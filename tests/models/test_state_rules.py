@@ -114,12 +114,13 @@ def test_survey_categories_are_ranked_and_distinct(make):
         survey.set_categories(["sales", "retail", "driver", "security"])
 
 
-def test_placement_schedules_follow_ups_at_1_3_6_months(make):
+def test_placement_schedules_follow_ups_at_1_3_6_12_months(make):
     placement = Placement(seeker_id=make.seeker().id, opening_id=make.opening().id,
                           start_date=date(2026, 8, 31))
     placement.schedule_follow_ups()
     assert [(f.month, f.due_on) for f in placement.follow_ups] == [
-        (1, date(2026, 9, 30)), (3, date(2026, 11, 30)), (6, date(2027, 2, 28))
+        (1, date(2026, 9, 30)), (3, date(2026, 11, 30)), (6, date(2027, 2, 28)),
+        (12, date(2027, 8, 31)),
     ]
     with pytest.raises(StateError, match="原因"):
         placement.follow_ups[0].record(date(2026, 9, 30), still_employed=False, reason=None)
