@@ -127,7 +127,7 @@ def fair_placements(fair_id):
         else:
             record_result(location)
             db.session.commit()
-            flash(_("Hire recorded; follow-ups are scheduled at 1, 3 and 6 months."), "success")
+            flash(_("Hire recorded; follow-ups are scheduled at 1, 3, 6 and 12 months."), "success")
         return redirect(location)
     for errors in form.errors.values():
         for error in errors:

@@ -17,6 +17,10 @@ SAMPLE_ARGS = {
     "token": "0123456789abcdefghijklmnopqrstuv",
     "facility": "SH-QP", "week": "2026-W48", "course_id": "1", "slug": "rights",
     "fair_code": "QP-2026-0626", "kiosk_id": "1",
+    # the year-round mechanism (issue 18)
+    "referral_id": "1", "request_id": "1", "day_id": "1", "booking_id": "1",
+    "session_id": "1", "enrolment_id": "1", "case_id": "1", "service_id": "1",
+    "handover_id": "1", "check_id": "1", "placement_id": "1",
 }
 
 # the JSON API's endpoints check a bearer token of their own (tests/api/)

@@ -161,7 +161,7 @@ def test_intent_becomes_a_placement_within_headcount_and_is_followed_up(client, 
     placement = db.session.scalar(sa.select(Placement))
     assert placement.start_date == start and placement.monthly_pay == 6500
     assert placement.seeker.status is SeekerStatus.PLACED
-    assert [f.month for f in placement.follow_ups] == [1, 3, 6]
+    assert [f.month for f in placement.follow_ups] == [1, 3, 6, 12]
     page = client.get("/follow-ups?days=365").get_data(as_text=True)
     assert placement.seeker.code in page and str(add_months(start, 1)) in page
     follow = placement.follow_ups[0]

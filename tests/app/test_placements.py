@@ -106,7 +106,7 @@ def test_the_fair_day_itself_is_a_possible_start(client, auth, make, hall):
     _seeker, (interest,) = _person_with_intents(make, hall)
     _login(client, auth)
     page = _hire(client, hall["fair"], interest, start=FAIR_DAY)
-    assert "Hire recorded; follow-ups are scheduled at 1, 3 and 6 months." in page
+    assert "Hire recorded; follow-ups are scheduled at 1, 3, 6 and 12 months." in page
     assert f"hired from {FAIR_DAY}" in page
 
 
@@ -230,12 +230,12 @@ def follow(client, auth, make, hall):
 
 def test_follow_ups_are_due_from_the_start_date(client, follow):
     page = client.get("/follow-ups?days=365").get_data(as_text=True)
-    for months in (1, 3, 6):
+    for months in (1, 3, 6, 12):
         due = add_months(START, months)
         if due <= TODAY + timedelta(days=365):
             assert str(due) in page
     assert [f.due_on for f in follow.placement.follow_ups] == [
-        add_months(START, m) for m in (1, 3, 6)]
+        add_months(START, m) for m in (1, 3, 6, 12)]
 
 
 def test_still_employed_has_no_default_answer(client, follow):
