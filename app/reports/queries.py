@@ -6,6 +6,13 @@ import pandas as pd
 import sqlalchemy as sa
 
 from app.reports.gap import GapReport, gap_report
+from app.reports.outcomes import (
+    FOLLOW_UP_COLUMNS,
+    PLACEMENT_COLUMNS,
+    REACHED_COLUMNS,
+    ChannelOutcomes,
+    publish_outcomes,
+)
 from app.reports.summary import (
     SEEKER_COLUMNS,
     SeekerSummary,
@@ -14,17 +21,28 @@ from app.reports.summary import (
     summarise_seekers,
 )
 from models import (
+    BookingStatus,
+    CourseEnrolment,
     District,
+    EnrolmentStatus,
     Facility,
+    FairParticipant,
+    FollowUp,
     JobCategory,
     Opening,
     OpeningStatus,
+    Placement,
+    PlacementChannel,
+    PracticeBooking,
+    Referral,
     Seeker,
     SeekerStatus,
+    StartupCase,
     Survey,
     SurveyIntention,
     db,
 )
+from models.placements import FOLLOW_UP_MONTHS
 
 OPENING_COLUMNS = ("category_code", "district", "headcount", "filled", "pay_min", "pay_max")
 
@@ -118,3 +136,71 @@ def gap(window) -> GapReport:
     )
     return gap_report(seekers, open_openings(), summary, categories=categories,
                       districts=districts)
+
+
+# --------------------------------------------------------------------------- outcomes
+
+# what each channel's own activity is, as the people it reached (a channel without one,
+# such as a self-found job, has no row here); channels are read from PlacementChannel
+REACHED_BY = {
+    "fair": sa.select(FairParticipant.seeker_id),
+    "referral": sa.select(Referral.seeker_id),
+    "practice": sa.select(PracticeBooking.seeker_id)
+    .where(PracticeBooking.status == BookingStatus.ATTENDED),
+    "training": sa.select(CourseEnrolment.seeker_id)
+    .where(CourseEnrolment.status == EnrolmentStatus.COMPLETED),
+    "startup": sa.select(StartupCase.seeker_id),
+}
+
+
+def outcome_channels() -> list[str]:
+    """Every placement channel, in the model's order."""
+    return [channel.value for channel in PlacementChannel]
+
+
+def outcome_frames(date_from: date, date_to: date) -> tuple[pd.DataFrame, ...]:
+    """The placements, recorded follow-ups and people reached of the people due for
+    release in the window (every facility), as :mod:`app.reports.outcomes` reads them.
+
+    A job found on one's own or an own business has no opening or fair: only the
+    placement's channel is read.
+    """
+    cohort = Seeker.expected_release_date.between(date_from, date_to)
+    released = Seeker.status.in_([SeekerStatus.RELEASED, SeekerStatus.PLACED])
+    placements = pd.DataFrame(db.session.execute(
+        sa.select(Placement.id, Placement.seeker_id, Seeker.facility_id, Placement.channel,
+                  Placement.start_date, Seeker.expected_release_date, released)
+        .join(Seeker, Seeker.id == Placement.seeker_id).where(cohort)
+    ).all(), columns=list(PLACEMENT_COLUMNS))
+    placements["channel"] = [c.value for c in placements["channel"]]
+    placements["released"] = placements["released"].astype(bool)
+    follow_ups = pd.DataFrame(db.session.execute(
+        sa.select(FollowUp.placement_id, FollowUp.month, FollowUp.still_employed)
+        .join(Placement, Placement.id == FollowUp.placement_id)
+        .join(Seeker, Seeker.id == Placement.seeker_id)
+        .where(cohort, FollowUp.done_on.is_not(None))
+    ).all(), columns=list(FOLLOW_UP_COLUMNS))
+    follow_ups["still_employed"] = follow_ups["still_employed"].fillna(False).astype(bool)
+    rows = []
+    for channel in outcome_channels():
+        query = REACHED_BY.get(channel)
+        if query is None:
+            continue
+        people = query.subquery()
+        rows += [(seeker_id, facility_id, channel) for seeker_id, facility_id in
+                 db.session.execute(sa.select(Seeker.id, Seeker.facility_id)
+                                    .where(cohort, Seeker.id.in_(sa.select(people.c[0]))))]
+    reached = pd.DataFrame(rows, columns=list(REACHED_COLUMNS))
+    return placements, follow_ups, reached
+
+
+def outcomes(window) -> ChannelOutcomes:
+    """The published outcomes by channel of a window (raises FacilityTooSmall for a
+    facility whose placements cannot be shown)."""
+    placements, follow_ups, reached = outcome_frames(window.date_from, window.date_to)
+    return publish_outcomes(
+        placements, follow_ups, reached, channels=outcome_channels(),
+        months=FOLLOW_UP_MONTHS,
+        facility_id=window.facility.id if window.facility is not None else None,
+        facilities=[f.id for f in facilities()],
+    )
