@@ -82,6 +82,16 @@ def tables_dropped(revision: Script, upgrading: bool) -> list[str]:
     return dropped
 
 
+def rows_removed(connection: sa.Connection, revision: Script) -> dict[str, int]:
+    """Rows a revision's downgrade removes from tables it keeps: its module's
+    ROWS_REMOVED_ON_DOWNGRADE ({table: condition}), counted now."""
+    conditions = getattr(revision.module, "ROWS_REMOVED_ON_DOWNGRADE", {})
+    present = set(sa.inspect(connection).get_table_names())
+    return {name: connection.execute(sa.select(sa.func.count()).select_from(sa.table(name))
+                                     .where(sa.text(condition))).scalar_one()
+            for name, condition in conditions.items() if name in present}
+
+
 def row_counts(connection: sa.Connection, tables) -> dict[str, int]:
     """Rows held by each of these tables that exists now."""
     present = set(sa.inspect(connection).get_table_names())
@@ -124,13 +134,19 @@ def _key_refusal(failures: dict[str, tuple[int, int]]) -> str:
             "the key the database was written with. Nothing was changed.")
 
 
-def _loss_warning(plan: MigrationPlan, target: str, losses: dict[str, int]) -> str:
+def _loss_warning(plan: MigrationPlan, target: str, losses: dict[str, int],
+                  removed: dict[str, int] | None = None) -> str:
     rows = ", ".join(f"{name} ({n})" for name, n in sorted(losses.items()))
     if plan.to_base:
         held = f": {sum(losses.values())} rows, in {rows}" if losses else " (none holds rows)"
         lead = f"Downgrading to base drops every table of Qibu{held}."
-    else:
+    elif losses:
         lead = f"Downgrading to {target} drops tables that hold rows: {rows}."
+    else:
+        lead = f"Downgrading to {target} drops no table that holds rows."
+    if removed and not plan.to_base:
+        kept = ", ".join(f"{name} ({n})" for name, n in sorted(removed.items()))
+        lead += (f" It also removes rows the older schema cannot hold, from: {kept}.")
     return lead + " They cannot be brought back except from a backup (`qibu backup FILE`)."
 
 
@@ -152,10 +168,15 @@ def check_before_migrating(directory: str, revision: str, upgrading: bool,
             return plan
         dropped = [name for r in plan.revisions for name in tables_dropped(r, upgrading=False)]
         losses = {name: n for name, n in row_counts(connection, dropped).items() if n}
-    if not (plan.to_base or losses):
+        removed: dict[str, int] = {}
+        for r in plan.revisions:
+            for name, n in rows_removed(connection, r).items():
+                if n:
+                    removed[name] = removed.get(name, 0) + n
+    if not (plan.to_base or losses or removed):
         return plan
     target = plan.revisions[-1].down_revision or "base"
-    warning = _loss_warning(plan, target, losses)
+    warning = _loss_warning(plan, target, losses, removed)
     if assume_yes:
         click.echo(warning)
         return plan

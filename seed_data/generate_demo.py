@@ -24,6 +24,9 @@ what came of it (outcomes.csv: each participant's interests and how far each wen
 from a model of how people choose and get hired), so that evaluation and training have
 recorded outcomes to work on.
 
+Then `generate_demo_year.py` adds a year of the programme's year-round work (referrals,
+job practice, training, start-up guidance, hand-overs and follow-ups) from its own stream.
+
 All people, companies, facilities, phone numbers and codes are fictional. Lists are
 joined with ';', booleans are 0/1 and an empty cell means unknown.
 """
@@ -1379,6 +1382,10 @@ def main(argv=None):
                         help="category weights file, written when the shared data is present")
     args = parser.parse_args(argv)
     generate(args.shared, args.out, args.weights)
+    # a year of the year-round mechanism, from a stream of its own (see that script)
+    import generate_demo_year
+
+    generate_demo_year.generate(args.out)
 
 
 if __name__ == "__main__":

@@ -48,7 +48,7 @@ def _revision():
 
 def test_round_trip_gives_back_every_row(app, demo, tmp_path):
     before = _fingerprints()
-    assert before["seekers"].rows == 410 and before["openings"].rows == 446
+    assert before["seekers"].rows == 470 and before["openings"].rows == 446
     report = backup_database(db.engine, tmp_path / "qibu.backup")
     assert report.tables == before
     assert report.revision == _revision()

@@ -27,7 +27,7 @@ from app import MIGRATIONS_DIR, create_app
 from app import upgrades as upgrades_cli
 from app.config import TestingConfig
 from app.crypto import encrypt_text
-from app.upgrades import encrypted_columns, tables_dropped
+from app.upgrades import encrypted_columns, rows_removed, tables_dropped
 from models import Base, Seeker, db
 
 VERSIONS_DIR = MIGRATIONS_DIR / "versions"
@@ -290,21 +290,29 @@ def test_every_revision_runs_down_and_up_on_the_demo_data_and_keeps_its_rows(dem
     tables `qibu db downgrade` warns about, names read the same afterwards."""
     at_head = _row_counts()
     names = _clear_names()
-    assert at_head["seekers"] == 410 and at_head["surveys"] == 450
+    assert at_head["seekers"] == 470 and at_head["surveys"] == 510
     assert at_head["follow_ups"] > 0 and at_head["fair_participants"] > 0
     revisions = _revisions()
+    # rows a downgrade removes because the older schema cannot hold them (announced)
+    expected = dict(at_head)
 
     for revision in reversed(revisions[1:]):
         before = set(_row_counts())
+        with db.engine.connect() as connection:
+            removed = rows_removed(connection, revision)
         result = _qibu_db(demo_app, "downgrade", "--yes", revision.down_revision)
         assert result.exit_code == 0, result.output
+        for name, n in removed.items():
+            if n:
+                assert f"{name} ({n})" in result.output, revision.revision
+            expected[name] -= n
         assert _current_revision() == revision.down_revision
         counts = _row_counts()
         assert before - set(counts) == set(tables_dropped(revision, upgrading=False)), \
             revision.revision
-        assert counts == {name: at_head.get(name, 0) for name in counts}, revision.revision
+        assert counts == {name: expected.get(name, 0) for name in counts}, revision.revision
         assert _batch_copies() == []
-    assert counts["seekers"] == 410 and _stored_names() == names  # clear text at 0001
+    assert counts["seekers"] == 470 and _stored_names() == names  # clear text at 0001
 
     for revision in revisions[1:]:
         result = _qibu_db(demo_app, "upgrade", revision.revision)
@@ -312,7 +320,7 @@ def test_every_revision_runs_down_and_up_on_the_demo_data_and_keeps_its_rows(dem
         assert _current_revision() == revision.revision
         assert _batch_copies() == []
     survived = set(counts)
-    assert _row_counts() == {name: at_head[name] if name in survived else 0
+    assert _row_counts() == {name: expected[name] if name in survived else 0
                              for name in at_head}
     assert _clear_names() == names
     assert all(name.startswith("enc1:") for name in _stored_names().values())
@@ -535,7 +543,7 @@ def test_downgrade_to_base_refuses_without_a_terminal_or_yes(demo_app):
 
     assert result.exit_code != 0
     assert "Downgrading to base drops every table of Qibu" in result.output
-    assert "seekers (410)" in result.output and "--yes" in result.output
+    assert "seekers (470)" in result.output and "--yes" in result.output
     assert _row_counts() == counts
 
 
@@ -561,18 +569,26 @@ def test_downgrade_to_base_with_yes_drops_everything(demo_app):
 
 def test_a_downgrade_that_drops_a_table_holding_rows_asks_and_one_that_does_not_runs(
         demo_app):
-    """Courses (0004) hold the demo's rows: dropping them needs --yes; api_tokens (0005)
-    holds none, so going below 0005 asks nothing."""
+    """The year-round tables (0017) and courses (0004) hold the demo's rows: dropping them
+    needs --yes; the tables of 0005 to 0016 hold none, so going below them asks nothing."""
+    result = _qibu_db(demo_app, "downgrade", "0016_codes_and_free_text")
+    assert result.exit_code != 0
+    assert "drops tables that hold rows: aftercare_checks (" in result.output
+    assert "removes rows the older schema cannot hold, from: follow_ups (" in result.output
+    assert _current_revision() == "0017_year_round"
+    result = _qibu_db(demo_app, "downgrade", "--yes", "0016_codes_and_free_text")
+    assert result.exit_code == 0, result.output
+
     result = _qibu_db(demo_app, "downgrade", "0004_courses_bulletins")
     assert result.exit_code == 0, result.output
     assert _current_revision() == "0004_courses_bulletins"
 
     result = _qibu_db(demo_app, "downgrade")
     assert result.exit_code != 0
-    assert "Downgrading to 0003_fair_plan drops tables that hold rows: courses (8)" \
+    assert "Downgrading to 0003_fair_plan drops tables that hold rows: courses (11)" \
         in result.output
     assert _current_revision() == "0004_courses_bulletins"
-    assert _row_counts()["courses"] == 8
+    assert _row_counts()["courses"] == 11
 
 
 def test_the_qibu_command_refuses_a_wrong_key_and_an_unasked_downgrade_to_base(demo_app,
