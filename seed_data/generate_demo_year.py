@@ -317,7 +317,9 @@ def generate(demo: Path) -> None:
     seekers = [dict(s, release_in_days=int(s["release_in_days"]))
                for s in read(demo / "seekers.csv")]
     all_surveys = read(demo / "surveys.csv")
-    courses = read(demo / "courses.csv")
+    # courses.csv is written by hand (the facilities' course plans), not generated
+    courses = read(demo / "courses.csv" if (demo / "courses.csv").is_file()
+                   else base.DEFAULT_OUT / "courses.csv")
     districts = {row["adcode"]: row for row in read(SEED_DIR / "districts.csv")}
     riasec_profiles = {row["code"]: [float(row[letter]) for letter in "RIASEC"]
                        for row in read(SEED_DIR / "category_riasec.csv")}
