@@ -262,7 +262,7 @@ def test_interview_offer_and_hire_make_a_placement_with_follow_ups(client, auth,
     # the hire sent again is refused, and the place is taken once
     page = client.post(f"{base}/hire", data={"start_date": str(start)},
                        follow_redirects=True).get_data(as_text=True)
-    assert "This referral has ended" in page or "already recorded" in page
+    assert "This hire is already recorded." in page
     assert db.session.get(Opening, opening.id).filled == 1
     # the follow-ups of a placement outside any fair reach the follow-up to-do list
     auth.logout()
