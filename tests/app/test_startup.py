@@ -247,7 +247,7 @@ def test_a_group_session_with_another_facilitys_code_saves_nothing(client, clerk
 
 
 def test_a_registered_business_is_a_self_employment_placement_with_follow_ups(
-        client, clerk, make, today):
+        client, clerk, make, auth, today):
     (seeker,) = _people(make, clerk, 1)
     _open(client, seeker, today - timedelta(days=60))
     case = _case_of(seeker)
@@ -278,6 +278,13 @@ def test_a_registered_business_is_a_self_employment_placement_with_follow_ups(
     # the case is ended: listed under "ended", not "in guidance"
     assert seeker.code not in client.get("/startup/?show=open").get_data(as_text=True)
     assert seeker.code in client.get("/startup/?show=ended").get_data(as_text=True)
+    # the follow-ups are due like any placement's, named by the business
+    make.user(Role.ORGANIZER, username="org")
+    db.session.commit()
+    auth.logout()
+    auth.login("org")
+    page = client.get("/follow-ups?days=400").get_data(as_text=True)
+    assert page.count("社区早餐店") == 4 and seeker.code in page
 
 
 def test_an_outcome_before_the_case_began_is_refused_saying_why(client, clerk, make, today):
@@ -369,3 +376,20 @@ def test_a_group_session_sent_twice_is_saved_once(app, client, clerk, make, toda
     again = client.post("/startup/sessions/new", data=data, follow_redirects=True)
     assert ALREADY_SAVED in again.get_data(as_text=True)
     assert _count(StartupGuidance) == 2 and _count(StartupCase) == 2
+
+
+def test_the_pages_read_in_chinese(client, clerk, make, today):
+    client.get("/lang/zh_CN")
+    first, second = _people(make, clerk, 2)
+    assert "创业者0" in client.get(f"/startup/people/{first.code}").get_data(as_text=True)
+    _open(client, first, today)
+    case = _case_of(first)
+    client.post(f"/startup/cases/{case.id}/entries", data={
+        "kind": "session", "held_on": str(today), "topic": "开店选址",
+        "service_id": str(_service("incubation-base").id)})
+    page = client.get(f"/startup/cases/{case.id}").get_data(as_text=True)
+    assert "开店选址" in page and "上海市创业孵化示范基地" in page and "创业担保贷款" in page
+    page = client.get("/startup/").get_data(as_text=True)
+    assert first.code in page and "开店选址" in page
+    page = client.get("/startup/sessions/new").get_data(as_text=True)
+    assert "创业者0" in page and "创业者1" in page
