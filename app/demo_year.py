@@ -266,7 +266,7 @@ def _load_startup(case_rows, guidance_rows, people, ago, today, report):
         case.record_outcome(outcome, on, today, business=row["business"])
         if outcome is StartupOutcome.BUSINESS_REGISTERED:
             _place(people[row["seeker_code"]], on, None, today,
-                   channel=getattr(PlacementChannel, "STARTUP", PlacementChannel.SELF_FOUND),
+                   channel=PlacementChannel.STARTUP,
                    kind=PlacementKind.SELF_EMPLOYMENT, job_title=row["business"])
     db.session.flush()
 
