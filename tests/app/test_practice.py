@@ -134,6 +134,9 @@ def test_places_cannot_drop_below_the_people_booked(client, auth, scene):
     for person in scene["people"][:2]:
         _book(client, day, person.code)
     _login(client, auth, "centre")
+    form = _page(client.get(f"/practice/days/{day.id}/edit"))
+    assert "Change the practice day" in form and 'value="3"' in form
+    assert "2 people are booked: the day needs at least as many places." in form
     data = {"employer_id": scene["employer"].id, "opening_id": scene["opening"].id,
             "held_on": NEXT_WEEK.isoformat(), "place": "新地址", "tasks": "跟班分拣包裹"}
     page = _page(client.post(f"/practice/days/{day.id}/edit", data={**data, "capacity": "1"}))
@@ -259,6 +262,10 @@ def test_employment_staff_never_see_names_and_bureau_staff_only_their_own(
     page = _page(client.get(f"/practice/days/{day.id}"))
     assert first.code in page and second.code in page
     assert "张三丰" not in page and "李四海" not in page
+    second.consent_share = False  # withdrawn since: employment staff lose the code too
+    db.session.commit()
+    page = _page(client.get(f"/practice/days/{day.id}"))
+    assert first.code in page and second.code not in page and "consent withdrawn" in page
     _login(client, auth, "other")
     page = _page(client.get(f"/practice/days/{day.id}"))
     assert first.code not in page and "张三丰" not in page
@@ -270,7 +277,8 @@ def test_employment_staff_never_see_names_and_bureau_staff_only_their_own(
     assert booking.status is BookingStatus.BOOKED
     views = db.session.scalars(sa.select(AuditEvent.detail).where(
         AuditEvent.action == "practice_day_viewed").order_by(AuditEvent.id)).all()
-    assert views[-2:] == [{"bookings": 2, "names": True}, {"bookings": 2, "names": False}]
+    assert views[-3:] == [{"bookings": 2, "names": True}, {"bookings": 2, "names": False},
+                          {"bookings": 2, "names": False}]
 
 
 # bookings at the same moment
