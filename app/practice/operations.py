@@ -58,6 +58,11 @@ def _employer_and_opening(data: dict) -> tuple[Employer, Opening | None]:
     return employer, opening
 
 
+def _category(data: dict, opening: Opening | None) -> str | None:
+    """A day at an opening is of the opening's category; otherwise the one chosen."""
+    return opening.category_code if opening is not None else data.get("category_code")
+
+
 def create_practice_day(data: dict, by, today: date | None = None) -> PracticeDay:
     """Record a practice day an employer offers (for an opening or a job category)."""
     employer, opening = _employer_and_opening(data)
@@ -66,8 +71,7 @@ def create_practice_day(data: dict, by, today: date | None = None) -> PracticeDa
         raise StateError(_l("The day %(day)s is in the past; enter a day from today on."),
                          day=data["held_on"].isoformat())
     day = PracticeDay(employer_id=employer.id, opening_id=opening.id if opening else None,
-                      category_code=data.get("category_code")
-                      or (opening.category_code if opening else None),
+                      category_code=_category(data, opening),
                       held_on=data["held_on"], place=data["place"], tasks=data["tasks"],
                       capacity=data["capacity"], booked=0, created_by_id=getattr(by, "id", None))
     db.session.add(day)
@@ -105,8 +109,7 @@ def update_practice_day(day: PracticeDay, data: dict, today: date | None = None)
                if key != "capacity" and getattr(day, key) != value}
     day.employer_id = employer.id
     day.opening_id = opening.id if opening else None
-    day.category_code = data.get("category_code") or (opening.category_code if opening
-                                                      else None)
+    day.category_code = _category(data, opening)
     day.held_on, day.place, day.tasks = data["held_on"], data["place"], data["tasks"]
     db.session.flush()
     db.session.refresh(day, ["capacity", "booked"])
