@@ -512,3 +512,34 @@ def test_gap_page_shows_what_each_course_would_add(client, auth, make, place):
     # the people counted are the ones whose ranking the certificate changes
     for opening in unlocked:
         assert opening.id not in _ranked_ids(person) and opening.id in _ranked_ids(holds)
+
+
+def test_a_kiosk_visit_under_way_shows_an_opening_the_new_certificate_opens(
+        client, auth, make):
+    """The kiosk keeps a visit's "more that fit" between pages: a certificate earned
+    meanwhile ranks them again."""
+    from app.services.fair_plan import plan_fair_recommendations
+
+    fair = make.fair()
+    employer = make.employer()
+    booth = make.booth(fair, employer, "C03")
+    licensed = make.opening(employer_id=employer.id, title="持证叉车司机",
+                            category_code="forklift", certificates_required=["forklift"])
+    make.offer(fair, booth, licensed)
+    person = make.seeker(facility_id=fair.facility_id)
+    make.survey(person, categories=["forklift"])
+    make.participant(fair, person, badge_code="K7M9XQ2PC")
+    course = Course(facility_id=fair.facility_id, name="叉车班", certificate_code="forklift")
+    db.session.add(course)
+    make.user(Role.KIOSK, username="kiosk9", fair_id=fair.id)
+    fair.open()
+    plan_fair_recommendations(fair)
+    db.session.commit()
+    auth.login("kiosk9")
+    client.post("/kiosk/badge", data={"code": "K7M9XQ2PC"})
+    assert f'id="opening-{licensed.id}"' not in _page(client.get("/kiosk/options"))
+
+    (enrolment,) = operations.enrol_people(course, [person])
+    operations.complete_enrolment(enrolment, TODAY)
+    db.session.commit()
+    assert f'id="opening-{licensed.id}"' in _page(client.get("/kiosk/options"))
