@@ -86,6 +86,12 @@ def save_course(course: Course | None, facility_id: int, data: dict) -> Course:
 
 
 def delete_course(course: Course) -> None:
+    """Delete a course nobody was ever enrolled on (an enrolment, attendance and the
+    certificates completions gave are part of people's records)."""
+    if course.enrolments:
+        raise StateError(_l("%(n)s people were enrolled on %(course)s: it cannot be deleted. "
+                            "Change its dates instead if it will not run again."),
+                         n=len(course.enrolments), course=course.name)
     log_event("course_deleted", course, facility_id=course.facility_id, name=course.name)
     db.session.delete(course)
     db.session.flush()

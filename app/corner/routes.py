@@ -23,7 +23,7 @@ from app.corner import documents, operations
 from app.corner.bulletin import facility_issues, issue_contents, latest_issue
 from app.corner.forms import ActionForm, BulletinForm, CourseForm
 from app.corner.handbook import handbook_page, handbook_pages, markdown_html
-from app.corner.training import course_gap, facility_courses
+from app.corner.training import course_gap, course_reach, facility_courses
 from app.i18n import locale_code
 from app.kiosk import operations as kiosk_operations
 from app.kiosk.routes import _kiosk_visit
@@ -256,7 +256,12 @@ def delete_course(course_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     code, name = course.facility.code, course.name
-    operations.delete_course(course)
+    try:
+        operations.delete_course(course)
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+        return redirect(url_for("corner.courses", facility=code, _anchor=f"course-{course.id}"))
     db.session.commit()
     flash(_("Course %(name)s deleted.", name=name), "success")
     return redirect(url_for("corner.courses", facility=code))
@@ -274,7 +279,8 @@ def gap():
     log_event("course_gap_viewed", facility, seekers=seekers, openings=openings)
     db.session.commit()
     return render_template("corner/gap.html", facility=facility, facilities=facilities,
-                           rows=rows, seekers=seekers, openings=openings, today=date.today())
+                           rows=rows, seekers=seekers, openings=openings, today=date.today(),
+                           reach=course_reach(rows))
 
 
 # --------------------------------------------------------------------------- kiosk

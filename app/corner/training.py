@@ -1,5 +1,6 @@
 """Skills courses per facility, the course that awards a missing certificate, and the
-course gap: which certificates would open the most openings for the facility's people."""
+course gap: which certificates would open the most openings for the facility's people,
+and what each course would add."""
 
 from dataclasses import dataclass, field
 from datetime import date
@@ -73,3 +74,24 @@ def course_gap(facility_id: int, today: date | None = None) -> tuple[list[GapRow
             if code in certificates and (gap.pairs or code in courses)]
     rows.sort(key=lambda row: (-row.gap.pairs, -row.gap.seekers, row.gap.certificate))
     return rows, len(seekers), len(openings)
+
+
+@dataclass
+class CourseReach:
+    """What one course of the facility would add: its certificate's gap (the people for
+    whom it would add at least one opening, and the openings it would add)."""
+
+    course: Course
+    certificate: Certificate
+    gap: CertificateGap
+
+
+def course_reach(rows: list[GapRow]) -> list[CourseReach]:
+    """Per course of the facility that awards a certificate, from the course gap's rows
+    (computed once for every certificate: nothing is asked of the matcher again), the
+    courses adding options for the most people first."""
+    reach = [CourseReach(course=course, certificate=row.certificate, gap=row.gap)
+             for row in rows for course in row.courses]
+    reach.sort(key=lambda r: (-r.gap.unlocked_seekers, -r.gap.unlocked_openings,
+                              r.course.name))
+    return reach

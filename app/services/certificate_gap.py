@@ -31,6 +31,10 @@ class CertificateGap:
       would provide (a higher driving licence provides the lower ones).
 
     ``seekers`` and ``openings`` count the distinct seekers and openings in those pairs.
+    ``unlocked_seekers`` and ``unlocked_openings`` count those of the blocked pairs only:
+    the people for whom the certificate would add at least one opening to the openings
+    they may be recommended, and the openings it would add for them (a seeker who already
+    holds the certificate has no blocked pair it would open).
     """
 
     certificate: str
@@ -38,6 +42,8 @@ class CertificateGap:
     caveat_pairs: int = 0
     seekers: int = 0
     openings: int = 0
+    unlocked_seekers: int = 0
+    unlocked_openings: int = 0
 
     @property
     def pairs(self) -> int:
@@ -91,6 +97,8 @@ def certificate_gaps(seekers: list[Seeker], openings: list[Opening],
             caveat_pairs=int(np.count_nonzero(caveat)),
             seekers=int(pairs["seeker_id"][hit].nunique()),
             openings=int(pairs["opening_id"][hit].nunique()),
+            unlocked_seekers=int(pairs["seeker_id"][blocked].nunique()),
+            unlocked_openings=int(pairs["opening_id"][blocked].nunique()),
         )
     return gaps
 
