@@ -226,7 +226,7 @@ def check(check_id):
 
 
 @bp.route("/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
-@allow(Role.SOCIAL_WORKER, Role.BUREAU)
+@allow(Role.SOCIAL_WORKER, Role.BUREAU, Role.ADMIN)
 def follow_up(follow_up_id):
     """Record a placement's follow-up, whatever the channel of the job."""
     item = db.session.get(FollowUp, follow_up_id) or abort(404)

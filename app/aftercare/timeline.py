@@ -331,7 +331,7 @@ def build_timeline(records: Records, audience: str, today: date,
     if released and release_on is not None:
         add(release_on, "release",
             _l("Released from %(facility)s", facility=records.facility_name) if full
-            else _l("Released"))
+            else _l("Released from the facility"))
     current = next((h for h in records.handovers if h.ended_on is None), None)
     for handover in records.handovers:
         add(handover.handed_on, "handover",

@@ -131,17 +131,16 @@ def bureau_todo(facility_id: int | None, today: date) -> list[TodoItem]:
         .options(selectinload(Referral.seeker),
                  selectinload(Referral.opening).selectinload(Opening.employer))).all()
     for referral in referrals:
-        if referral.is_stale(today):
-            items.append(TodoItem(
-                referral.last_activity_on, "referral", referral.seeker,
+        if not referral.is_stale(today):
+            continue
+        since = referral.last_activity_on
+        job = " · ".join((referral.opening.title, referral.opening.employer.name))
+        text = (_l("Offer not yet taken up since %(day)s: %(job)s", day=since.isoformat(),
+                   job=job) if referral.status is ReferralStatus.OFFERED else
                 _l("Referral open too long, nothing heard since %(day)s: %(job)s",
-                   day=referral.last_activity_on.isoformat(),
-                   job=f"{referral.opening.title} · {referral.opening.employer.name}")
-                if referral.status is not ReferralStatus.OFFERED else
-                _l("Offer not yet taken up since %(day)s: %(job)s",
-                   day=referral.last_activity_on.isoformat(),
-                   job=f"{referral.opening.title} · {referral.opening.employer.name}"),
-                ("aftercare.timeline", {"code": referral.seeker.code})))
+                   day=since.isoformat(), job=job))
+        items.append(TodoItem(since, "referral", referral.seeker, text,
+                              ("referrals.referral", {"referral_id": referral.id})))
     bookings = db.session.scalars(
         sa.select(PracticeBooking)
         .join(PracticeDay, PracticeDay.id == PracticeBooking.practice_day_id)
@@ -160,5 +159,5 @@ def bureau_todo(facility_id: int | None, today: date) -> list[TodoItem]:
                 _l("Job practice of %(day)s at %(employer)s: record attendance",
                    day=day.held_on.isoformat(), employer=day.employer.name))
         items.append(TodoItem(day.held_on, "practice", booking.seeker, text,
-                              ("aftercare.timeline", {"code": booking.seeker.code})))
+                              ("practice.day", {"day_id": day.id})))
     return _sorted(items)

@@ -342,3 +342,27 @@ def test_the_bureau_to_do_list(client, auth, make, town):
     _hand_over(town)
     page = client.get("/aftercare/").get_data(as_text=True)
     assert "回访测试人" not in page
+
+
+def test_an_administrator_sees_every_facilitys_to_do_list(client, auth, make, town):
+    place_seeker(town["seeker"].id, town["today"] - timedelta(days=25), 5000,
+                 channel=PlacementChannel.SELF_FOUND, job_title="保洁员", today=town["today"])
+    make.seeker(name="别所的人", expected_release_date=town["today"] + timedelta(days=5))
+    make.user(Role.ADMIN, username="boss")
+    db.session.commit()
+    auth.login("boss")
+    page = client.get("/aftercare/").get_data(as_text=True)
+    assert "回访测试人" in page and "别所的人" in page
+    follow_up = db.session.scalar(sa.select(FollowUp).where(FollowUp.month == 1))
+    assert f"/aftercare/follow-ups/{follow_up.id}" in page
+    assert client.get(f"/aftercare/follow-ups/{follow_up.id}").status_code == 200
+
+
+def test_the_bureau_home_counts_what_is_due(client, auth, make, town):
+    make.seeker(facility_id=town["facility"].id, name="十天后出所",
+                expected_release_date=town["today"] + timedelta(days=10))
+    db.session.commit()
+    _english(client)
+    auth.login("clerk")
+    page = client.get("/bureau").get_data(as_text=True)
+    assert "1 overdue, 1 due soon" in page

@@ -185,3 +185,22 @@ def test_bureau_staff_of_another_facility_get_a_404_recorded(client, auth, make,
     assert len(refusals) == 2
     assert {r.detail["reason"] for r in refusals} == {"other_facility"}
     assert {r.target_id for r in refusals} == {str(person["seeker"].id)}
+
+
+def test_bureau_staff_record_the_day_of_admission(client, auth, make):
+    bureau = make.user(Role.BUREAU, username="desk")
+    seeker = make.seeker(facility_id=bureau.facility_id, name="进所测试人")
+    db.session.commit()
+    client.get("/lang/en")
+    auth.login("desk")
+    url = f"/bureau/seekers/{seeker.code}/edit"
+    assert "Admitted to the facility on" in client.get(url).get_data(as_text=True)
+    tomorrow = local_today() + timedelta(days=1)
+    page = client.post(url, data={"name": "进所测试人", "admitted_on": tomorrow.isoformat()})
+    assert "The day of admission cannot be in the future." in page.get_data(as_text=True)
+    admitted = local_today() - timedelta(days=200)
+    assert client.post(url, data={"name": "进所测试人",
+                                  "admitted_on": admitted.isoformat()}).status_code == 302
+    assert db.session.get(type(seeker), seeker.id).admitted_on == admitted
+    page = client.get(f"/aftercare/people/{seeker.code}/timeline").get_data(as_text=True)
+    assert f"<td>{admitted}</td><td>Admitted to" in page
