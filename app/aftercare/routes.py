@@ -103,11 +103,12 @@ def _person_page(seeker: Seeker, release_form=None, handover_form=None, status=2
     timeline = timeline_for(seeker, audience)
     handover = operations.current_handover(seeker.id)
     if current_user.role is Role.BUREAU:
-        release_form = release_form or ReleaseForm(
-            data={"released_on": seeker.expected_release_date
-                  if seeker.expected_release_date and seeker.expected_release_date
-                  <= timeline.today else timeline.today})
-        handover_form = handover_form or HandoverForm()
+        expected = seeker.expected_release_date
+        if release_form is None:  # the expected day once it has come, else today
+            on = expected if expected and expected <= timeline.today else timeline.today
+            release_form = ReleaseForm(data={"released_on": on})
+        if handover_form is None:
+            handover_form = HandoverForm()
         handover_form.set_workers(_social_workers())
     log_event("aftercare_person_viewed", seeker, audience=audience)
     db.session.commit()
@@ -279,6 +280,8 @@ def own_job(code):
             flash(_("Job recorded; follow-ups are scheduled at 1, 3, 6 and 12 months."),
                   "success")
             return redirect(location)
+    log_event("aftercare_person_viewed", seeker, page="own_job")
+    db.session.commit()
     return render_template("aftercare/own_job.html", seeker=seeker, form=form)
 
 
