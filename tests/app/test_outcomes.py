@@ -21,6 +21,7 @@ Retention at 1 month: referral 11 of 16 (69%), fair 8 of 8 (100%).
 
 import html
 import io
+import itertools
 import re
 from datetime import date, timedelta
 
@@ -29,8 +30,17 @@ import pytest
 import sqlalchemy as sa
 
 from app.fairs.placements import place_seeker, record_follow_up
+from app.reports import queries
+from app.reports.forms import ReportWindow
+from app.reports.outcomes import first_jobs, outcome_periods
 from app.reports.periods import ReleasePeriod
-from app.reports.suppression import SMALL, WITHHELD
+from app.reports.suppression import (
+    SMALL,
+    THRESHOLD,
+    WITHHELD,
+    FacilityTooSmall,
+    exposed_cells,
+)
 from models import (
     AuditEvent,
     FollowUpReason,
@@ -271,3 +281,64 @@ def test_xlsx_export_of_one_facility(client, city, staff):
         AuditEvent.action == "outcomes_exported"))
     assert event.detail["facility"] == "FB" and event.detail["format"] == "xlsx"
 
+
+
+# --------------------------------------------------------------------------- differencing
+
+
+def _members(placements, follow_ups, scope) -> dict:
+    """(table, channel) → who is counted there (placements: jobs; else people)."""
+    mine = placements[placements["facility_id"].isin(scope)]
+    first = first_jobs(mine)
+    cells: dict = {}
+    for row in mine.itertuples():
+        cells.setdefault(("placements", row.channel), set()).add(row.placement_id)
+        cells.setdefault(("placements", "total"), set()).add(row.placement_id)
+    for row in first.itertuples():
+        cells.setdefault(("people", row.channel), set()).add(row.seeker_id)
+        cells.setdefault(("people", "total"), set()).add(row.seeker_id)
+    done = follow_ups.merge(first[["placement_id", "seeker_id", "channel"]], on="placement_id")
+    for row in done.itertuples():
+        for key in (row.channel, "total"):
+            cells.setdefault((f"followed_{row.month}", key), set()).add(row.seeker_id)
+    return cells
+
+
+def test_no_two_allowed_outcome_reports_differ_by_one_to_four(city):
+    """Every offered half-year × all facilities and each facility: where two reports both
+    show a number for the same cell over nested groups, they differ by 0 or 5 or more; and
+    no table's total lets a hidden count be worked out."""
+    facilities = [city["a"], city["b"]]
+    found = []
+    for period in outcome_periods(date.today()):
+        placements, follow_ups, reached = queries.outcome_frames(period.first, period.last)
+        for facility in (None, *facilities):
+            try:
+                result = queries.outcomes(ReportWindow(period, facility))
+            except FacilityTooSmall:
+                continue
+            scope = [f.id for f in facilities] if facility is None else [facility.id]
+            members = _members(placements, follow_ups, scope)
+            tables = {"placements": result.placements, "people": result.people,
+                      **{f"followed_{m}": r.followed for m, r in result.retention.items()}}
+            shown = {}
+            for name, table in tables.items():
+                if table is None:
+                    continue
+                assert exposed_cells(table) == [], (period.key, facility, name)
+                cells = {**table.cells.to_dict(), "total": table.total}
+                for key, value in cells.items():
+                    if not isinstance(value, str):
+                        people = members.get((name, key), set())
+                        assert value == len(people) and (value == 0 or value >= 5)
+                        shown[name, key] = (value, people)
+            found.append(((period.key, facility), shown))
+    assert len(found) >= 3
+    bad = []
+    for (first, a), (second, b) in itertools.combinations(found, 2):
+        for cell in a.keys() & b.keys():
+            (_, people_a), (_, people_b) = a[cell], b[cell]
+            nested = people_a <= people_b or people_b <= people_a
+            if nested and 1 <= len(people_a ^ people_b) < THRESHOLD:
+                bad.append((cell, first, second))
+    assert bad == []
