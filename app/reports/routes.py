@@ -1,4 +1,5 @@
-"""Reports for the employment centre: the demand summary (汇总反馈) and the demand–supply gap.
+"""Reports for the employment centre: the demand summary (汇总反馈), the demand–supply gap,
+and outcomes by channel (就业渠道).
 
 Aggregates only, over fixed half-years of release dates (app.reports.periods), with counts
 under 5 suppressed (app.reports.suppression.suppress_small_counts); every export is
