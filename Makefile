@@ -48,6 +48,7 @@ translations: $(VENV)/.installed
 ## run: install, migrate the embedded SQLite database, load demo data, serve
 run: translations
 	$(BIN)/qibu db upgrade
+	$(BIN)/qibu seed-reference
 	$(BIN)/qibu seed-demo --if-empty
 	$(BIN)/qibu match fit-categories
 	$(BIN)/qibu demo-accounts

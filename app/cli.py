@@ -39,7 +39,8 @@ main = QibuGroup(create_app=_create_app, help="Qibu (起步): job matching after
 @click.command("seed-reference")
 @with_appcontext
 def seed_reference_command():
-    """Load or update the reference tables (districts, categories, certificates, environments)."""
+    """Load or update the reference tables (districts, categories, certificates, environments,
+    the city's start-up services)."""
     from app.seeding import load_reference_data
 
     report = load_reference_data(Path(current_app.config["SEED_DIR"]))

@@ -10,6 +10,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.admin.operations import create_user
+from app.demo_year import load_demo_year
+from app.startup.operations import load_startup_services
 from models import (
     Certificate,
     Course,
@@ -45,6 +47,8 @@ DEMO_ACCOUNTS = [
     ("employment", "qibu-employment-demo", Role.EMPLOYMENT, None),
     ("organizer", "qibu-organizer-demo", Role.ORGANIZER, None),
     ("kiosk", "qibu-kiosk-demo", Role.KIOSK, None),
+    ("socialworker", "qibu-socialworker-demo", Role.SOCIAL_WORKER, None),
+    ("socialworker2", "qibu-socialworker2-demo", Role.SOCIAL_WORKER, None),
 ]
 
 
@@ -96,7 +100,8 @@ class SeedReport:
 
 
 def load_reference_data(seed_dir: Path, report: SeedReport | None = None) -> SeedReport:
-    """Upsert districts, job categories, certificates and environments; flush only."""
+    """Upsert districts, job categories, certificates, environments and the city's
+    start-up services; flush only."""
     report = report or SeedReport()
     for position, row in enumerate(_rows(seed_dir / "categories.csv")):
         _upsert(JobCategory, row["code"], report, "categories",
@@ -113,6 +118,7 @@ def load_reference_data(seed_dir: Path, report: SeedReport | None = None) -> See
     for row in _rows(seed_dir / "environments.csv"):
         _upsert(Environment, row["tag"], report, "environments",
                 name_zh=row["name_zh"], name_en=row["name_en"])
+    load_startup_services(seed_dir, report)
     db.session.flush()
     return report
 
@@ -207,21 +213,7 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
     for row in _rows(demo / "seekers.csv"):
         if row["code"] in existing_codes:
             continue
-        riasec = [float(x) for x in _split(row["riasec"])] or None
-        seeker = Seeker(
-            code=row["code"], facility_id=facility_by_code[row["facility"]].id, name=row["name"],
-            gender=row["gender"] or None, birth_year=_int(row["birth_year"]),
-            education=_int(row["education"]) or 0, hukou_shanghai=_bool(row["hukou_shanghai"]),
-            expected_release_date=today + timedelta(days=_int(row["release_in_days"]) or 0),
-            riasec_scores=riasec,
-        )
-        if riasec:
-            seeker.riasec_code = riasec_code(dict(zip(RIASEC, riasec, strict=True)))
-            seeker.riasec_taken_at = datetime.combine(today, FAIR_DAY_OPENS)
-        seeker.record_consent("share", _bool(row["consent_share"]), None)
-        seeker.record_consent("contact", _bool(row["consent_contact"]), None)
-        db.session.add(seeker)
-        new_seekers[row["code"]] = seeker
+        new_seekers[row["code"]] = seeker_from_row(row, facility_by_code, today)
         report.count("seekers")
     db.session.flush()
 
@@ -229,21 +221,7 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
         seeker = new_seekers.get(row["seeker_code"])
         if seeker is None:
             continue
-        survey = Survey(
-            seeker_id=seeker.id,
-            surveyed_on=today - timedelta(days=_int(row["surveyed_days_ago"]) or 0),
-            salary_min=_int(row["salary_min"]), salary_hoped=_int(row["salary_hoped"]),
-            home_district=row["home_district"] or None, districts=_split(row["districts"]),
-            needs_accommodation=_bool(row["needs_accommodation"]), shifts=_split(row["shifts"]),
-            work_pattern=row["work_pattern"] or "full_time", education=_int(row["education"]),
-            work_history=_work_history(row["work_history"]),
-            certificates=_split(row["certificates"]), skills_text=row["skills_text"],
-            health_limits=row["health_limits"], avoid=_split(row["avoid"]),
-            training_interests=_split(row["training_interests"]), source="demo",
-        )
-        survey.set_categories(_split(row["categories"]))
-        survey.answers = _answers_of(survey, seeker)
-        db.session.add(survey)
+        survey_from_row(row, seeker, today)
         report.count("surveys")
     db.session.flush()
 
@@ -294,7 +272,47 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
                 fair.organizers.append(user)
         report.count("accounts")
     db.session.flush()
+    load_demo_year(demo, facility_by_code, today, report)
     return report
+
+
+def seeker_from_row(row: dict, facility_by_code: dict, today: date) -> Seeker:
+    """A demo person from a row of seekers.csv (or alumni.csv), added to the session."""
+    riasec = [float(x) for x in _split(row["riasec"])] or None
+    seeker = Seeker(
+        code=row["code"], facility_id=facility_by_code[row["facility"]].id, name=row["name"],
+        gender=row["gender"] or None, birth_year=_int(row["birth_year"]),
+        education=_int(row["education"]) or 0, hukou_shanghai=_bool(row["hukou_shanghai"]),
+        expected_release_date=today + timedelta(days=_int(row["release_in_days"]) or 0),
+        riasec_scores=riasec,
+    )
+    if riasec:
+        seeker.riasec_code = riasec_code(dict(zip(RIASEC, riasec, strict=True)))
+        seeker.riasec_taken_at = datetime.combine(today, FAIR_DAY_OPENS)
+    seeker.record_consent("share", _bool(row["consent_share"]), None)
+    seeker.record_consent("contact", _bool(row["consent_contact"]), None)
+    db.session.add(seeker)
+    return seeker
+
+
+def survey_from_row(row: dict, seeker: Seeker, today: date) -> Survey:
+    """A demo survey from a row of surveys.csv, added to the session."""
+    survey = Survey(
+        seeker_id=seeker.id,
+        surveyed_on=today - timedelta(days=_int(row["surveyed_days_ago"]) or 0),
+        salary_min=_int(row["salary_min"]), salary_hoped=_int(row["salary_hoped"]),
+        home_district=row["home_district"] or None, districts=_split(row["districts"]),
+        needs_accommodation=_bool(row["needs_accommodation"]), shifts=_split(row["shifts"]),
+        work_pattern=row["work_pattern"] or "full_time", education=_int(row["education"]),
+        work_history=_work_history(row["work_history"]),
+        certificates=_split(row["certificates"]), skills_text=row["skills_text"],
+        health_limits=row["health_limits"], avoid=_split(row["avoid"]),
+        training_interests=_split(row["training_interests"]), source="demo",
+    )
+    survey.set_categories(_split(row["categories"]))
+    survey.answers = _answers_of(survey, seeker)
+    db.session.add(survey)
+    return survey
 
 
 def _load_demo_courses(demo: Path, facility_by_code: dict, today: date,
@@ -420,6 +438,8 @@ def _demo_display_name(username: str) -> str:
         "admin": "系统管理员", "bureau": "戒毒所工作人员（一所）",
         "bureau2": "戒毒所工作人员（二所）", "employment": "就业促进中心工作人员",
         "organizer": "招聘会组织者", "kiosk": "自助终端 1号",
+        "socialworker": "社区戒毒康复社工（自强社会服务总社）",
+        "socialworker2": "社区戒毒康复社工（回归之家）",
     }.get(username, username)
 
 

@@ -124,6 +124,11 @@ class CourseEnrolment(Base):
     course: Mapped[Course] = relationship(back_populates="enrolments")
     seeker: Mapped[Seeker] = relationship()
 
+    def __init__(self, **kwargs):
+        # the state rules read these before the row is flushed: set the defaults now
+        kwargs.setdefault('status', EnrolmentStatus.ENROLLED)
+        super().__init__(**kwargs)
+
     def complete(self, on: date, today: date) -> None:
         if self.status is EnrolmentStatus.COMPLETED:
             raise StateError(_l("This person has already completed the course."))
@@ -138,6 +143,22 @@ class CourseEnrolment(Base):
                              start=self.course.starts_on.isoformat())
         self.status = EnrolmentStatus.COMPLETED
         self.completed_on = on
+
+    def undo_completion(self) -> None:
+        """Take back a completion recorded by mistake (a correction; the caller audits it)."""
+        if self.status is not EnrolmentStatus.COMPLETED:
+            raise StateError(_l("This person has not completed the course."))
+        self.status = EnrolmentStatus.ENROLLED
+        self.completed_on = None
+
+    def withdraw(self) -> None:
+        """Leave the course; the caller frees the seat."""
+        if self.status is EnrolmentStatus.COMPLETED:
+            raise StateError(_l("This person has completed the course; undo the completion "
+                                "first if it was recorded by mistake."))
+        if self.status is EnrolmentStatus.WITHDRAWN:
+            raise StateError(_l("This person has already withdrawn from the course."))
+        self.status = EnrolmentStatus.WITHDRAWN
 
 
 class SessionAttendance(Base):
@@ -174,3 +195,4 @@ class SeekerCertificate(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     seeker: Mapped[Seeker] = relationship()
+    course: Mapped[Course | None] = relationship()

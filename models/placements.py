@@ -31,6 +31,8 @@ class PlacementChannel(enum.Enum):
     PRACTICE = "practice"
     TRAINING = "training"
     SELF_FOUND = "self_found"
+    # a business of one's own started after start-up guidance (创业指导), counted apart
+    STARTUP = "startup"
 
 
 class PlacementKind(enum.Enum):

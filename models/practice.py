@@ -55,6 +55,13 @@ class PracticeDay(Base):
     bookings: Mapped[list["PracticeBooking"]] = relationship(
         back_populates="practice_day", order_by="PracticeBooking.id")
 
+    def __init__(self, **kwargs):
+        # the state rules read these before the row is flushed: set the defaults now
+        kwargs.setdefault('status', PracticeDayStatus.OPEN)
+        kwargs.setdefault('booked', 0)
+        kwargs.setdefault('tasks', "")
+        super().__init__(**kwargs)
+
     @property
     def places_left(self) -> int:
         return max(self.capacity - self.booked, 0)
@@ -97,6 +104,12 @@ class PracticeBooking(Base):
 
     practice_day: Mapped[PracticeDay] = relationship(back_populates="bookings")
     seeker: Mapped[Seeker] = relationship()
+
+    def __init__(self, **kwargs):
+        # the state rules read these before the row is flushed: set the defaults now
+        kwargs.setdefault('status', BookingStatus.BOOKED)
+        kwargs.setdefault('assessment_note', "")
+        super().__init__(**kwargs)
 
     @property
     def good_assessment(self) -> bool:

@@ -98,6 +98,13 @@ class Referral(Base):
     seeker: Mapped[Seeker] = relationship()
     opening: Mapped[Opening] = relationship()
 
+    def __init__(self, **kwargs):
+        # the state rules read these before the row is flushed: set the defaults now
+        kwargs.setdefault('status', ReferralStatus.OPEN)
+        kwargs.setdefault('source', ReferralSource.RECOMMENDATION)
+        kwargs.setdefault('note', "")
+        super().__init__(**kwargs)
+
     @property
     def active(self) -> bool:
         return self.status in ACTIVE_REFERRAL_STATES
@@ -201,6 +208,12 @@ class ReferralRequest(Base):
 
     seeker: Mapped[Seeker] = relationship()
     referral: Mapped[Referral | None] = relationship()
+
+    def __init__(self, **kwargs):
+        # the state rules read these before the row is flushed: set the defaults now
+        kwargs.setdefault('status', ReferralRequestStatus.OPEN)
+        kwargs.setdefault('note', "")
+        super().__init__(**kwargs)
 
     def answer_with(self, referral: Referral, by_id: int | None) -> None:
         if self.status is not ReferralRequestStatus.OPEN:

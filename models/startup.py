@@ -66,6 +66,12 @@ class StartupCase(Base):
         back_populates="case", order_by="StartupGuidance.held_on, StartupGuidance.id",
         cascade="all, delete-orphan")
 
+    def __init__(self, **kwargs):
+        # the state rules read these before the row is flushed: set the defaults now
+        kwargs.setdefault('outcome', StartupOutcome.OPEN)
+        kwargs.setdefault('business', "")
+        super().__init__(**kwargs)
+
     def record_outcome(self, outcome: StartupOutcome, on: date, today: date,
                        business: str = "") -> None:
         if outcome is StartupOutcome.OPEN:

@@ -22,7 +22,8 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seed_data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
-REFERENCE_TABLES = {"districts", "job_categories", "certificates", "environments"}
+REFERENCE_TABLES = {"districts", "job_categories", "certificates", "environments",
+                    "startup_services"}
 
 
 @pytest.fixture(scope="session")

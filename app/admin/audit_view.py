@@ -9,7 +9,20 @@ from flask_babel import lazy_gettext as _l
 
 from app.admin.forms import ROLE_LABELS
 from app.opening_labels import opening_code, opening_id_from_code
-from models import Employer, Fair, FairParticipant, Opening, Role, Seeker, StaffUser, db
+from models import (
+    Employer,
+    Fair,
+    FairParticipant,
+    Opening,
+    Referral,
+    ReferralRequest,
+    Role,
+    Seeker,
+    StaffUser,
+    StartupCase,
+    StartupService,
+    db,
+)
 
 # the imports' events are named <kind>_import_<step> (app/imports/pages.py)
 IMPORT_KINDS = {"survey": _l("Survey import"), "opening": _l("Openings import")}
@@ -25,6 +38,10 @@ IMPORT_STEPS = {
 
 ACTION_LABELS = {
     "access_refused": _l("Access refused"),
+    "aftercare_check_recorded": _l("Aftercare check recorded"),
+    "aftercare_check_viewed": _l("Aftercare check opened"),
+    "aftercare_person_viewed": _l("Person's follow-up page viewed"),
+    "aftercare_todo_viewed": _l("To-do list viewed"),
     "api_token_created": _l("API token created"),
     "api_token_revoked": _l("API token revoked"),
     "attended": _l("Attendance recorded"),
@@ -56,8 +73,11 @@ ACTION_LABELS = {
     "fair_report_exported": _l("Fair report exported"),
     "fair_shared": _l("Fair shared with an organizer"),
     "follow_up_recorded": _l("Follow-up recorded"),
+    "follow_up_viewed": _l("Follow-up opened"),
     "gap_report_exported": _l("Training gap exported"),
     "handbook_exported": _l("Handbook exported"),
+    "handover_created": _l("Handed over to a community social worker"),
+    "handover_ended": _l("Hand-over ended"),
     "kiosk_code_issued": _l("Kiosk sign-in code issued"),
     "kiosk_delay_cleared": _l("Kiosk delay cleared"),
     "kiosk_enrolled": _l("Kiosk device signed in"),
@@ -76,6 +96,7 @@ ACTION_LABELS = {
     "opening_created": _l("Opening created"),
     "opening_reopened": _l("Opening reopened"),
     "openings_imported": _l("Openings imported"),
+    "outcomes_exported": _l("Outcomes by channel exported"),
     "participants_added": _l("Participants added to a fair"),
     "password_change_delayed": _l("Password change refused: waiting"),
     "password_change_failed": _l("Wrong current password when changing it"),
@@ -83,9 +104,21 @@ ACTION_LABELS = {
     "password_reset": _l("Temporary password given"),
     "password_set": _l("Password set from the shell"),
     "placement_recorded": _l("Placement recorded"),
+    "ranked_seekers_viewed": _l("Opening's ranked job seekers viewed"),
     "reauthenticated": _l("Password confirmed again"),
     "reauthentication_delayed": _l("Password re-entry refused: waiting"),
     "reauthentication_failed": _l("Wrong password when confirming again"),
+    "referral_declined": _l("Referral: decline recorded"),
+    "referral_interview": _l("Referral: interview recorded"),
+    "referral_made": _l("Referral made"),
+    "referral_offer": _l("Referral: offer recorded"),
+    "referral_placed": _l("Referral: hire recorded"),
+    "referral_request_answered": _l("Referral request answered"),
+    "referral_request_viewed": _l("Referral request viewed"),
+    "referral_requested": _l("New referral asked for"),
+    "referral_viewed": _l("Referral viewed"),
+    "referral_withdrawn": _l("Referral withdrawn"),
+    "referrals_listed": _l("Referrals listed"),
     "retention_purge": _l("Old data purged"),
     "role_changed": _l("Role changed"),
     "second_factor_change_delayed": _l("Second-factor change refused: waiting"),
@@ -94,6 +127,7 @@ ACTION_LABELS = {
     "second_factor_replaced": _l("Second factor replaced"),
     "seeker_created": _l("Person added"),
     "seeker_erased": _l("Person's data erased"),
+    "seeker_released": _l("Release recorded"),
     "seeker_updated": _l("Person's data changed"),
     "seeker_viewed": _l("Person's record viewed"),
     "selftest_recorded": _l("Self-test recorded"),
@@ -103,11 +137,38 @@ ACTION_LABELS = {
     "shortlists_printed": _l("Employer shortlists printed"),
     "stage_recorded": _l("Stage recorded"),
     "stage_undone": _l("Stage undone"),
+    "startup_case_opened": _l("Start-up guidance opened"),
+    "startup_case_viewed": _l("Start-up guidance viewed"),
+    "startup_cases_viewed": _l("Facility's start-up guidance listed"),
+    "startup_guidance_recorded": _l("Start-up guidance recorded"),
+    "startup_outcome_recorded": _l("Start-up outcome recorded"),
+    "startup_service_activated": _l("Start-up service offered again"),
+    "startup_service_deactivated": _l("Start-up service no longer offered"),
+    "startup_session_people_viewed": _l("People listed for a start-up session"),
     "survey_recorded": _l("Survey recorded"),
     "surveys_imported": _l("Surveys imported"),
+    "timeline_viewed": _l("Whole-process record viewed"),
     "user_created": _l("User created"),
     "user_disabled": _l("User disabled"),
     "user_enabled": _l("User enabled"),
+    "course_attendance_recorded": _l("Course attendance recorded"),
+    "course_completed": _l("Course completed"),
+    "course_completion_undone": _l("Course completion taken back"),
+    "course_enrolled": _l("Enrolled on a course"),
+    "course_enrolment_viewed": _l("Course's people viewed"),
+    "course_enrolments_viewed": _l("Courses' enrolment listed"),
+    "course_session_added": _l("Course class added"),
+    "course_session_removed": _l("Course class removed"),
+    "course_withdrawn": _l("Withdrawn from a course"),
+    "practice_assessed": _l("Practice assessment recorded"),
+    "practice_attendance_recorded": _l("Practice attendance recorded"),
+    "practice_booked": _l("Booked on job practice"),
+    "practice_booking_cancelled": _l("Practice booking cancelled"),
+    "practice_day_cancelled": _l("Practice day cancelled"),
+    "practice_day_created": _l("Practice day created"),
+    "practice_day_updated": _l("Practice day changed"),
+    "practice_day_viewed": _l("Practice day's bookings viewed"),
+    "practice_referred": _l("Referred after job practice"),
 }
 
 TARGET_LABELS = {
@@ -117,6 +178,15 @@ TARGET_LABELS = {
     "Employer": _l("Employer"),
     "Fair": _l("Fair"),
     "StaffUser": _l("User"),
+    "Referral": _l("Referral"),
+    "ReferralRequest": _l("Referral request"),
+    "StartupCase": _l("Start-up guidance"),
+    "StartupService": _l("Start-up service"),
+    "PracticeDay": _l("Practice day"),
+    "PracticeBooking": _l("Practice booking"),
+    "Course": _l("Course"),
+    "CourseEnrolment": _l("Course enrolment"),
+    "CourseSession": _l("Course class"),
 }
 
 
@@ -180,6 +250,20 @@ def record_names(events) -> dict[int, str]:
             sa.select(StaffUser.id, sa.func.coalesce(sa.func.nullif(StaffUser.display_name, ""),
                                                      StaffUser.username))
             .where(StaffUser.id.in_(_ids(wanted["StaffUser"])))).all())
+    if wanted.get("StartupCase"):  # a person's start-up guidance: by the person's code
+        keep("StartupCase", db.session.execute(
+            sa.select(StartupCase.id, Seeker.code)
+            .join(Seeker, Seeker.id == StartupCase.seeker_id)
+            .where(StartupCase.id.in_(_ids(wanted["StartupCase"])))).all())
+    for kind, model in (("Referral", Referral), ("ReferralRequest", ReferralRequest)):
+        if wanted.get(kind):  # a person's referral or request: by the person's code
+            keep(kind, db.session.execute(
+                sa.select(model.id, Seeker.code).join(Seeker, Seeker.id == model.seeker_id)
+                .where(model.id.in_(_ids(wanted[kind])))).all())
+    if wanted.get("StartupService"):
+        keep("StartupService", db.session.execute(
+            sa.select(StartupService.id, StartupService.code).where(
+                StartupService.id.in_(_ids(wanted["StartupService"])))).all())
     names = {}
     for event in events:
         if not event.target_type:

@@ -4,9 +4,11 @@ Response schemas forbid properties they do not list, so a test that validates re
 against them (tests/api/test_schemathesis.py) also proves no other field is published.
 """
 
-from app.api.params import FAIR_CODE, OPENING_FILTERS, OPENING_ID, Param
+from app.api.params import FAIR_CODE, OPENING_FILTERS, OPENING_ID, OUTCOME_FILTERS, Param
 from app.fairs.report import PEOPLE_COUNTS, RETENTION_MONTHS
 from app.reports.suppression import SMALL, WITHHELD
+from models import PlacementChannel
+from models.placements import FOLLOW_UP_MONTHS
 
 VERSION = "1.0.0"
 
@@ -114,7 +116,7 @@ SCHEMAS = {
                           "Counts of people (participants registered and attended, "
                           "intents, placements and the people placed — a person may hold "
                           "an additional job — and the people followed up and still "
-                          "employed after 1, 3 and 6 months)."),
+                          "employed after 1, 3, 6 and 12 months)."),
         "intent_rate": {**SHARE, "description": "Share of the registered participants who "
                                                 "reached a preliminary intent; null where "
                                                 "hidden or nobody registered."},
@@ -124,8 +126,8 @@ SCHEMAS = {
                                                          "reached a preliminary intent; null "
                                                          "where hidden or nobody attended."},
         "retention": _object({str(m): SHARE for m in RETENTION_MONTHS},
-                             "Share of the people followed up at 1, 3 and 6 months who are "
-                             "still employed."),
+                             "Share of the people followed up at 1, 3, 6 and 12 months who "
+                             "are still employed."),
         "by_category": {"type": "array", "items": _object({
             "category": _ref("Category"),
             "openings": COUNT,
@@ -135,6 +137,66 @@ SCHEMAS = {
             "placements": _ref("PeopleCount"),
         })},
     }, "A fair's figures with counts of people under 5 suppressed."),
+    "OutcomeRetention": _object({
+        "followed_up": {**_ref("PeopleCount"),
+                        "description": "People whose first job's follow-up at this month is "
+                                       "recorded."},
+        "still_employed": {"anyOf": [_ref("PeopleCount"), {"type": "null"}],
+                           "description": "Of them, the people still employed; null where "
+                                          "the people followed up are not shown as a "
+                                          "number."},
+        "share": {**SHARE, "description": "The share still employed; null where it would "
+                                          "reveal a group of fewer than 5 people (those "
+                                          "still employed and those no longer employed "
+                                          "must both be shown or follow from shown "
+                                          "numbers). For all channels, shown only where "
+                                          "every channel's is."},
+    }, "Retention in the first job at one month after its start."),
+    "OutcomeTotal": _object({
+        "placements": _ref("PeopleCount"),
+        "people_placed": _ref("PeopleCount"),
+        "median_days_to_first_job": {
+            "type": ["number", "null"], "minimum": 0,
+            "description": "Median days from the expected release date to the first job's "
+                           "start (a job that started before it counts as 0); null where "
+                           "the people placed are not shown as a number."},
+        "retention": _object({str(m): _ref("OutcomeRetention") for m in FOLLOW_UP_MONTHS},
+                             "By months after the first job's start: 1, 3, 6 and 12."),
+    }, "All channels together."),
+    "ChannelOutcome": _object({
+        "channel": {"type": "string", "enum": [c.value for c in PlacementChannel],
+                    "description": "How the jobs were found (就业渠道)."},
+        "placements": {**_ref("PeopleCount"),
+                       "description": "Jobs found through the channel (a person may hold "
+                                      "an additional job)."},
+        "people_placed": {**_ref("PeopleCount"),
+                          "description": "People whose first job was found through the "
+                                         "channel (each person under one channel)."},
+        "median_days_to_first_job": {
+            "type": ["number", "null"], "minimum": 0,
+            "description": "As in the total, over the channel's people placed."},
+        "people_reached": {
+            "anyOf": [_ref("PeopleCount"), {"type": "null"}],
+            "description": "People the channel's own activity reached: registered for a "
+                           "fair, referred to an opening, attended a practice day, "
+                           "completed a course or given start-up guidance; null for a "
+                           "channel without one (a job found by oneself). A person may "
+                           "count under several channels."},
+        "retention": _object({str(m): _ref("OutcomeRetention") for m in FOLLOW_UP_MONTHS},
+                             "By months after the first job's start: 1, 3, 6 and 12; over "
+                             "the people whose first job was found through the channel."),
+    }, "One channel's outcomes."),
+    "OutcomePeriod": _object({
+        "period": {"type": "string", "pattern": "^[0-9]{4}-H[12]$"},
+        "released_from": {"type": "string", "format": "date"},
+        "released_to": {"type": "string", "format": "date"},
+        "channels": {"type": "array", "items": _ref("ChannelOutcome")},
+        "total": _ref("OutcomeTotal"),
+    }, "The people due for release in one half-year and the jobs they started, whenever "
+       "they started, by channel; counts of people under 5 suppressed, and further counts "
+       "withheld where one could be worked out from a total."),
+    "Outcomes": _object({"periods": {"type": "array", "items": _ref("OutcomePeriod")}},
+                        "Outcomes by channel, oldest half-year first."),
     "CategoryList": _list_of("Category"),
     "DistrictList": _list_of("District"),
     "FairList": _list_of("Fair"),
@@ -161,6 +223,15 @@ def _operation(operation_id: str, summary: str, schema: str,
                     "parameters": documented, "responses": responses}}
 
 
+def _outcomes_operation() -> dict:
+    operation = _operation("getOutcomes", "Outcomes by channel per half-year of release, "
+                           "small counts suppressed.", "Outcomes", OUTCOME_FILTERS)
+    operation["get"]["responses"]["404"] = _error(
+        "The half-year asked for is not one of those offered (the current one and the four "
+        "before it).")
+    return operation
+
+
 def openapi_document() -> dict:
     """The OpenAPI 3.1 document of /api/v1."""
     return {
@@ -168,7 +239,8 @@ def openapi_document() -> dict:
         "info": {
             "title": "Qibu (起步) API",
             "version": VERSION,
-            "description": "Read-only job facts and fair aggregates. No personal data; "
+            "description": "Read-only job facts, fair aggregates and outcomes by channel. "
+                           "No personal data; "
                            "counts of people under 5 are suppressed. Authenticate with "
                            "'Authorization: Bearer <token>' (`qibu api-token create NAME`).",
         },
@@ -185,6 +257,7 @@ def openapi_document() -> dict:
             "/fairs/{fair_code}/statistics": _operation(
                 "getFairStatistics", "A fair's figures, small counts suppressed.",
                 "FairStatistics", path_param=FAIR_CODE),
+            "/outcomes": _outcomes_operation(),
         },
         "components": {
             "schemas": SCHEMAS,

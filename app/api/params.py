@@ -102,3 +102,8 @@ OPENING_FILTERS = (
     Param("page", "integer", "The page, from 1.", minimum=1, maximum=100_000, default=1),
     Param("per_page", "integer", "Openings a page.", minimum=1, maximum=100, default=20),
 )
+
+PERIOD = Param("period", "string", "Only this half-year of release (e.g. 2026-H1: January to "
+               "June; H2: July to December), one of those offered: the current half-year "
+               "and the four before it.", pattern=r"^[0-9]{4}-H[12]$")
+OUTCOME_FILTERS = (PERIOD,)

@@ -1,4 +1,5 @@
-"""What the API publishes, as plain dicts: job facts of open openings and fair aggregates.
+"""What the API publishes, as plain dicts: job facts of open openings, fair aggregates and
+outcomes by channel per half-year of release (app.reports.outcomes, all facilities).
 
 Nothing here reads a seeker. An opening is shown without `filled` or places left (they
 would tell how many people from a facility an employer hired) and its employer without
@@ -16,6 +17,10 @@ from sqlalchemy.orm import joinedload
 import matching
 from app.fairs.report import PEOPLE_COUNTS, RETENTION_MONTHS, published_report
 from app.opening_labels import opening_code
+from app.reports import queries as report_queries
+from app.reports.outcomes import ChannelOutcomes, outcome_periods, publish_outcomes
+from app.reports.periods import ReleasePeriod
+from app.reports.suppression import NOT_SHOWN
 from models import (
     District,
     Fair,
@@ -25,6 +30,7 @@ from models import (
     Shift,
     db,
 )
+from models.placements import FOLLOW_UP_MONTHS
 
 
 def _timestamp(value: datetime | None) -> str | None:
@@ -206,3 +212,68 @@ def fair_statistics(fair_code: str) -> dict | None:
                       for month in RETENTION_MONTHS},
         "by_category": by_category,
     }
+
+
+# --------------------------------------------------------------------------- outcomes
+
+
+def _published(value):
+    """A published count, or None where the figure is not shown at all ("—")."""
+    return None if value == NOT_SHOWN else _count(value)
+
+
+def _days(value) -> float | None:
+    return None if isinstance(value, str) else round(float(value), 1)
+
+
+def _outcome_figures(result: ChannelOutcomes, channel: str | None) -> dict:
+    """One channel's figures, or all channels' (None): counts published, shares derived."""
+    if channel is None:
+        figures = {"placements": _count(result.placements.total),
+                   "people_placed": _count(result.people.total),
+                   "median_days_to_first_job": _days(result.median_days["total"])}
+    else:
+        figures = {"channel": channel,
+                   "placements": _count(result.placements.cells[channel]),
+                   "people_placed": _count(result.people.cells[channel]),
+                   "median_days_to_first_job": _days(result.median_days[channel]),
+                   "people_reached": (_count(result.reached.cells[channel])
+                                      if channel in report_queries.REACHED_BY else None)}
+    retention = {}
+    for month in result.months:
+        published = result.retention[month]
+        if channel is None:
+            followed, employed = published.followed.total, published.total_employed()
+            share = published.total_share()
+        else:
+            followed = published.followed.cells[channel]
+            employed, share = published.employed(channel), published.share(channel)
+        retention[str(month)] = {"followed_up": _count(followed),
+                                 "still_employed": _published(employed),
+                                 "share": _share(None if isinstance(share, str) else share)}
+    figures["retention"] = retention
+    return figures
+
+
+def outcomes(period: str | None, today: date | None = None) -> dict | None:
+    """Outcomes by channel of every offered half-year of release (or one), all
+    facilities, counts of people under 5 hidden; None for a half-year not offered."""
+    offered = outcome_periods(today or date.today())
+    if period is not None:
+        chosen = ReleasePeriod.parse(period)
+        if chosen not in offered:
+            return None
+        offered = [chosen]
+    channels = report_queries.outcome_channels()
+    periods = []
+    for half in offered:
+        placements, follow_ups, reached = report_queries.outcome_frames(half.first, half.last)
+        result = publish_outcomes(placements, follow_ups, reached, channels=channels,
+                                  months=FOLLOW_UP_MONTHS)
+        periods.append({
+            "period": half.key, "released_from": _day(half.first),
+            "released_to": _day(half.last),
+            "channels": [_outcome_figures(result, channel) for channel in channels],
+            "total": _outcome_figures(result, None),
+        })
+    return {"periods": periods}

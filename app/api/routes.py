@@ -1,13 +1,23 @@
 """The API's views: read-only, JSON, token-checked (app.api.tokens) and `@public` for roles."""
 
 from contextlib import suppress
+from datetime import date
 
 from flask import jsonify, request
 
 from app.api import api_error, bp, queries, v1
 from app.api.openapi import openapi_document
-from app.api.params import FAIR_CODE, OPENING_FILTERS, OPENING_ID, BadParameter, parse_args
+from app.api.params import (
+    FAIR_CODE,
+    OPENING_FILTERS,
+    OPENING_ID,
+    OUTCOME_FILTERS,
+    PERIOD,
+    BadParameter,
+    parse_args,
+)
 from app.auth.access import public
+from app.reports.outcomes import outcome_periods
 
 
 @v1.errorhandler(BadParameter)
@@ -67,3 +77,15 @@ def fair_statistics(fair_code):
     with suppress(BadParameter):  # a code no fair can have
         statistics = queries.fair_statistics(FAIR_CODE.parse(fair_code))
     return jsonify(statistics) if statistics is not None else api_error(404)
+
+
+@v1.get("/outcomes")
+@public
+def outcomes():
+    period = parse_args(OUTCOME_FILTERS, request.args)["period"]
+    answer = queries.outcomes(period)
+    if answer is None:
+        offered = ", ".join(p.key for p in outcome_periods(date.today()))
+        return api_error(404, f"No outcomes for {PERIOD.name} {period}: the half-years "
+                              f"offered are {offered}.")
+    return jsonify(answer)

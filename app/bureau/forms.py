@@ -13,7 +13,12 @@ from app.i18n import locale_code
 from app.submissions import OnceForm
 from app.value_messages import value_error_message
 from models import Certificate, District, Environment, JobCategory, db
-from surveys.questionnaire import WholeNumberField, build_survey_form, load_questionnaire
+from surveys.questionnaire import (
+    OptionalDateField,
+    WholeNumberField,
+    build_survey_form,
+    load_questionnaire,
+)
 from surveys.selftest import load_selftest_definition, load_selftest_items
 from surveys.values import ValueParseError, validate_resident_id
 
@@ -39,6 +44,12 @@ class SeekerForm(FlaskForm):
         validators=[Optional(), NumberRange(1940, 2010, _l("Enter a year from 1940 to 2010."))],
     )
     hukou_shanghai = BooleanField(_l("Shanghai hukou"))
+    admitted_on = OptionalDateField(
+        _l("Admitted to the facility on"),
+        description=_l("Optional. The day the person entered the facility; their record "
+                       "starts here."),
+        validators=[Optional()],
+        invalid_value_message=_l("Enter the date as year-month-day, for example 2026-07-15."))
     id_number = StringField(
         _l("ID number"),
         description=_l("Optional. Only a keyed hash and the last four characters are kept."),
@@ -59,6 +70,12 @@ class SeekerForm(FlaskForm):
         if ref and not FACILITY_REF.match(ref):
             raise ValidationError(_l("Use up to 32 letters, digits or “-”."))
 
+    def validate_admitted_on(self, field):
+        from app.fairs.placements import local_today
+
+        if field.data is not None and field.data > local_today():
+            raise ValidationError(_l("The day of admission cannot be in the future."))
+
     def validate_id_number(self, field):
         if not (field.data or "").strip():
             field.data = None
@@ -74,6 +91,7 @@ class SeekerForm(FlaskForm):
             "gender": self.gender.data or None,
             "birth_year": self.birth_year.data,
             "hukou_shanghai": bool(self.hukou_shanghai.data),
+            "admitted_on": self.admitted_on.data,
             "id_number": self.id_number.data or None,
             "facility_ref": self.facility_ref.data or None,
         }

@@ -1,7 +1,7 @@
 """The fair report: employers, openings, participants, intents, placements and retention.
 
 Placements (jobs) and people placed are counted apart, as a person may hold an additional
-job; retention at 1, 3 and 6 months is over people followed up.
+job; retention at 1, 3, 6 and 12 months (the follow-ups' months) is over people followed up.
 
 Counts of people that leave the bureau pass through app.reports.suppression.suppress_small_counts,
 so no count under 5 is shown (by category, the 'of which' counts are suppressed too).
@@ -28,8 +28,9 @@ from models import (
     Placement,
     db,
 )
+from models.placements import FOLLOW_UP_MONTHS
 
-RETENTION_MONTHS = (1, 3, 6)
+RETENTION_MONTHS = FOLLOW_UP_MONTHS
 
 
 def fair_figures(fair: Fair) -> dict:

@@ -30,7 +30,17 @@ from app.i18n import locale_code
 from app.kiosk import cards, devices, operations, throttle
 from app.kiosk.forms import EnrolForm
 from app.services.matching import ranked_openings_for
-from models import Fair, FairStatus, JobCategory, Role, Seeker, StateError, db, utcnow
+from models import (
+    Fair,
+    FairStatus,
+    JobCategory,
+    Role,
+    Seeker,
+    SeekerCertificate,
+    StateError,
+    db,
+    utcnow,
+)
 from surveys.selftest import (
     RIASEC,
     best_fitting_categories,
@@ -229,7 +239,11 @@ def _more_that_fit(visit) -> list[tuple[int, str]]:
     view does not rank every opening again. Kept in the visit with the reasons as JSON
     text: the signed cookie is then not walked reason by reason on every request."""
     state = session.get(operations.SESSION_KEY) or {}
-    plan_stamp = visit.planned_at.isoformat() if visit.planned_at else None
+    # a certificate earned (or taken back) during the visit changes what fits at once
+    earned = db.session.execute(
+        sa.select(sa.func.count(SeekerCertificate.id), sa.func.max(SeekerCertificate.id))
+        .where(SeekerCertificate.seeker_id == visit.seeker_id)).one()
+    plan_stamp = [visit.planned_at.isoformat() if visit.planned_at else None, *earned]
     if not isinstance(state.get("more_options"), list) or state.get("more_plan") != plan_stamp:
         more = []
         seeker = db.session.get(Seeker, visit.seeker_id)

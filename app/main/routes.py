@@ -4,7 +4,9 @@ import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from app.aftercare.todo import bureau_todo
 from app.auth.access import ALL_ROLES, allow, public, role_required_home
+from app.fairs.placements import local_today
 from app.fairs.scope import visible_fairs
 from app.main import queries
 from models import Role, db
@@ -46,7 +48,17 @@ def bureau_home():
         search=search,
         stats=queries.facility_stats(current_user.facility_id),
         fairs=queries.facility_fairs(current_user.facility_id),
+        todo=_bureau_todo_counts(),
     )
+
+
+def _bureau_todo_counts() -> dict:
+    """How many of the facility's to-do items (app/aftercare/todo.py) are overdue, and
+    how many due soon."""
+    today = local_today()
+    items = bureau_todo(current_user.facility_id, today)
+    overdue = sum(1 for item in items if item.overdue(today))
+    return {"overdue": overdue, "soon": len(items) - overdue}
 
 
 @bp.get("/employment")

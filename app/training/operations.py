@@ -95,10 +95,12 @@ def find_people(course: Course, ids: Iterable[int], codes: Iterable[str]) -> lis
                 Seeker.facility_id == course.facility_id, Seeker.anonymised_at.is_(None),
                 sa.or_(Seeker.id.in_(ids), Seeker.code.in_(codes))))}
     unknown = sorted(codes - {seeker.code for seeker in found.values()})
-    if unknown or len(ids - set(found)):
+    if unknown:
         raise StateError(_l("No person of this facility has the code %(codes)s; check the "
-                            "code on the person's page."),
-                         codes="、".join(unknown) or "?")
+                            "code on the person's page."), codes="、".join(unknown))
+    if ids - set(found):
+        raise StateError(_l("Someone chosen is no longer on the list; open the page again "
+                            "and choose again."))
     if not found:
         raise StateError(_l("Choose the people to enrol, or type their codes."))
     return sorted(found.values(), key=lambda seeker: seeker.code)

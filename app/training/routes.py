@@ -131,8 +131,6 @@ def _course_page(course: Course, status: int = 200, **forms):
         attendance=attendance, attendance_counts=counts, today=today,
         session_form=forms.get("session_form") or SessionForm(formdata=None),
         enrol_form=enrol_form, candidates=candidates,
-        action=ActionForm(formdata=None),
-        complete_form=CompleteForm(formdata=None, data={"completed_on": today}),
     ), status
 
 

@@ -21,7 +21,8 @@ from models import (
 )
 
 ENDPOINTS = ["/api/v1/openings", "/api/v1/openings/1", "/api/v1/categories",
-             "/api/v1/districts", "/api/v1/fairs", "/api/v1/fairs/QP-2026-0626/statistics"]
+             "/api/v1/districts", "/api/v1/fairs", "/api/v1/fairs/QP-2026-0626/statistics",
+             "/api/v1/outcomes"]
 
 
 @pytest.fixture
@@ -252,7 +253,8 @@ def test_the_openapi_document_is_public(client):
     document = _json(client.get("/api/openapi.json"))
     assert document["openapi"] == "3.1.0"
     assert set(document["paths"]) == {"/openings", "/openings/{opening_id}", "/categories",
-                                      "/districts", "/fairs", "/fairs/{fair_code}/statistics"}
+                                      "/districts", "/fairs", "/fairs/{fair_code}/statistics",
+                                      "/outcomes"}
     assert document["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
 
 

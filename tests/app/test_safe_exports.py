@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from app.fairs.placements import place_seeker
 from app.reports.periods import ReleasePeriod
 from app.spreadsheets import (
     reads_as_formula,
@@ -26,7 +27,16 @@ from app.spreadsheets import (
     tables_to_xlsx,
 )
 from app.typed_text import CleanedValues
-from models import Employer, Fair, JobCategory, Opening, Role, db
+from models import (
+    Employer,
+    Fair,
+    JobCategory,
+    Opening,
+    PlacementChannel,
+    Role,
+    SeekerStatus,
+    db,
+)
 
 HOSTILE = ('=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)",
            "\tx", "\rx")
@@ -180,6 +190,22 @@ def fair_report_export(make, auth, client):
     return f"/fairs/report.xlsx?fair={fair.id}", HOSTILE[:2]
 
 
+def outcomes_export(kind):
+    def case(make, auth, client):
+        facility = make.facility(code="FX", name_en=HOSTILE[0], name_zh=HOSTILE[0])
+        period = ReleasePeriod.containing(date.today()).shifted(-1)
+        for _ in range(6):
+            person = make.seeker(facility_id=facility.id, expected_release_date=period.first,
+                                 status=SeekerStatus.RELEASED)
+            place_seeker(person.id, period.first + timedelta(days=9), 6000,
+                         channel=PlacementChannel.SELF_FOUND, job_title=HOSTILE[1])
+        login(make, auth, client, Role.EMPLOYMENT)
+        # the facility's name is in the workbook's first sheet; the CSV holds no user's text
+        shown = HOSTILE[:1] if kind == "xlsx" else ()
+        return f"/reports/outcomes.{kind}?facility=FX&period={period.key}", shown
+    return case
+
+
 def _csv(header, rows) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -233,6 +259,8 @@ EXPORTS = {
     "reports.summary_xlsx": summary_export("xlsx"),
     "reports.summary_csv": summary_export("csv"),
     "reports.gap_xlsx": gap_export,
+    "reports.outcomes_xlsx": outcomes_export("xlsx"),
+    "reports.outcomes_csv": outcomes_export("csv"),
     "after.fair_report_xlsx": fair_report_export,
     "bureau_import.rejected": survey_rejected_rows,
     "employment_import.rejected": opening_rejected_rows,

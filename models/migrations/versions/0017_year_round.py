@@ -8,10 +8,11 @@ Create Date: 2026-12-07 13:10:00
 New tables for the programme's year-round work (issue 18). Existing rows: every
 placement gets its channel (``fair`` when it came from a fair, ``referral`` otherwise)
 and kind ``job``, and a 12-month follow-up due a year after its start date; the staff
-role's CHECK constraint admits ``social_worker``. The downgrade refuses while any
-placement has no opening (a self-found job or own business) or any social worker
-account exists, since the old schema cannot hold them; otherwise it drops the new
-tables and columns (12-month follow-ups stay: the old schema holds any month).
+role's CHECK constraint admits ``social_worker``. Revision 0016 cannot hold a placement
+without an opening (a self-found job, an own business) or a social worker's account:
+the downgrade removes them (ROWS_REMOVED_ON_DOWNGRADE, which `qibu db downgrade` counts
+and names before it asks), then drops the new tables and columns (12-month follow-ups
+stay: the old schema holds any month).
 """
 import calendar
 from datetime import date
@@ -297,7 +298,7 @@ def upgrade():
         batch_op.add_column(sa.Column('enrolled', sa.Integer(), server_default='0', nullable=False))
 
     with op.batch_alter_table('placements', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('channel', sa.Enum('fair', 'referral', 'practice', 'training', 'self_found', name='placementchannel', native_enum=False, create_constraint=True, length=24), server_default='fair', nullable=False))
+        batch_op.add_column(sa.Column('channel', sa.Enum('fair', 'referral', 'practice', 'training', 'self_found', 'startup', name='placementchannel', native_enum=False, create_constraint=True, length=24), server_default='fair', nullable=False))
         batch_op.add_column(sa.Column('kind', sa.Enum('job', 'self_employment', name='placementkind', native_enum=False, create_constraint=True, length=24), server_default='job', nullable=False))
         batch_op.add_column(sa.Column('referral_id', sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column('job_title', sa.String(length=120), nullable=True))
@@ -333,17 +334,41 @@ def upgrade():
             for pid, start in rows])
 
 
+# What revision 0016 cannot hold, removed by the downgrade: placements without an opening
+# (self-found jobs, own businesses) with their follow-ups, and the social workers'
+# accounts. `qibu db downgrade` counts these rows and names them before it asks.
+ROWS_REMOVED_ON_DOWNGRADE = {
+    'follow_ups': 'placement_id IN (SELECT id FROM placements WHERE opening_id IS NULL)',
+    'placements': 'opening_id IS NULL',
+    'staff_users': "role = 'social_worker'",
+}
+
+
+def _remove_what_0016_cannot_hold(bind):
+    """Delete the rows ROWS_REMOVED_ON_DOWNGRADE names; references to a removed account
+    become NULL (or go with it, where the reference cannot be empty)."""
+    workers = [row[0] for row in bind.execute(sa.text(
+        "SELECT id FROM staff_users WHERE role = 'social_worker'"))]
+    if workers:
+        inspector = sa.inspect(bind)
+        for table in inspector.get_table_names():
+            columns = {c['name']: c for c in inspector.get_columns(table)}
+            for fk in inspector.get_foreign_keys(table):
+                if fk['referred_table'] != 'staff_users' or len(fk['constrained_columns']) != 1:
+                    continue
+                column = fk['constrained_columns'][0]
+                target = sa.table(table, sa.column(column))
+                matching = target.c[column].in_(workers)
+                if columns[column]['nullable']:
+                    bind.execute(target.update().where(matching).values({column: None}))
+                else:
+                    bind.execute(target.delete().where(matching))
+    for table in ('follow_ups', 'placements', 'staff_users'):
+        bind.execute(sa.text(f"DELETE FROM {table} WHERE {ROWS_REMOVED_ON_DOWNGRADE[table]}"))
+
+
 def downgrade():
-    bind = op.get_bind()
-    without_opening = bind.execute(sa.select(sa.func.count()).select_from(placements)
-                                   .where(placements.c.opening_id.is_(None))).scalar()
-    workers = bind.execute(sa.select(sa.func.count()).select_from(staff_users)
-                           .where(staff_users.c.role == 'social_worker')).scalar()
-    if without_opening or workers:
-        raise RuntimeError(
-            f"Refusing to downgrade: {without_opening} placement(s) without an opening "
-            f"(self-found jobs, own businesses) and {workers} social worker account(s) "
-            "cannot be kept by revision 0016. Remove them first, or stay on 0017.")
+    _remove_what_0016_cannot_hold(op.get_bind())
     # the 12-month follow-ups stay: revision 0016 keeps any month's follow-up
     with op.batch_alter_table('staff_users', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_staff_users_role'), type_='check')
