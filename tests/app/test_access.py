@@ -103,6 +103,7 @@ def test_anonymous_visitor(client, endpoint, method, path, roles):
         (Role.EMPLOYMENT, "/employment", "用人单位和岗位"),
         (Role.ORGANIZER, "/organizer", "招聘会"),
         (Role.KIOSK, "/kiosk", "测试招聘会"),
+        (Role.SOCIAL_WORKER, "/aftercare/", "待办事项"),
     ],
 )
 def test_each_role_lands_on_its_home_page(client, make, auth, role, home, heading):
