@@ -154,7 +154,8 @@ def test_a_referral_becomes_a_placement_followed_up_by_a_social_worker(desks, sc
     expect(clerk.locator(f"table.recommendations a[href='/referrals/{referral_id}']")
            ).to_have_text("referred, no answer yet")
 
-    # a week passes before the employer answers: the referral was made two months ago
+    # time passes: the story began two months ago, so the referral is moved there; the
+    # answers below are typed with their own past dates
     referral = db.session.get(Referral, referral_id)
     assert (referral.referred_on, referral.status) == (today, ReferralStatus.OPEN)
     referral.referred_on = referred_on
