@@ -92,8 +92,10 @@ def category_figures(fair: Fair) -> pd.DataFrame:
     return table[(table["openings"] > 0) | (table["interests"] > 0)]
 
 
-PEOPLE_COUNTS = ("participants", "attended", "people_with_intent", "intents", "interests",
-                 "placements", "people_placed",
+# counts suppressed one by one; each month's followed/employed split is published apart
+BASE_COUNTS = ("participants", "attended", "people_with_intent", "intents", "interests",
+               "placements", "people_placed")
+PEOPLE_COUNTS = (*BASE_COUNTS,
                  *(f"{kind}_{m}" for m in RETENTION_MONTHS for kind in ("followed", "employed")))
 
 
@@ -101,15 +103,23 @@ def published_report(fair: Fair) -> dict:
     """The figures as they may be shown: counts of people under 5 suppressed."""
     figures = fair_figures(fair)
     shown = dict(figures)
-    people = pd.Series({k: figures[k] for k in PEOPLE_COUNTS})
+    people = pd.Series({k: figures[k] for k in BASE_COUNTS})
     published = suppress_small_counts(people).cells
-    for key in PEOPLE_COUNTS:
+    for key in BASE_COUNTS:
         shown[key] = published[key]
     # a rate is shown only where both of its counts are
     for rate, whole in (("intent_rate", "participants"), ("intent_rate_attended", "attended")):
         if not isinstance(shown[whole], int) or not isinstance(shown["people_with_intent"], int):
             shown[rate] = None
     for month in RETENTION_MONTHS:
+        # the people followed up split into still employed and no longer employed: the
+        # split is published as one additive table, so that "followed" minus "employed"
+        # never shows how few left (5 of 7 followed would say 2 left)
+        followed, employed = figures[f"followed_{month}"], figures[f"employed_{month}"]
+        split = suppress_small_counts(
+            pd.Series({"employed": employed, "left": followed - employed}), additive=True)
+        shown[f"followed_{month}"] = split.total
+        shown[f"employed_{month}"] = split.cells["employed"]
         followed, employed = shown[f"followed_{month}"], shown[f"employed_{month}"]
         shown[f"retention_{month}"] = (employed / followed if isinstance(followed, int)
                                        and isinstance(employed, int) and followed else None)
