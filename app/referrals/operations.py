@@ -138,11 +138,29 @@ def withdraw_referral(referral: Referral, by) -> None:
     log_event("referral_withdrawn", referral)
 
 
+def placement_channel(referral: Referral) -> PlacementChannel:
+    """The channel (就业渠道) a hire through this referral is counted under.
+
+    Job practice when the referral followed a practice day; training when the opening asks
+    for a certificate the person earned through a Qibu course (and had not named in their
+    survey): the course is what opened the job; otherwise the referral itself.
+    """
+    if referral.practice_booking_id is not None:
+        return PlacementChannel.PRACTICE
+    seeker = referral.seeker
+    survey = seeker.latest_survey
+    named = set(survey.certificates or []) if survey is not None else set()
+    earned = {c.certificate_code for c in seeker.earned_certificates} - named
+    if earned & set(referral.opening.certificates_required or []):
+        return PlacementChannel.TRAINING
+    return PlacementChannel.REFERRAL
+
+
 def hire_from_referral(referral: Referral, start_date: date, monthly_pay: int | None, by,
                        additional_job_reason: str | None = None,
                        today: date | None = None) -> Placement:
-    """Record that the offer became a hire: a placement by the referral channel, with
-    the same rules and follow-ups as every placement (`place_seeker`).
+    """Record that the offer became a hire: a placement by the referral's channel
+    (`placement_channel`), with the same rules and follow-ups as every placement (`place_seeker`).
 
     The referral's status is read again under the placement's lock, so the same hire
     sent twice at once is recorded once.
@@ -160,7 +178,7 @@ def hire_from_referral(referral: Referral, start_date: date, monthly_pay: int | 
             raise StateError(_l("Only an offer can become a placement."))
 
     placement = place_seeker(
-        referral.seeker_id, start_date, monthly_pay, channel=PlacementChannel.REFERRAL,
+        referral.seeker_id, start_date, monthly_pay, channel=placement_channel(referral),
         opening_id=referral.opening_id, referral_id=referral.id, by=by,
         additional_job_reason=additional_job_reason, today=today,
         referred_on=referral.referred_on, recheck=still_an_offer)

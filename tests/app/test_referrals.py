@@ -18,12 +18,15 @@ from app.referrals import operations
 from app.submissions import new_submission_key
 from models import (
     AuditEvent,
+    Course,
     EmployerStatus,
     FollowUp,
     Opening,
     OpeningStatus,
     Placement,
     PlacementChannel,
+    PracticeBooking,
+    PracticeDay,
     Referral,
     ReferralRequest,
     ReferralRequestStatus,
@@ -31,6 +34,8 @@ from models import (
     ReferralStatus,
     Role,
     Seeker,
+    SeekerCertificate,
+    SeekerStatus,
     StateError,
     db,
 )
@@ -271,6 +276,57 @@ def test_interview_offer_and_hire_make_a_placement_with_follow_ups(client, auth,
     assert page.count(seeker.code) == 4
     first = db.session.scalar(sa.select(FollowUp).where(FollowUp.month == 1))
     assert f"/follow-ups/{first.id}" in page
+
+
+def _hire(client, auth, referral, start):
+    referral.make_offer(start - timedelta(days=2))
+    db.session.commit()
+    _login(client, auth, "centre")
+    page = client.post(f"/referrals/{referral.id}/hire", data={"start_date": str(start)},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "Hire recorded" in page, page
+    return db.session.scalar(sa.select(Placement).where(Placement.referral_id == referral.id))
+
+
+def test_a_hire_counts_under_the_channel_that_opened_the_job(client, auth, scene, make):
+    """A referral after job practice is the practice channel's hire; one into an opening
+    that asks for a certificate earned on a Qibu course is training's; else referral's."""
+    seeker, opening = scene["seeker"], scene["opening"]
+    start = local_today() - timedelta(days=3)
+    # a certificate the opening asks for, earned on a course (not named in the survey)
+    opening.certificates_required = ["forklift"]
+    course = Course(facility_id=scene["facility"].id, name="叉车司机培训班",
+                    certificate_code="forklift")
+    db.session.add(course)
+    db.session.flush()
+    seeker.earned_certificates.append(SeekerCertificate(
+        certificate_code="forklift", earned_on=start - timedelta(days=30), course_id=course.id))
+    db.session.commit()
+    placement = _hire(client, auth, _make_referral(scene, days_ago=10), start)
+    assert placement.channel is PlacementChannel.TRAINING
+    # the same opening for someone who named the certificate in their survey: referral
+    db.session.delete(placement)
+    seeker.latest_survey.certificates = ["forklift"]
+    db.session.get(Referral, placement.referral_id).status = ReferralStatus.WITHDRAWN
+    db.session.get(Opening, opening.id).filled = 0
+    seeker.status = SeekerStatus.IN_FACILITY
+    db.session.commit()
+    placement = _hire(client, auth, _make_referral(scene, days_ago=10), start)
+    assert placement.channel is PlacementChannel.REFERRAL
+    # after a practice day at the employer: practice
+    db.session.delete(placement)
+    db.session.get(Referral, placement.referral_id).status = ReferralStatus.WITHDRAWN
+    seeker.status = SeekerStatus.IN_FACILITY
+    day = PracticeDay(employer_id=scene["employer"].id, opening_id=opening.id,
+                      held_on=start - timedelta(days=20), place="仓库", capacity=3, booked=1)
+    db.session.add(day)
+    db.session.flush()
+    booking = PracticeBooking(practice_day_id=day.id, seeker_id=seeker.id)
+    db.session.add(booking)
+    db.session.commit()
+    placement = _hire(client, auth, _make_referral(scene, days_ago=10,
+                                                   practice_booking_id=booking.id), start)
+    assert placement.channel is PlacementChannel.PRACTICE
 
 
 def test_a_start_date_before_the_referral_is_refused(client, auth, scene):
