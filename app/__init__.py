@@ -54,6 +54,7 @@ def create_app(config=None, **overrides) -> Flask:
     from app.fairs import routes as fair_routes
     from app.fairs import scope as fair_scope
     from app.imports import routes as import_routes
+    from app.jobs import routes as job_routes
     from app.kiosk import routes as kiosk_routes
     from app.practice import routes as practice_routes
     from app.referrals import routes as referral_routes
@@ -90,6 +91,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.register_blueprint(training_routes.bp)
     app.register_blueprint(startup_routes.bp)
     app.register_blueprint(aftercare_routes.bp)
+    app.register_blueprint(job_routes.bp)
 
     from app import cli
 

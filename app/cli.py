@@ -183,6 +183,7 @@ def init_app(app):
     from app.backup import backup_command, restore_command
     from app.corner.cli import bulletin_group
     from app.imports.cli import import_openings_command, import_surveys_command
+    from app.jobs.cli import worker_command
     from app.match_cli import match_group
     from app.retention import purge_command
     from app.upgrades import db_group
@@ -191,5 +192,5 @@ def init_app(app):
                     create_user_command, set_password_command, i18n_group, match_group,
                     purge_command, import_surveys_command, import_openings_command, backup_command,
                     restore_command,
-                    api_token_group, bulletin_group, db_group):
+                    api_token_group, bulletin_group, db_group, worker_command):
         app.cli.add_command(command)

@@ -90,6 +90,15 @@ class Config:
     SEED_DIR = _env("SEED_DIR", str(BASE_DIR / "seed_data"))
     # the job-title classifier's training file; empty: SEED_DIR/category_training.csv
     CATEGORY_TRAINING_FILE = _env("CATEGORY_TRAINING_FILE", "")
+    # jobs (app/jobs/): with REDIS_URL set they go on an RQ queue run by `qibu worker`;
+    # without, each runs in a thread of the web process that started it (JOBS_SYNC: in the
+    # request itself). A running job whose worker gave no sign of life for
+    # JOBS_HEARTBEAT_SECONDS counts as dead and may be tried again.
+    REDIS_URL = _env("REDIS_URL", "")
+    JOBS_QUEUE = _env("JOBS_QUEUE", "qibu")
+    JOBS_SYNC = _env_bool("JOBS_SYNC", "0")
+    JOBS_HEARTBEAT_SECONDS = _env_int("JOBS_HEARTBEAT_SECONDS", 120)
+    JOBS_TIMEOUT_SECONDS = _env_int("JOBS_TIMEOUT_SECONDS", 3600)
     # argon2id cost (OWASP minimum profile: 19 MiB, 2 passes, 1 lane)
     ARGON2_TIME_COST = _env_int("ARGON2_TIME_COST", 2)
     ARGON2_MEMORY_KIB = _env_int("ARGON2_MEMORY_KIB", 19 * 1024)
@@ -113,6 +122,7 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False  # tests/app/test_csrf.py turns it back on
     SUBMISSION_KEYS_REQUIRED = False  # tests/app/test_idempotent_forms.py turns it on
     ADMIN_REQUIRES_TOTP = False  # tests/app/test_second_factor.py turns it back on
+    JOBS_SYNC = _env_bool("JOBS_SYNC", "1")  # tests/app/test_jobs_queue.py uses Redis
 
 
 class ProductionConfig(Config):

@@ -32,16 +32,12 @@ def match_group():
 @with_appcontext
 def train_command(positive, activate):
     """Refit the matcher's weights from recorded interests, intents and hires."""
-    outcomes = services.recorded_outcomes()
-    if outcomes.empty or not (outcomes["outcome"] != "none").any():
+    try:
+        model, path = services.train_matcher(positive=positive, activate=activate)
+    except services.NothingToLearn:
         raise click.ClickException(
             "No interest, intent or hire has been recorded yet; nothing to learn from."
-        )
-    seekers, openings = services.all_frames()
-    taxonomy, geography = services.reference()
-    prepared = matching.prepare_openings(openings, taxonomy=taxonomy, geography=geography)
-    model = matching.fit_matcher(seekers, prepared, outcomes, positive=positive)
-    path = services.save_model(model, activate=activate)
+        ) from None
     click.echo(f"Trained matcher {model.version_} on {model.training_.get('n_pairs', '?')} pairs "
                f"({json.dumps(model.training_.get('outcome_counts', {}))}); saved to {path}"
                + ("; now active." if activate else "."))

@@ -32,6 +32,7 @@ from models.fairs import (
 )
 from models.handovers import AFTERCARE_MONTHS, AftercareCheck, Handover
 from models.imports import ImportMapping
+from models.jobs import FINISHED_STATES, Job, JobState
 from models.placements import (
     FollowUp,
     FollowUpReason,
@@ -67,6 +68,9 @@ __all__ = [
     "AFTERCARE_MONTHS",
     "AftercareCheck",
     "ApiToken",
+    "FINISHED_STATES",
+    "Job",
+    "JobState",
     "AuditEvent",
     "Base",
     "BookingStatus",

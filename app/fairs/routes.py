@@ -30,6 +30,7 @@ from app.fairs.forms import (
     ParticipantsForm,
     PlanForm,
 )
+from app.jobs import enqueue_job
 from app.labels import category_name
 from app.opening_labels import opening_label
 from app.qr import qr_svg
@@ -43,7 +44,6 @@ from models import (
     FairOpening,
     FairParticipant,
     FairStatus,
-    Interest,
     Opening,
     Role,
     StaffUser,
@@ -288,20 +288,8 @@ def plan(fair_id):
     except StateError as error:
         flash(error.user_message(), "error")
         return redirect(url_for("fairs.fair", fair_id=fair_id))
-    report = fair_plan.plan_fair_recommendations(fair)
-    db.session.commit()
-    kept = db.session.scalar(
-        sa.select(sa.func.count(Interest.id)).where(Interest.fair_id == fair.id))
-    if report and kept:
-        flash(_("Plan made: %(n)s recommendations. The %(kept)s interests already recorded "
-                "are kept.", n=int(report["recommendations"]["plan"]), kept=kept), "success")
-    elif report:
-        flash(_("Plan made: %(n)s recommendations.", n=int(report["recommendations"]["plan"])),
-              "success")
-    else:
-        flash(_("Nothing to plan yet: add participants with a survey and offer openings first."),
-              "error")
-    return redirect(url_for("fairs.fair", fair_id=fair_id))
+    job = enqueue_job("fair_plan", current_user, subject=fair, fair_id=fair.id)
+    return redirect(url_for("jobs.job", job_id=job.id))
 
 
 @bp.get("/<int:fair_id>/shortlists")

@@ -17,6 +17,7 @@ from models import (
     db,
     utcnow,
 )
+from models.jobs import N_
 
 PER_SEEKER = 5
 LOAD_FACTOR = 3
@@ -41,24 +42,40 @@ def fair_frames(fair: Fair):
         openings_frame(openings)
 
 
+def _no_progress(percent, message):
+    pass
+
+
 def plan_fair_recommendations(fair: Fair, per_seeker: int = PER_SEEKER,
-                              load_factor: float = LOAD_FACTOR) -> dict:
-    """Replace the fair's plan with a new one; return the plan's report against naive top-k."""
+                              load_factor: float = LOAD_FACTOR, *, actor=None,
+                              progress=_no_progress) -> dict:
+    """Replace the fair's plan with a new one; return the plan's report against naive top-k.
+
+    `progress(percent, msgid)` is told each step (a job's progress bar); the old plan is
+    deleted only when the new one is ready, so the database is written at the end only.
+    """
+    progress(5, N_("Reading the participants and the offered openings"))
     participants, openings, seekers, offered = fair_frames(fair)
-    db.session.execute(sa.delete(FairRecommendation).where(FairRecommendation.fair_id == fair.id))
     if seekers.empty or offered.empty:
+        db.session.execute(
+            sa.delete(FairRecommendation).where(FairRecommendation.fair_id == fair.id))
         fair.plan_report, fair.planned_at = None, utcnow()
-        log_event("fair_planned", fair, recommendations=0)
+        log_event("fair_planned", fair, actor=actor, recommendations=0)
         return {}
+    progress(20, N_("Preparing the openings"))
     taxonomy, geography = reference()
     prepared = matching.prepare_openings(offered, taxonomy=taxonomy, geography=geography)
     model = active_model()
     encoded = matching.encode_seekers(seekers, prepared)  # once, for the plan and its report
+    progress(40, N_("Planning under booth capacity"))
     plan = matching.plan_fair(encoded, prepared, per_seeker=per_seeker,
                               load_factor=load_factor, model=model,
                               taxonomy=taxonomy, geography=geography)
+    progress(70, N_("Comparing the plan with each person's own top choices"))
     report = matching.plan_report(plan, encoded, prepared, per_seeker=per_seeker,
                                   load_factor=load_factor, model=model)
+    progress(90, N_("Saving the plan"))
+    db.session.execute(sa.delete(FairRecommendation).where(FairRecommendation.fair_id == fair.id))
     participant_of = {str(p.seeker_id): p.id for p in participants}
     rows, rank_of = [], {}
     for row in plan.itertuples():
@@ -76,7 +93,7 @@ def plan_fair_recommendations(fair: Fair, per_seeker: int = PER_SEEKER,
                                    for seeker_id, n in options.items() if n < MIN_OPTIONS)
     fair.plan_report = summary
     fair.planned_at = utcnow()
-    log_event("fair_planned", fair, recommendations=len(rows))
+    log_event("fair_planned", fair, actor=actor, recommendations=len(rows))
     return summary
 
 

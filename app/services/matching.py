@@ -32,6 +32,7 @@ from models import (
     Survey,
     db,
 )
+from models.jobs import N_
 
 # An opening whose headcount is '若干' (unknown) counts as this many places for load caps.
 UNKNOWN_HEADCOUNT = 3
@@ -301,3 +302,23 @@ def all_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 __all__ = ["Employer", "active_model", "ranked_openings_for", "ranked_seekers_for"]
+
+
+class NothingToLearn(ValueError):
+    """No interest, intent or hire has been recorded yet."""
+
+
+def train_matcher(positive: str = "interest", activate: bool = True,
+                  progress=lambda percent, message: None) -> tuple[matching.Matcher, Path]:
+    """Refit the matcher's weights from recorded outcomes and save it (`qibu match train`)."""
+    outcomes = recorded_outcomes()
+    if outcomes.empty or not (outcomes["outcome"] != "none").any():
+        raise NothingToLearn()
+    progress(20, N_("Reading the people and the openings"))
+    seekers, openings = all_frames()
+    taxonomy, geography = reference()
+    progress(40, N_("Preparing the openings"))
+    prepared = matching.prepare_openings(openings, taxonomy=taxonomy, geography=geography)
+    progress(60, N_("Fitting the matcher's weights"))
+    model = matching.fit_matcher(seekers, prepared, outcomes, positive=positive)
+    return model, save_model(model, activate=activate)
