@@ -27,14 +27,15 @@ import tempfile
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import joblib
 import numpy as np
 import pandas as pd
-import sklearn
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import Pipeline
+
+# scikit-learn and joblib are imported where a classifier is built or loaded: importing
+# them costs seconds, and a command such as `qibu --help` never needs them.
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 __all__ = [
     "CACHE_DIR_ENV",
@@ -110,6 +111,10 @@ def build_category_pipeline(random_state: int = 0) -> Pipeline:
     -------
     sklearn.pipeline.Pipeline
     """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
     return Pipeline(
         [
             (
@@ -261,6 +266,10 @@ def _load_cached_classifier(
     extra: tuple[tuple[str, str], ...] = (),
 ) -> Pipeline:
     # file_stamp is only part of the key: a changed file is read and hashed again.
+    import joblib
+    import sklearn
+    from sklearn.pipeline import Pipeline
+
     if cache_dir is None:
         return fit_category_classifier(_training_frame(training_path, extra))
 

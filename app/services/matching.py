@@ -5,6 +5,8 @@ and `matching`. Protected attributes (gender, birth year, facility, hukou, rehab
 history, name) are never put into a frame.
 """
 
+from __future__ import annotations
+
 import json
 import math
 import threading
