@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 # or a page that never ranks should not pay for.
 _SUBMODULE = {
     "suggest_categories": "categorize",
+    "certificate_gains": "certificates",
     **dict.fromkeys(
         ("OPENING_COLUMNS", "SEEKER_COLUMNS", "validate_openings", "validate_seekers"),
         "contract",
@@ -38,6 +39,7 @@ _SUBMODULE = {
 
 if TYPE_CHECKING:
     from .categorize import suggest_categories
+    from .certificates import certificate_gains
     from .contract import OPENING_COLUMNS, SEEKER_COLUMNS, validate_openings, validate_seekers
     from .estimator import (
         DEFAULT_INTERCEPT,
@@ -89,6 +91,7 @@ __all__ = [
     "Matcher",
     "PreparedOpenings",
     "Taxonomy",
+    "certificate_gains",
     "default_matcher",
     "encode_seekers",
     "evaluate",

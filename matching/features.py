@@ -217,6 +217,7 @@ def prepare_openings(
     openings: pd.DataFrame | PreparedOpenings,
     taxonomy: Taxonomy | None = None,
     geography: Geography | None = None,
+    text: bool = True,
 ) -> PreparedOpenings:
     """Validate and encode openings once, fitting the skills-text vectorizer on them.
 
@@ -229,6 +230,9 @@ def prepare_openings(
         Defaults to :func:`~matching.reference.load_taxonomy` on ``seed_data/``.
     geography : Geography, optional
         Defaults to :func:`~matching.reference.load_geography` on ``seed_data/``.
+    text : bool, default=True
+        Fit the skills-text vectorizer; without it ``vectorizer`` and ``text`` are None
+        and the ``skills`` feature is 0 (for questions about requirements alone).
 
     Returns
     -------
@@ -284,17 +288,19 @@ def prepare_openings(
     job_first, job_idx = _unique_rows([category, requirement_idx])
     spot_first, spot_idx = _unique_rows([place_idx, pay_idx])
 
-    texts = [normalize_text(f"{t} {d}") for t, d in zip(frame["title"], frame["description"],
-                                                           strict=True)]
-    vectorizer, text = _fit_text(texts)
+    vectorizer, text_matrix = None, None
+    if text:
+        texts = [normalize_text(f"{t} {d}")
+                 for t, d in zip(frame["title"], frame["description"], strict=True)]
+        vectorizer, text_matrix = _fit_text(texts)
     return PreparedOpenings(
         frame=frame,
         ids=frame["opening_id"].to_numpy(dtype=object),
         taxonomy=taxonomy,
         geography=geography,
         vectorizer=vectorizer,
-        text=text,
-        text_t=text.T.tocsr() if text is not None else None,
+        text=text_matrix,
+        text_t=text_matrix.T.tocsr() if text_matrix is not None else None,
         category=category,
         district=district,
         accommodation=accommodation,

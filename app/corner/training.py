@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from app.corner.bulletin import open_openings
-from app.services.certificate_gap import CertificateGap, certificate_gaps
+from app.services.certificate_gap import CertificateGap, certificate_gaps, prepared_gap_openings
 from models import Certificate, Course, Seeker, SeekerStatus, Survey, db
 
 
@@ -65,7 +65,7 @@ def course_gap(facility_id: int, today: date | None = None) -> tuple[list[GapRow
     the facility awards, most pairs first.
     """
     seekers = gap_seekers(facility_id)
-    openings = open_openings()
+    openings, counted = prepared_gap_openings(open_openings)
     gaps = certificate_gaps(seekers, openings)
     certificates = {c.code: c for c in db.session.scalars(sa.select(Certificate))}
     courses = courses_by_certificate(facility_id, today, include_past=True)
@@ -73,7 +73,7 @@ def course_gap(facility_id: int, today: date | None = None) -> tuple[list[GapRow
             for code, gap in gaps.items()
             if code in certificates and (gap.pairs or code in courses)]
     rows.sort(key=lambda row: (-row.gap.pairs, -row.gap.seekers, row.gap.certificate))
-    return rows, len(seekers), len(openings)
+    return rows, len(seekers), counted
 
 
 @dataclass

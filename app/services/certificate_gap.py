@@ -2,17 +2,20 @@
 
 The matcher decides, as everywhere else in Qibu, whether a seeker may be recommended an
 opening: this module asks it the same question twice, once with the certificates the
-seeker holds and once with one more, and counts the answers that change.
+seeker holds and once with one more, and counts the answers that change. Only the
+requirement part is asked (:func:`matching.certificates.certificate_gains`), on openings
+prepared once per version of the register.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 
 import matching
-from app.services.matching import openings_frame, reference, seekers_frame
-from models import Opening, Seeker
+from app.services.matching import _lock, _prepared_cache, openings_frame, reference, seekers_frame
+from models import Employer, Opening, Seeker, db
 
 
 @dataclass(frozen=True)
@@ -50,57 +53,65 @@ class CertificateGap:
         return self.blocked_pairs + self.caveat_pairs
 
 
-def _chosen_category_pairs(seekers: pd.DataFrame, openings: pd.DataFrame) -> pd.DataFrame:
-    by_category: dict[str, list[str]] = {}
-    for opening_id, category in zip(openings["opening_id"], openings["category"], strict=True):
-        by_category.setdefault(category, []).append(opening_id)
-    pairs = [(seeker_id, opening_id)
-             for seeker_id, categories in zip(seekers["seeker_id"], seekers["categories"],
-                                              strict=True)
-             for category in dict.fromkeys(categories)
-             for opening_id in by_category.get(category, [])]
-    return pd.DataFrame(pairs, columns=["seeker_id", "opening_id"], dtype=object)
+def gap_openings_fingerprint() -> tuple:
+    """A version of the openings the course gap counts, the same on every host: it changes
+    whenever an opening is added, edited, filled or closed or an employer's status moves."""
+    visible_with_place = sa.and_(
+        Opening.visible_to_seekers,
+        sa.or_(Opening.headcount.is_(None), Opening.filled < Opening.headcount))
+    return (str(db.engine.url),) + tuple(db.session.execute(sa.select(
+        sa.select(sa.func.count(Opening.id)).where(visible_with_place).scalar_subquery(),
+        sa.select(sa.func.max(Opening.id)).scalar_subquery(),
+        sa.select(sa.func.max(Opening.updated_at)).scalar_subquery(),
+        sa.select(sa.func.max(Employer.status_changed_at)).scalar_subquery(),
+    )).one())
 
 
-def certificate_gaps(seekers: list[Seeker], openings: list[Opening],
+def prepared_gap_openings(load_openings: Callable[[], list[Opening]]) -> tuple[object, int]:
+    """The openings the course gap counts, prepared for the requirement part of the matcher,
+    and how many there are; built once per version of the openings
+    (:func:`gap_openings_fingerprint`), not per request."""
+    fingerprint = gap_openings_fingerprint()
+    with _lock:
+        cached = _prepared_cache.get("gap_openings")
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1], cached[2]
+    openings = load_openings()
+    prepared = _prepare(openings_frame(openings))
+    with _lock:
+        _prepared_cache["gap_openings"] = (fingerprint, prepared, len(openings))
+    return prepared, len(openings)
+
+
+def _prepare(opening_rows: pd.DataFrame):
+    taxonomy, geography = reference()
+    # text features are never asked: a certificate does not change them
+    return matching.prepare_openings(opening_rows, taxonomy=taxonomy, geography=geography,
+                                     text=False)
+
+
+def certificate_gaps(seekers: list[Seeker], openings: list[Opening] | object,
                      certificates: list[str] | None = None) -> dict[str, CertificateGap]:
     """Count, per certificate, the pairs it would unblock or clear of a caveat.
 
     Parameters
     ----------
     seekers : the seekers (surveys loaded); each one's latest survey is used.
-    openings : the open openings to consider.
+    openings : the open openings to consider, or the same prepared by
+        :func:`prepared_gap_openings`.
     certificates : certificate codes to try (default: every certificate of the taxonomy).
     """
-    taxonomy, geography = reference()
+    taxonomy, _geography = reference()
     codes = list(certificates) if certificates is not None else list(taxonomy.certificates)
+    prepared = openings if isinstance(openings, matching.PreparedOpenings) else _prepare(
+        openings_frame(openings))
     seeker_rows = seekers_frame(seekers)
-    opening_rows = openings_frame(openings)
-    pairs = _chosen_category_pairs(seeker_rows, opening_rows)
-    if pairs.empty:
+    if not len(prepared) or seeker_rows.empty:
         return {code: CertificateGap(code) for code in codes}
-    prepared = matching.prepare_openings(opening_rows, taxonomy=taxonomy, geography=geography)
-    before = matching.pair_features(seeker_rows, prepared, pairs)
-    feasible = before["feasible"].to_numpy(dtype=bool)
-    held_share = before["certificates"].to_numpy(dtype=float)
-    gaps = {}
-    for code in codes:
-        with_code = seeker_rows.assign(certificates=seeker_rows["certificates"].map(
-            lambda held, code=code: list(dict.fromkeys([*held, code]))))
-        after = matching.pair_features(with_code, prepared, pairs)
-        blocked = ~feasible & after["feasible"].to_numpy(dtype=bool)
-        caveat = feasible & (after["certificates"].to_numpy(dtype=float) > held_share)
-        hit = blocked | caveat
-        gaps[code] = CertificateGap(
-            certificate=code,
-            blocked_pairs=int(np.count_nonzero(blocked)),
-            caveat_pairs=int(np.count_nonzero(caveat)),
-            seekers=int(pairs["seeker_id"][hit].nunique()),
-            openings=int(pairs["opening_id"][hit].nunique()),
-            unlocked_seekers=int(pairs["seeker_id"][blocked].nunique()),
-            unlocked_openings=int(pairs["opening_id"][blocked].nunique()),
-        )
-    return gaps
+    gains = matching.certificate_gains(seeker_rows, prepared, codes)
+    return {code: CertificateGap(code, **{k: int(v) for k, v in gains.loc[code].items()})
+            for code in codes}
 
 
-__all__ = ["CertificateGap", "certificate_gaps"]
+__all__ = ["CertificateGap", "certificate_gaps", "gap_openings_fingerprint",
+           "prepared_gap_openings"]

@@ -581,3 +581,16 @@ def test_course_and_week_rules(app):
     assert iso_week_of(date(2027, 1, 1)) == "2026-W53"
     with pytest.raises(StateError):
         week_monday("2025-W53")  # 2025 has 52 weeks
+
+
+def test_course_gap_counts_a_changed_register_at_once(gap_case):
+    """The gap's openings are prepared once per version of the register, never stale."""
+    assert course_gap(gap_case.id)[2] == 7
+    o1 = db.session.scalars(sa.select(Opening).where(Opening.category_code == "forklift")
+                            .order_by(Opening.id)).first()
+    o1.headcount, o1.filled = 1, 1  # O1 is filled: S1 loses its blocked forklift pair
+    db.session.commit()
+    rows, _seekers, openings = course_gap(gap_case.id)
+    assert openings == 6
+    forklift = next(row.gap for row in rows if row.gap.certificate == "forklift")
+    assert (forklift.blocked_pairs, forklift.caveat_pairs) == (0, 1)
