@@ -17,10 +17,16 @@ def worker_command(burst, simple):
         raise click.ClickException(
             "QIBU_REDIS_URL is not set: without Redis, jobs run inside the web process and "
             "need no worker. Set QIBU_REDIS_URL (e.g. redis://127.0.0.1:6379/0) to use one.")
+    import os
+
     from rq import SimpleWorker, Worker
 
     from app.jobs.live import _redis
+    from models import db
 
+    # RQ forks a work horse per job: it must not use the connections of the worker's pool
+    engine = db.engine
+    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     connection = _redis(config["REDIS_URL"])
     worker_class = SimpleWorker if simple else Worker
     # the app context pushed here is what each job (and each forked work horse) runs in

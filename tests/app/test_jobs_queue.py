@@ -1,0 +1,159 @@
+"""Jobs on the real queue: RQ on the Redis server at QIBU_TEST_REDIS_URL (.ci/run starts
+one), a worker in this process or `qibu worker` in another, over the same database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+import tests.app.job_kinds  # noqa: F401 (registers the test kinds)
+from app.jobs import enqueue_job
+from app.jobs.live import live
+from models import FairRecommendation, Job, JobState, StaffUser, db
+from tests.app.test_jobs import job_id_of, make_fair
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("QIBU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+@pytest.fixture
+def redis_connection():
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.skip(f"no Redis at {REDIS_URL} ({error}); .ci/run starts one")
+    return connection
+
+
+@pytest.fixture
+def queue_app(app, database_url, redis_connection):
+    """The test app with jobs on a queue of this test's own."""
+    if database_url in ("sqlite://", "sqlite:///:memory:"):
+        pytest.skip("a worker in another process needs a database file or server")
+    queue = f"qibu-test-{uuid.uuid4().hex[:12]}"
+    app.config.update(REDIS_URL=REDIS_URL, JOBS_QUEUE=queue, JOBS_SYNC=False)
+    yield app
+    for key in redis_connection.scan_iter(f"*{queue}*"):
+        redis_connection.delete(key)
+
+
+def work_burst(app):
+    """Run every queued job in this process (rq's SimpleWorker), as `qibu worker --burst`."""
+    from rq import SimpleWorker
+
+    from app.jobs.live import _redis
+
+    connection = _redis(app.config["REDIS_URL"])
+    SimpleWorker([app.config["JOBS_QUEUE"]], connection=connection).work(burst=True)
+    db.session.expire_all()
+
+
+def recommendations(fair) -> int:
+    return db.session.scalar(sa.select(sa.func.count(FairRecommendation.id))
+                             .where(FairRecommendation.fair_id == fair.id))
+
+
+def test_a_fair_plan_goes_on_the_queue_and_a_worker_runs_it(queue_app, client, make, auth):
+    fair = make_fair(make)
+    auth.login("org")
+    client.get("/lang/en")
+    job_id = job_id_of(client.post(f"/fairs/{fair.id}/plan"))
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Waiting to start" in page and recommendations(fair) == 0
+    work_burst(queue_app)
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Done" in page and "Plan made: 6 recommendations." in page
+    assert f'href="/fairs/{fair.id}"' in page
+    assert recommendations(fair) == 6
+
+
+def test_a_cancelled_queued_job_is_skipped_by_the_worker(queue_app, client, make, auth):
+    fair = make_fair(make)
+    auth.login("org")
+    job_id = job_id_of(client.post(f"/fairs/{fair.id}/plan"))
+    client.post(f"/jobs/{job_id}/cancel")
+    work_burst(queue_app)
+    job = db.session.get(Job, job_id)
+    assert job.state is JobState.CANCELLED and job.attempts == 0
+    assert recommendations(fair) == 0
+
+
+def _start_worker(queue_app, database_url, cache_dir):
+    env = dict(os.environ, QIBU_ENV="testing", QIBU_TEST_DATABASE_URL=database_url,
+               QIBU_REDIS_URL=REDIS_URL, QIBU_JOBS_QUEUE=queue_app.config["JOBS_QUEUE"],
+               QIBU_JOBS_SYNC="0", QIBU_JOBS_HEARTBEAT_SECONDS="2", QIBU_CACHE_DIR=cache_dir)
+    script = ("import sys, tests.app.job_kinds; from app.cli import main; "
+              "sys.argv = ['qibu', 'worker', '--burst']; sys.exit(main())")
+    return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+
+
+def _kill_with_work_horse(worker):
+    """SIGKILL the worker and the work horse it forked (RQ puts that in a session of its
+    own), as when their machine dies."""
+    horses = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == worker.pid:  # its parent is the worker
+            horses.append(int(stat.parent.name))
+    for pid in [*horses, worker.pid]:
+        os.kill(pid, signal.SIGKILL)
+    return horses
+
+
+def _wait_for(condition, what, seconds=60):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_can_be_retried(
+        queue_app, client, make, auth, database_url, cache_dir):
+    fair = make_fair(make)
+    org = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "org"))
+    job = enqueue_job("test_slow_plan", org, subject=fair, fair_id=fair.id, delay=0.3)
+    worker = _start_worker(queue_app, database_url, cache_dir)
+    try:
+        def halfway():
+            if worker.poll() is not None:
+                pytest.fail(worker.stdout.read().decode())
+            found = live().progress(job.id)
+            return found is not None and found[0] >= 30
+
+        _wait_for(halfway, "the worker to be a third of the way through")
+        assert _kill_with_work_horse(worker)  # the job ran in a forked work horse
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        worker.stdout.close()
+    db.session.expire_all()
+    # the plan was written before the kill, but never committed
+    assert recommendations(fair) == 0
+    assert db.session.get(Job, job.id).state is JobState.RUNNING
+    # no sign of life for QIBU_JOBS_HEARTBEAT_SECONDS: the page offers to try again
+    _wait_for(lambda: live().progress(job.id) is None, "the dead worker's heartbeat to lapse")
+    auth.login("org")
+    client.get("/lang/en")
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Try again" in page, page[page.find('id="job"'):][:1500]
+    client.post(f"/jobs/{job.id}/retry")
+    work_burst(queue_app)
+    page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
+    assert "Done" in page and "attempt 2" in page
+    assert recommendations(fair) == 6
