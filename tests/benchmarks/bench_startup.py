@@ -4,7 +4,8 @@ Each command runs BENCH_STARTUP_RUNS times (7 by default) in a fresh process aft
 warm-up (which also writes bytecode, as an installed deployment has it); prints the
 median and the fastest of each, the ratio to the bare interpreter, whether scikit-learn
 or SciPy were imported while building the app, and PASS/MISS against the 1 s target
-(never asserted: the machine may be shared).
+(never asserted: the machine may be shared). Also prints how long a worker's full garbage
+collection takes after start-up and warm-up, before and after ``gc.freeze()``.
 """
 
 from __future__ import annotations
@@ -62,3 +63,39 @@ def test_qibu_help_time():
     print(f"  heavy libraries imported by create_app(): {probe.stdout.strip()}")
     print(f"  qibu --help target <= {TARGET_SECONDS:.1f} s: "
           f"{'PASS' if median <= TARGET_SECONDS else 'MISS'} ({median:.2f} s)")
+
+
+GC_PROBE = """
+import gc, statistics, time
+from app import create_app
+from app.serving import freeze_heap, warm_up
+app = create_app()
+warm_up(app)
+
+def full_collections():
+    times = []
+    for _ in range(7):
+        start = time.perf_counter()
+        gc.collect()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+before = full_collections()
+frozen = freeze_heap()
+after = full_collections()
+print(before, after, frozen)
+"""
+
+
+def test_full_collection_before_and_after_freeze(tmp_path):
+    env = _environment()
+    env.update(QIBU_DATABASE_URL=f"sqlite:///{tmp_path / 'gc.sqlite3'}",
+               QIBU_CACHE_DIR=str(tmp_path / "cache"))
+    done = subprocess.run([sys.executable, "-c", GC_PROBE], cwd=ROOT, env=env, check=True,
+                          capture_output=True, text=True, timeout=300)
+    before, after, frozen = done.stdout.split()
+    before, after = float(before), float(after)
+    print(f"\n[gc] a worker's full collection after start-up and warm-up (median of 7): "
+          f"{before * 1000:.1f} ms; after gc.freeze() of {int(frozen):,} objects "
+          f"(app/serving.py, gunicorn.conf.py): {after * 1e6:.0f} µs "
+          f"({before / max(after, 1e-9):.0f}x less)")
