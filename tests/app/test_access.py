@@ -21,6 +21,7 @@ SAMPLE_ARGS = {
     "referral_id": "1", "request_id": "1", "day_id": "1", "booking_id": "1",
     "session_id": "1", "enrolment_id": "1", "case_id": "1", "service_id": "1",
     "handover_id": "1", "check_id": "1", "placement_id": "1",
+    "job_id": "1",  # jobs (issue 19)
 }
 
 # the JSON API's endpoints check a bearer token of their own (tests/api/)

@@ -125,9 +125,12 @@ def test_plan_sheets_and_shortlists_on_the_demo_fair(app, runner, client, auth):
     auth.login("organizer", "qibu-organizer-demo")
     client.get("/lang/en")
     client.post(f"/fairs/{fair.id}/participants", data={"months": "6"})
-    response = client.post(f"/fairs/{fair.id}/plan", follow_redirects=True)
-    page = response.get_data(as_text=True)
-    assert "Plan made:" in page and "Participants with at least 3 fitting options" in page
+    # the plan is a job: its page says what was made and leads back to the fair
+    job_page = client.post(f"/fairs/{fair.id}/plan", follow_redirects=True).get_data(
+        as_text=True)
+    assert "Plan made:" in job_page and f'href="/fairs/{fair.id}"' in job_page
+    page = client.get(f"/fairs/{fair.id}").get_data(as_text=True)
+    assert "Participants with at least 3 fitting options" in page
     db.session.refresh(fair)
     report = fair.plan_report
     assert report["share_3_options"]["plan"] > report["share_3_options"]["naive_top_k"]
