@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy.orm import selectinload
 
+from app.opening_labels import OpeningFacts, OpeningFactsWording
 from app.reports.suppression import suppress_small_counts
 from models import (
     Bulletin,
@@ -112,54 +113,75 @@ def select_openings(facility_id: int, until: date,
     return ids, [o.id for o in openings if is_new(o)], order
 
 
+# An issue page, its PDF and the kiosk show at most this many openings, in printed order
+# (the facility's most wanted categories first): a register of 10,000 openings is no
+# bulletin a person reads, and the page would take seconds.
+ITEMS_SHOWN = 200
+
+
+class Wording:
+    """The bulletin's words in the current language, each translated once per page (not
+    once per opening: at thousands of openings that alone took seconds)."""
+
+    def __init__(self):
+        self.housing = {True: _("housing provided"), False: _("no housing")}
+        self.several_places = _("several places")
+        self.apply_centre = _("Apply through the employment centre: give the corner's staff "
+                              "the opening number.")
+        self._places: dict[int, str] = {}
+        self._facts = OpeningFactsWording()
+
+    def places(self, left: int | None) -> str:
+        if left is None:
+            return self.several_places
+        if left not in self._places:
+            self._places[left] = ngettext("%(num)s place", "%(num)s places", left)
+        return self._places[left]
+
+    def item(self, opening: Opening, new: bool, fair: Fair | None, booth: str | None) -> "Item":
+        employer = opening.employer
+        contact = None
+        if employer.contact_shareable:
+            details = "，".join(part for part in (employer.contact_person,
+                                                 employer.contact_phone) if part)
+            contact = _("Employer contact: %(details)s", details=details) if details else None
+        if fair is not None:
+            apply = _("Apply at the job fair on %(date)s, booth %(booth)s.",
+                      date=fair.held_on.isoformat(), booth=booth or "—")
+        else:
+            apply = self.apply_centre
+        return Item(number=opening.id, opening=opening, new=new, fair=fair, booth=booth,
+                    facts=self._facts.facts(opening),
+                    housing=self.housing[bool(opening.accommodation)],
+                    places=self.places(opening.places_left), how_to_apply=apply,
+                    contact=contact)
+
+
 @dataclass
 class Item:
-    """One opening as the bulletin prints it (its label: app.opening_labels)."""
+    """One opening as the bulletin prints it, its words ready (see :class:`Wording`)."""
 
     number: int
     opening: Opening
     new: bool
-    fair: Fair | None = None
-    booth: str | None = None
-
-    @property
-    def housing(self) -> str:
-        return _("housing provided") if self.opening.accommodation else _("no housing")
-
-    @property
-    def places(self) -> str:
-        left = self.opening.places_left
-        if left is None:
-            return _("several places")
-        return ngettext("%(num)s place", "%(num)s places", left)
-
-    @property
-    def how_to_apply(self) -> str:
-        """Where to apply: the fair that offers the opening, else the employment centre."""
-        if self.fair is not None:
-            return _("Apply at the job fair on %(date)s, booth %(booth)s.",
-                     date=self.fair.held_on.isoformat(), booth=self.booth or "—")
-        return _("Apply through the employment centre: give the corner's staff the "
-                 "opening number.")
-
-    @property
-    def contact(self) -> str | None:
-        """The employer's contact, only when the employer agreed to share it."""
-        employer = self.opening.employer
-        if not employer.contact_shareable:
-            return None
-        details = "，".join(part for part in (employer.contact_person, employer.contact_phone)
-                           if part)
-        return _("Employer contact: %(details)s", details=details) if details else None
+    fair: Fair | None
+    booth: str | None
+    facts: OpeningFacts  # the label's parts (app.opening_labels)
+    housing: str
+    places: str
+    how_to_apply: str  # the fair that offers the opening, else the employment centre
+    contact: str | None  # the employer's contact, only when the employer agreed to share it
 
 
 @dataclass
 class Issue:
-    """An issue's openings grouped by category in printed order."""
+    """An issue's openings grouped by category in printed order; `not_shown` counts the
+    issue's openings past the first `ITEMS_SHOWN`."""
 
     bulletin: Bulletin
     sections: list[tuple[str, list[Item]]]
     fairs: list[Fair] = field(default_factory=list)
+    not_shown: int = 0
 
     @property
     def items(self) -> list[Item]:
@@ -183,33 +205,36 @@ def _fair_offers(facility_id: int, opening_ids: list[int], since: date) -> dict[
     return {opening_id: (fair, booth) for opening_id, fair, booth in rows}
 
 
-def issue_contents(bulletin: Bulletin) -> Issue:
-    """The issue as printed: its stored openings, in its stored category order.
+def issue_contents(bulletin: Bulletin, limit: int | None = None) -> Issue:
+    """The issue as printed: its stored openings, in its stored category order, the first
+    `limit` of them (default `ITEMS_SHOWN`; the facility's most wanted categories first).
 
     How to apply names the facility's first fair held in or after the issue's week that
     offers the opening; otherwise the employment centre.
     """
-    ids = list(bulletin.opening_ids or [])
+    stored = list(bulletin.opening_ids or [])
     # an opening whose employer was un-verified or suspended since leaves the issue at once
+    visible = set(db.session.scalars(sa.select(Opening.id).where(Opening.visible_to_seekers)))
+    listed = [opening_id for opening_id in stored if opening_id in visible]
+    ids = listed[:ITEMS_SHOWN if limit is None else limit]
     openings = {o.id: o for o in db.session.scalars(
-        sa.select(Opening).where(Opening.id.in_(ids), Opening.visible_to_seekers)
-        .options(selectinload(Opening.employer)))}
+        sa.select(Opening).where(Opening.id.in_(ids))
+        .options(selectinload(Opening.employer)))} if ids else {}
     offers = _fair_offers(bulletin.facility_id, ids, bulletin.monday) if ids else {}
     new = set(bulletin.new_opening_ids or [])
     position = {code: index for index, code in enumerate(bulletin.category_order or [])}
+    wording = Wording()
     groups: dict[str, list[Item]] = {}
     for opening_id in ids:
-        opening = openings.get(opening_id)
-        if opening is None:
-            continue
+        opening = openings[opening_id]
         fair, booth = offers.get(opening_id, (None, None))
         groups.setdefault(opening.category_code, []).append(
-            Item(number=opening_id, opening=opening, new=opening_id in new, fair=fair,
-                 booth=booth))
+            wording.item(opening, new=opening_id in new, fair=fair, booth=booth))
     sections = sorted(groups.items(), key=lambda group: position.get(group[0], len(position)))
     fairs = sorted({fair.id: fair for fair, _booth in offers.values()}.values(),
                    key=lambda fair: fair.held_on)
-    return Issue(bulletin=bulletin, sections=sections, fairs=fairs)
+    return Issue(bulletin=bulletin, sections=sections, fairs=fairs,
+                 not_shown=len(listed) - len(ids))
 
 
 def latest_issue(facility_id: int) -> Bulletin | None:

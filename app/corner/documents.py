@@ -25,7 +25,6 @@ from reportlab.platypus import (
 from app.corner.bulletin import Issue
 from app.corner.handbook import HandbookPage, markdown_tree
 from app.labels import category_name, certificate_name
-from app.opening_labels import opening_facts
 from app.pdf import FONT_NAME, draw_page_label, mm, numbered_canvas, p, page_label, styles, table
 
 ACCENT = colors.HexColor("#1f6f5c")
@@ -69,7 +68,7 @@ def bulletin_pdf(issue: Issue) -> bytes:
         for code, items in issue.sections:
             story.append(p(f"■ {category_name(code)}", section))
             for item in items:
-                facts = opening_facts(item.opening)
+                facts = item.facts
                 new = f"【{_('New')}】" if item.new else ""
                 block = [
                     p(f"{new}{facts.title}", item_title),
@@ -81,6 +80,10 @@ def bulletin_pdf(issue: Issue) -> bytes:
                 if item.contact:
                     block.append(p(item.contact, s["small"]))
                 story.append(KeepTogether(block))
+        if issue.not_shown:
+            story.append(p(_("%(n)s more openings of this issue are not shown. Ask the staff "
+                             "of the job information corner about them.", n=issue.not_shown),
+                           s["heading"]))
         return _two_columns(story, title=f"{head} · {sub}", head=head, sub=sub)
 
 

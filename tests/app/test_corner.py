@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from app.corner import operations
-from app.corner.bulletin import demand_order
+from app.corner.bulletin import ITEMS_SHOWN, demand_order
 from app.corner.handbook import markdown_html
 from app.corner.training import course_gap
 from app.opening_labels import opening_code
@@ -107,6 +107,17 @@ def test_bulletin_from_demo_data_ranks_demand_and_lists_every_open_opening(clien
     assert headings[0].lstrip().startswith(f"<h2>{top_name}</h2>")
     assert "Issue 1" in page and "two columns" in page
     assert f'opening no. <span class="mono">{opening_code(first.id)}</span>' in page
+    # the issue holds every open opening; the page shows the first ITEMS_SHOWN (the most
+    # wanted categories first) and says how many more there are
+    more = len(bulletin.opening_ids) - ITEMS_SHOWN
+    assert page.count('<article class="bulletin-item') == ITEMS_SHOWN == 200
+    assert f"{len(bulletin.opening_ids)} openings, " in page
+    assert (f"{more} more openings of this issue are not shown. Ask the staff of the job "
+            "information corner about them.") in page
+    last_shown = db.session.get(Opening, bulletin.opening_ids[ITEMS_SHOWN - 1])
+    first_hidden = db.session.get(Opening, bulletin.opening_ids[ITEMS_SHOWN])
+    assert f'id="opening-{last_shown.id}"' in page
+    assert f'id="opening-{first_hidden.id}"' not in page
 
     response = client.get(f"/corner/bulletins/SH-QP/{THIS_WEEK}/bulletin.pdf")
     assert response.mimetype == "application/pdf"
@@ -116,6 +127,9 @@ def test_bulletin_from_demo_data_ranks_demand_and_lists_every_open_opening(clien
     top_zh = db.session.get(JobCategory, top).name_zh
     assert text.index("■") == text.index(f"■ {top_zh}")
     assert bulletin.week in text and first.employer.name in text.replace("\n", "")
+    flat = text.replace("\n", "")
+    # Chinese once the catalog has the new string (until then its English msgid)
+    assert f"本期还有 {more} 个岗位未列出" in flat or f"{more} more openings of this issue" in flat
     reader = PdfReader(io.BytesIO(response.data))
     width = float(reader.pages[0].mediabox.width)
     assert round(width) == 595  # A4
