@@ -18,6 +18,7 @@ from .features import (
     PreparedOpenings,
     _bit_masks,
     _covered,
+    certificate_values,
     encode_seekers,
     requirement_values,
 )
@@ -73,21 +74,25 @@ def certificate_gains(
     weight = openings_per_job[job]
     requirement = prepared.job["requirement"][job]
 
-    def evaluate(arrays):
-        values, passes = requirement_values(arrays, si, prepared, requirement)
-        feasible = passes["environment"] & passes["certificate"] & passes["shift"]
-        return np.asarray(feasible, dtype=bool), np.asarray(values["certificates"])
-
-    feasible, share = evaluate(encoded)
-    held = _bit_masks(encoded.frame["certificates"], taxonomy.certificate_index, "seekers",
-                      "certificates")
+    values, passes = requirement_values(encoded, si, prepared, requirement)
+    other_filters = np.asarray(passes["environment"] & passes["shift"], dtype=bool)
+    feasible = other_filters & np.asarray(passes["certificate"], dtype=bool)
+    share = np.asarray(values["certificates"])
+    # only the rows of openings that list or legally require a certificate can change,
+    # and only for seekers whose certificates the code changes
+    req = prepared.requirement
+    asks = (((req["required"] | req["legal"]) != 0) | req["any_licence"])[requirement]
+    raw_held = _bit_masks(encoded.frame["certificates"], taxonomy.certificate_index,
+                          "seekers", "certificates")
     for code in codes:
         bit = np.uint64(1) << np.uint64(taxonomy.certificate_index[code])
-        after_feasible, after_share = evaluate(replace(encoded, held=_covered(held | bit,
-                                                                              taxonomy)))
-        blocked = ~feasible & after_feasible
-        caveat = feasible & (after_share > share)
-        hit = blocked | caveat
+        held_after = _covered(raw_held | bit, taxonomy)
+        rows = np.flatnonzero(asks & (held_after != encoded.held)[si])
+        after_share, after_passes = certificate_values(held_after[si[rows]], prepared,
+                                                       requirement[rows])
+        blocked = rows[~feasible[rows] & other_filters[rows] & np.asarray(after_passes)]
+        caveat = rows[feasible[rows] & (np.asarray(after_share) > share[rows])]
+        hit = np.union1d(blocked, caveat)
         gains.loc[code] = [
             int(weight[blocked].sum()),
             int(weight[caveat].sum()),

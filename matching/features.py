@@ -511,24 +511,46 @@ def requirement_values(
     values["experience"] = np.where(
         needed > 0, np.minimum(1.0, seekers.experience[s] / safe), 1.0
     )
-    required = req["required"][r]
-    held = seekers.held[s]
-    n_required = np.bitwise_count(required).astype(np.float32)
-    n_held = np.bitwise_count(required & held).astype(np.float32)
-    values["certificates"] = np.where(
-        n_required > 0, n_held / np.maximum(n_required, 1.0), 1.0
-    )
+    values["certificates"], certificate_passes = certificate_values(seekers.held[s], prepared, r)
     can_work = seekers.shifts[s]
     listed = rules.shift_listed(can_work, req["shift"][r])
     values["shift"] = np.where(can_work == 0, 0.5, np.where(listed, 1.0, 0.0))
 
     passes = {
         "environment": rules.environment_passes(seekers.avoid[s], req["environments"][r]),
-        "certificate": rules.licence_passes(held, req["legal"][r], req["any_licence"][r],
-                                            prepared.taxonomy.licence_mask),
+        "certificate": certificate_passes,
         "shift": (can_work == 0) | listed,
     }
     return values, passes
+
+
+def certificate_values(
+    held: np.ndarray, prepared: PreparedOpenings, r: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Evaluate the ``certificates`` feature and the certificate filter.
+
+    Parameters
+    ----------
+    held : ndarray of uint64
+        Certificates held (bit masks, with what each also covers), broadcast against `r`.
+    r : ndarray of int
+        Requirement facet index of each opening.
+
+    Returns
+    -------
+    share : ndarray
+        Share of the opening's listed certificates held (1 when none is listed).
+    passes : ndarray of bool
+        Every legally required certificate held (for drivers, the listed licence).
+    """
+    req = prepared.requirement
+    required = req["required"][r]
+    n_required = np.bitwise_count(required).astype(np.float32)
+    n_held = np.bitwise_count(required & held).astype(np.float32)
+    share = np.where(n_required > 0, n_held / np.maximum(n_required, 1.0), 1.0)
+    passes = rules.licence_passes(held, req["legal"][r], req["any_licence"][r],
+                                  prepared.taxonomy.licence_mask)
+    return share, passes
 
 
 def place_values(

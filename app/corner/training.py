@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from app.corner.bulletin import open_openings
 from app.services.certificate_gap import CertificateGap, certificate_gaps, prepared_gap_openings
@@ -42,7 +42,12 @@ def gap_seekers(facility_id: int) -> list[Seeker]:
         sa.select(Seeker)
         .where(Seeker.facility_id == facility_id, Seeker.status != SeekerStatus.PLACED,
                Seeker.surveys.any())
-        .options(selectinload(Seeker.surveys).selectinload(Survey.intentions))
+        # the gap reads no name nor free text: those encrypted columns stay unread
+        .options(defer(Seeker.name),
+                 selectinload(Seeker.surveys).options(
+                     defer(Survey.skills_text), defer(Survey.health_limits),
+                     defer(Survey.answers),
+                     selectinload(Survey.intentions)))
     ))
 
 

@@ -105,7 +105,7 @@ def certificate_gaps(seekers: list[Seeker], openings: list[Opening] | object,
     codes = list(certificates) if certificates is not None else list(taxonomy.certificates)
     prepared = openings if isinstance(openings, matching.PreparedOpenings) else _prepare(
         openings_frame(openings))
-    seeker_rows = seekers_frame(seekers)
+    seeker_rows = seekers_frame(seekers, text=False)  # a certificate changes no text feature
     if not len(prepared) or seeker_rows.empty:
         return {code: CertificateGap(code) for code in codes}
     gains = matching.certificate_gains(seeker_rows, prepared, codes)

@@ -46,8 +46,9 @@ def _nan(value) -> float:
     return float(value) if value is not None else math.nan
 
 
-def seeker_row(seeker: Seeker, survey: Survey | None) -> dict:
-    """One seeker as the matcher's contract row (job-relevant facts only)."""
+def seeker_row(seeker: Seeker, survey: Survey | None, text: bool = True) -> dict:
+    """One seeker as the matcher's contract row (job-relevant facts only); without `text`
+    the skills text is left empty (for questions that never read it)."""
     survey_education = survey.education if survey is not None else None
     return {
         "seeker_id": str(seeker.id),
@@ -61,15 +62,15 @@ def seeker_row(seeker: Seeker, survey: Survey | None) -> dict:
         "education": int(survey_education if survey_education is not None else seeker.education),
         "experience_years": survey.experience_years if survey else 0.0,
         "certificates": seeker.certificates_held(survey),
-        "skills_text": survey.skills_text if survey else "",
+        "skills_text": survey.skills_text if survey and text else "",
         "riasec": list(seeker.riasec_scores) if seeker.riasec_scores else None,
         "avoid": list(survey.avoid or []) if survey else [],
     }
 
 
-def seekers_frame(seekers: list[Seeker]) -> pd.DataFrame:
-    """The seekers frame from each seeker's latest survey."""
-    rows = [seeker_row(s, s.latest_survey) for s in seekers]
+def seekers_frame(seekers: list[Seeker], text: bool = True) -> pd.DataFrame:
+    """The seekers frame from each seeker's latest survey (`text`: see `seeker_row`)."""
+    rows = [seeker_row(s, s.latest_survey, text=text) for s in seekers]
     return pd.DataFrame(rows, columns=list(matching.SEEKER_COLUMNS))
 
 

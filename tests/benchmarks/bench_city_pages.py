@@ -1,0 +1,145 @@
+"""Staff pages at a city's register: the course gap and a bulletin issue (``make bench``).
+
+A temporary SQLite file holds the reference data, 10,000 open openings from 1,400
+verified employers (``synthetic.make_openings``, BENCH_CITY_OPENINGS) and 5,000 people
+with a survey each (``synthetic.make_seekers``, BENCH_CITY_PEOPLE), all of one facility,
+the worst case for its pages. A bureau user of that facility logs in through the real
+login form of the app in this process (Flask's test client), the week's bulletin issue is
+made, and each page is requested once cold (the first request after a change of the
+register) and BENCH_CITY_REQUESTS times warm (7 by default); /healthz of the same app in
+the same run is the baseline. Prints each page's cold time, warm median and fastest, the
+ratio of the median to /healthz and PASS/MISS against 300 ms (never asserted).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import sqlalchemy as sa
+from synthetic import make_openings, make_seekers
+
+from app import create_app
+from app.admin.operations import create_user
+from app.config import TestingConfig
+from app.corner.operations import make_bulletin
+from app.seeding import load_reference_data
+from models import (
+    Base,
+    Employer,
+    EmployerStatus,
+    Facility,
+    Opening,
+    Role,
+    Seeker,
+    SeekerStatus,
+    Shift,
+    Survey,
+    db,
+    iso_week_of,
+)
+
+OPENINGS = int(os.environ.get("BENCH_CITY_OPENINGS", 10_000))
+PEOPLE = int(os.environ.get("BENCH_CITY_PEOPLE", 5_000))
+REQUESTS = int(os.environ.get("BENCH_CITY_REQUESTS", 7))
+TARGET_MS = 300.0
+PASSWORD = "bench-city-pages-1"  # noqa: S105 - a throwaway account on a temporary file
+
+
+def _load_register(seed_dir) -> Facility:
+    load_reference_data(Path(seed_dir))
+    facility = Facility(code="SH-CITY", name_zh="城市测试所", name_en="City test facility",
+                        district="310118")
+    db.session.add(facility)
+    openings = make_openings(OPENINGS, seed=0)
+    employer_codes = sorted(set(openings["employer_id"]))
+    employers = {code: Employer(name=f"上海城市测试公司{code}", normalized_name=f"城市{code}",
+                                district="310115", status=EmployerStatus.VERIFIED)
+                 for code in employer_codes}
+    db.session.add_all(employers.values())
+    db.session.flush()
+    today = date.today()
+    rows = []
+    for i, o in enumerate(openings.itertuples(index=False)):
+        rows.append(Opening(
+            employer_id=employers[o.employer_id].id, title=o.title, description=o.description,
+            category_code=o.category, category_confirmed=True,
+            pay_min=None if np.isnan(o.pay_min) else int(o.pay_min),
+            pay_max=None if np.isnan(o.pay_max) else int(o.pay_max),
+            pay_months=int(o.pay_months), district=o.district,
+            accommodation=bool(o.accommodation), shift=Shift(o.shift),
+            education_min=int(o.education_min), experience_min=float(o.experience_min),
+            certificates_required=list(o.certificates_required),
+            environments=list(o.environments), headcount=int(o.headcount),
+            posted_on=today - timedelta(days=i % 20)))
+    db.session.add_all(rows)
+    db.session.flush()
+    people = make_seekers(PEOPLE, seed=1)
+    for i, p in enumerate(people.itertuples(index=False)):
+        seeker = Seeker(code=f"QC{i:06d}", facility_id=facility.id, name=f"城市测试{i}",
+                        gender="M", birth_year=1985, education=int(p.education),
+                        status=SeekerStatus.IN_FACILITY,
+                        expected_release_date=today + timedelta(days=30 + i % 300))
+        db.session.add(seeker)
+        db.session.flush()
+        survey = Survey(
+            seeker_id=seeker.id, surveyed_on=today - timedelta(days=10),
+            salary_min=None if np.isnan(p.salary_min) else int(p.salary_min),
+            salary_hoped=None if np.isnan(p.salary_hoped) else int(p.salary_hoped),
+            home_district=p.home_district, districts=list(p.districts),
+            needs_accommodation=bool(p.needs_accommodation), shifts=list(p.shifts),
+            education=int(p.education), certificates=list(p.certificates),
+            skills_text=p.skills_text, avoid=list(p.avoid))
+        survey.set_categories(list(p.categories))
+        db.session.add(survey)
+    db.session.flush()
+    return facility
+
+
+def _timed(client, url: str) -> float:
+    start = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - start
+    assert response.status_code == 200, (url, response.status_code)
+    return elapsed
+
+
+def test_city_pages(tmp_path):
+    app = create_app(TestingConfig,
+                     SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'city.sqlite3'}",
+                     CACHE_DIR=str(tmp_path / "cache"))
+    started = time.perf_counter()
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        facility = _load_register(app.config["SEED_DIR"])
+        create_user("citybureau", PASSWORD, Role.BUREAU, facility_id=facility.id)
+        bulletin, _new = make_bulletin(facility, iso_week_of(date.today()))
+        db.session.commit()
+        week, code, listed = bulletin.week, facility.code, len(bulletin.opening_ids)
+        open_count = db.session.scalar(sa.select(sa.func.count(Opening.id)))
+        db.session.remove()
+    loaded = time.perf_counter() - started
+
+    client = app.test_client()
+    assert client.post("/login", data={"username": "citybureau",
+                                       "password": PASSWORD}).status_code == 302
+    pages = {"course gap": "/corner/courses/gap",
+             "bulletin issue": f"/corner/bulletins/{code}/{week}"}
+    healthz = [_timed(client, "/healthz") for _ in range(20)]
+    base = statistics.median(healthz)
+    print(f"\n[city pages] {open_count} open openings, {PEOPLE} people of one facility "
+          f"(loaded in {loaded:.0f} s); the issue lists {listed} openings")
+    print(f"  {'/healthz':16s} median {base * 1000:8.1f} ms")
+    for label, url in pages.items():
+        cold = _timed(client, url)
+        warm = [_timed(client, url) for _ in range(REQUESTS)]
+        median = statistics.median(warm)
+        size = len(client.get(url).data)
+        print(f"  {label:16s} cold {cold * 1000:7.0f} ms, warm median {median * 1000:7.0f} ms "
+              f"(fastest {min(warm) * 1000:5.0f}), {median / base:7.0f}x /healthz, "
+              f"{size / 1024:6.0f} KiB; target <= {TARGET_MS:.0f} ms: "
+              f"{'PASS' if median * 1000 <= TARGET_MS else 'MISS'}")
