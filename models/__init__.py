@@ -31,7 +31,7 @@ from models.fairs import (
     fair_organizers,
 )
 from models.handovers import AFTERCARE_MONTHS, AftercareCheck, Handover
-from models.imports import ImportMapping
+from models.imports import ImportMapping, ImportUpload
 from models.jobs import FINISHED_STATES, Job, JobState
 from models.placements import (
     FollowUp,
@@ -99,6 +99,7 @@ __all__ = [
     "GuidanceKind",
     "Handover",
     "ImportMapping",
+    "ImportUpload",
     "Interest",
     "InterestStage",
     "JobCategory",

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.db import Base, utcnow
+from models.db import Base, EncryptedLongText, utcnow
 
 
 class ImportMapping(Base):
@@ -29,3 +29,26 @@ class ImportMapping(Base):
 
     def __repr__(self) -> str:
         return f"<ImportMapping {self.kind} user={self.user_id} {self.layout[:8]}>"
+
+
+class ImportUpload(Base):
+    """A spreadsheet uploaded for import, kept until it is confirmed, cancelled or expires.
+
+    Every web host reads it here (no host keeps it in a local folder). ``data`` is the
+    file and ``result`` the checked preview (the engine's JSON): both hold personal data
+    and are stored encrypted (bytes given by the app; models import nothing of ours), as
+    is ``meta`` (its owner, file name and format, as JSON). Rows older than the keeping
+    time (QIBU_IMPORT_KEEP_HOURS) are deleted by the next upload and by ``qibu purge``.
+    """
+
+    __tablename__ = "import_uploads"
+
+    token: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    meta: Mapped[str] = mapped_column(EncryptedLongText())
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    result: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    def __repr__(self) -> str:
+        return f"<ImportUpload {self.kind} {self.token[:6]}…>"

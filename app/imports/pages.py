@@ -90,7 +90,8 @@ class SpreadsheetImportForm(FlaskForm):
 
 
 def store() -> UploadStore:
-    """Uploads in the instance folder, encrypted as the database keeps personal data."""
+    """Uploads in the database, encrypted as it keeps personal data; this host's progress
+    and confirm locks in the instance folder."""
     config = current_app.config
     return UploadStore(config["IMPORT_DIR"], keep_hours=config["IMPORT_KEEP_HOURS"],
                        encrypt=encrypt_bytes, decrypt=decrypt_bytes,
@@ -224,11 +225,13 @@ class ImportPages:
         if form.validate_on_submit():
             uploads = store()
             token = form.token.data
-            if not uploads.valid_token(token) or uploads.folder(token).exists():
+            if not uploads.valid_token(token) or uploads.exists(token):
                 token = uploads.new_token()
             filename = Path(form.file.data.filename or "").name[:200]
             meta = {**self.owner(), "filename": filename, "kind": self.kind.name}
             data = uploads.save(token, form.file.data.stream, meta)
+            # kept before it is checked, so the progress poll finds whose upload it is
+            db.session.commit()
             try:
                 self.check(uploads, token, data, meta)
             except ImportFileError as error:
@@ -238,6 +241,7 @@ class ImportPages:
                 form.file.errors = [error.message()]
                 return render_template(self.templates["upload"], form=form,
                                        limits=upload_limits()), 422
+            db.session.commit()
             return redirect(url_for(".preview", token=token))
         return render_template(self.templates["upload"], form=form, limits=upload_limits())
 
@@ -334,7 +338,10 @@ class ImportPages:
         elif any(meta.get(key) != value for key, value in self.owner().items()):
             abort(404)
         else:
-            state = uploads.progress(token) or {"stage": "reading", "done": 0, "total": 0}
+            state = uploads.progress(token)  # of a request on this host
+            if state is None:
+                stage = "done" if uploads.checked(token) else "reading"
+                state = {"stage": stage, "done": 0, "total": 0}
         return {**state, "label": progress_label(state)}
 
     def confirm(self, token):
@@ -347,10 +354,13 @@ class ImportPages:
 
         try:
             with uploads.lock(token):
+                uploads.claim(token)
                 result = confirm_import(preview_result, self.kind, scope, progress=progress)
                 self.record_saved(result, scope)
+                uploads.forget(token)  # saved once: a confirm on another host finds none
                 db.session.commit()
         except ImportBusy:
+            db.session.rollback()
             flash(_("This import is being saved already. Wait a moment, then reload the "
                     "page."), "info")
             return redirect(url_for(".preview", token=token))
@@ -363,7 +373,7 @@ class ImportPages:
             flash(_("Nothing was imported: the database refused the changes. Try again; if "
                     "it happens again, tell the administrator."), "error")
             return redirect(url_for(".preview", token=token))
-        uploads.delete(token)
+        uploads.delete_folder(token)
         flash(self.words.saved(result.counts), "success")
         return redirect(url_for(".upload"))
 

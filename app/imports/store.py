@@ -1,4 +1,10 @@
-"""Uploads kept between the upload, the preview and the confirm: one folder per upload.
+"""Uploads kept between the upload, the preview and the confirm, and the confirm lock.
+
+The upload, its metadata and its preview are rows in the database (`UploadStore`), seen by
+every web host. A host keeps a folder per upload only for what runs on it: the progress of
+a check or confirm and the confirm lock below; the row itself is claimed by the confirm's
+transaction (on PostgreSQL a row lock, dropped with a dead worker's connection), so of two
+confirms on two hosts only one saves.
 
 A confirm holds the upload's ``confirming.lock`` while it writes. The lock file records
 who holds it (`LockHolder`: pid, host name, process and start time) and the holder keeps
@@ -19,12 +25,9 @@ seen as such, and the next confirm takes the lock over:
 Nothing half-written is left by a dead confirm: its database transaction was never
 committed, and the progress it left ("writing 1000/5000") is reset by the next confirm.
 
-Several hosts sharing one upload folder (a network file system): ``flock`` is coherent
-between hosts on NFSv4 (Linux maps it to NFS byte-range locks) but not on every shared
-file system; where it is not, a lock of another host is judged by age alone and two
-hosts retrying the same stale lock in the same instant could both take it. A shared
-store should then hold the lock in the database (a PostgreSQL advisory lock is dropped
-with the connection of a dead worker) rather than in files.
+The lock file is this host's: it tells a live confirm here from a dead one, and the
+preview on this host says an import is being saved. Between hosts, `UploadStore.claim`
+and `UploadStore.forget` decide in the database.
 """
 
 from __future__ import annotations
@@ -43,10 +46,14 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from app.imports.engine import ImportResult
+from models import ImportUpload, db, utcnow
 
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32}$")
 LOCK_NAME = "confirming.lock"
@@ -164,13 +171,19 @@ class ImportBusy(Exception):
 
 
 class UploadStore:
-    """Uploaded files in ``root/<token>/``: the file (never under the user's name), its
-    owner, the progress and the preview. Folders older than `keep_hours` are purged.
+    """Uploaded files between the upload, the preview and the confirm.
 
-    The file and the preview hold personal data: with `encrypt` and `decrypt` (bytes to
-    bytes) they are stored encrypted, as the database keeps names. A confirm holds the
-    upload with `lock` (see the module's notes); `confirm_timeout` is the age after which
-    a lock held from another host is stale.
+    The file, its metadata (owner, file name, format) and the checked preview are rows of
+    ``import_uploads`` (`models.ImportUpload`), written through the request's session, so
+    any web host serves any page of an import. The file, the metadata and the preview hold
+    personal data: with `encrypt` and `decrypt` (bytes to bytes) the file and preview are
+    stored encrypted (the metadata is an encrypted text column). Uploads older than
+    `keep_hours` are purged.
+
+    What a host keeps in ``root/<token>/`` is only what its own requests are doing now:
+    the progress bar of a check or a confirm running here, and the confirm lock (see the
+    module's notes). A confirm also claims the upload's row (`claim`, `forget`), so two
+    confirms of one upload on two hosts cannot both save it.
     """
 
     def __init__(self, root: Path | str, keep_hours: float = 24, *,
@@ -179,6 +192,7 @@ class UploadStore:
                  confirm_timeout: float = DEFAULT_CONFIRM_TIMEOUT):
         self.root = Path(root)
         self.confirm_timeout = confirm_timeout
+        self.keep_hours = keep_hours
         self.keep_seconds = keep_hours * 3600
         self.encrypt = encrypt or (lambda data: data)
         self.decrypt = decrypt or (lambda data: data)
@@ -192,70 +206,121 @@ class UploadStore:
         return bool(token) and _TOKEN.match(token) is not None
 
     def folder(self, token: str) -> Path:
+        """This host's folder for the upload's progress and confirm lock."""
         if not self.valid_token(token):
             raise LookupError(token)
         return self.root / token
 
+    @staticmethod
+    def _row(token: str) -> ImportUpload | None:
+        return db.session.get(ImportUpload, token)
+
     def exists(self, token: str) -> bool:
-        return self.valid_token(token) and (self.folder(token) / "meta.json").is_file()
+        return self.valid_token(token) and db.session.scalar(
+            sa.select(sa.func.count()).where(ImportUpload.token == token)) > 0
 
     def save(self, token: str, stream, meta: Mapping[str, Any]) -> bytes:
         """Store an uploaded stream under `token` with its metadata; return its contents.
 
-        The web server's upload limit (MAX_CONTENT_LENGTH) bounds the stream.
+        The web server's upload limit (MAX_CONTENT_LENGTH) bounds the stream. Flushes;
+        the caller commits.
         """
         self.purge()
-        folder = self.folder(token)
-        folder.mkdir(parents=True, exist_ok=False)
+        if not self.valid_token(token) or self.exists(token):
+            raise FileExistsError(token)
         data = stream.read()
-        (folder / "upload").write_bytes(self.encrypt(data))
-        self._write(folder / "meta.json", {**meta, "stored_at": time.time()})
+        db.session.add(ImportUpload(
+            token=token, kind=str(meta.get("kind", ""))[:20], data=self.encrypt(data),
+            meta=json.dumps({**meta, "stored_at": time.time()}, ensure_ascii=False)))
+        db.session.flush()
         return data
 
     def upload(self, token: str) -> bytes:
         """The stored file's contents."""
-        return self.decrypt((self.folder(token) / "upload").read_bytes())
+        row = self._row(token)
+        if row is None:
+            raise LookupError(token)
+        return self.decrypt(row.data)
 
     def meta(self, token: str) -> dict | None:
-        return self._read(self.folder(token) / "meta.json") if self.exists(token) else None
+        row = self._row(token) if self.valid_token(token) else None
+        return None if row is None else json.loads(row.meta)
 
     def update_meta(self, token: str, **values) -> None:
-        meta = self.meta(token) or {}
-        self._write(self.folder(token) / "meta.json", {**meta, **values})
+        row = self._row(token)
+        if row is not None:
+            row.meta = json.dumps({**json.loads(row.meta), **values}, ensure_ascii=False)
 
     def write_progress(self, token: str, stage: str, done: int = 0, total: int = 0) -> None:
-        if self.folder(token).is_dir():
-            self._write(self.folder(token) / "progress.json",
-                        {"stage": stage, "done": done, "total": total})
+        """Note how far this host's request has got (polled by the page's progress bar)."""
+        folder = self.folder(token)
+        folder.mkdir(parents=True, exist_ok=True)
+        self._write(folder / "progress.json", {"stage": stage, "done": done, "total": total})
 
     def progress(self, token: str) -> dict | None:
         path = self.folder(token) / "progress.json"
         return self._read(path) if path.is_file() else None
 
+    def checked(self, token: str) -> bool:
+        """Whether the upload's check has finished (its preview is kept)."""
+        return db.session.scalar(sa.select(ImportUpload.result.is_not(None))
+                                 .where(ImportUpload.token == token)) or False
+
     def save_result(self, token: str, result: ImportResult) -> None:
-        path = self.folder(token) / "result"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_bytes(self.encrypt(result.to_json().encode("utf-8")))
-        os.replace(temporary, path)
+        row = self._row(token)
+        if row is not None:
+            row.result = self.encrypt(result.to_json().encode("utf-8"))
 
     def load_result(self, token: str) -> ImportResult | None:
-        path = self.folder(token) / "result"
-        if not path.is_file():
+        row = self._row(token)
+        if row is None or row.result is None:
             return None
-        return ImportResult.from_json(self.decrypt(path.read_bytes()).decode("utf-8"))
+        return ImportResult.from_json(self.decrypt(row.result).decode("utf-8"))
+
+    def claim(self, token: str) -> None:
+        """Hold the upload's row for this confirm's transaction: raise ImportBusy when a
+        confirm on another host holds it (PostgreSQL; the lock goes with the transaction,
+        also when the worker holding it dies), or when it is gone (saved or cancelled)."""
+        query = sa.select(ImportUpload.token).where(ImportUpload.token == token)
+        if db.session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(nowait=True)
+        try:
+            found = db.session.scalar(query)
+        except sa.exc.OperationalError:
+            db.session.rollback()
+            raise ImportBusy(token) from None
+        if found is None:
+            raise ImportBusy(token)
+
+    def forget(self, token: str) -> None:
+        """Delete the upload's row in the confirm's transaction; raise ImportBusy if another
+        confirm deleted it first (it saved the file; this one must save nothing)."""
+        deleted = db.session.execute(
+            sa.delete(ImportUpload).where(ImportUpload.token == token)
+            .execution_options(synchronize_session=False)).rowcount
+        if deleted != 1:
+            raise ImportBusy(token)
 
     def delete(self, token: str) -> None:
+        """Delete the upload (flushed; the caller commits) and this host's folder of it."""
+        db.session.execute(sa.delete(ImportUpload).where(ImportUpload.token == token)
+                           .execution_options(synchronize_session=False))
+        self.delete_folder(token)
+
+    def delete_folder(self, token: str) -> None:
         shutil.rmtree(self.folder(token), ignore_errors=True)
 
-    def purge(self) -> None:
-        """Delete uploads older than the keeping time (they hold personal data)."""
-        if not self.root.is_dir():
-            return
-        limit = time.time() - self.keep_seconds
-        for folder in self.root.iterdir():
-            if folder.is_dir() and _TOKEN.match(folder.name) and \
-                    folder.stat().st_mtime < limit:
-                shutil.rmtree(folder, ignore_errors=True)
+    def purge(self) -> int:
+        """Delete uploads older than the keeping time (they hold personal data), and this
+        host's folders of them; return how many uploads were deleted."""
+        deleted = purge_uploads(self.keep_hours)
+        if self.root.is_dir():
+            limit = time.time() - self.keep_seconds
+            for folder in self.root.iterdir():
+                if folder.is_dir() and _TOKEN.match(folder.name) and \
+                        folder.stat().st_mtime < limit:
+                    shutil.rmtree(folder, ignore_errors=True)
+        return deleted
 
     @contextmanager
     def lock(self, token: str, *, timeout: float | None = None) -> Iterator[ConfirmLock]:
@@ -307,8 +372,7 @@ class UploadStore:
         it, so two processes (or threads) taking over a stale lock cannot both win.
         """
         path = self.folder(token) / LOCK_NAME
-        if not path.parent.is_dir():  # confirmed or cancelled by another request just now
-            raise ImportBusy(token)
+        path.parent.mkdir(parents=True, exist_ok=True)  # a confirm on a host new to it
         me = LockHolder.me()
         for _ in range(10):
             try:
@@ -382,6 +446,14 @@ class UploadStore:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
+
+
+def purge_uploads(keep_hours: float) -> int:
+    """Delete uploads stored more than `keep_hours` ago (flushed; the caller commits);
+    return how many."""
+    limit = utcnow() - timedelta(hours=keep_hours)
+    return db.session.execute(sa.delete(ImportUpload).where(ImportUpload.stored_at < limit)
+                              .execution_options(synchronize_session=False)).rowcount
 
 
 def _same_file(descriptor: int, path: Path) -> bool:

@@ -51,6 +51,7 @@ from models import (
     AuditEvent,
     Base,
     Facility,
+    ImportUpload,
     JobCategory,
     Role,
     Seeker,
@@ -266,6 +267,12 @@ def _restore(snapshot: dict[str, list[dict]]) -> None:
         for name in reversed(TOUCHED_TABLES):
             if snapshot[name]:
                 connection.execute(Base.metadata.tables[name].insert(), snapshot[name])
+
+
+def _upload_kept(token: str) -> bool:
+    db.session.remove()
+    return db.session.scalar(sa.select(sa.func.count())
+                             .where(ImportUpload.token == token)) == 1
 
 
 def _database_rows() -> tuple[set[Row], int, int]:
@@ -536,8 +543,9 @@ def test_killed_web_confirm_is_taken_over_by_the_retry_and_writes_the_file_once(
     try:
         clerk = Browser(server.base).login()
         preview = clerk.upload(file)
-        folder = tmp_path / "imports" / preview.rsplit("/", 1)[1]
-        assert (folder / "meta.json").is_file()
+        token = preview.rsplit("/", 1)[1]
+        folder = tmp_path / "imports" / token  # this host's progress and lock only
+        assert _upload_kept(token)  # the upload itself is in the database
         page = clerk.http.get(server.base + preview, timeout=60).text
         assert f"Import {WEB_ROWS} surveys" in page, page[:3000]
         # a second tab of the same clerk, ready to confirm while the first one writes
@@ -602,6 +610,7 @@ def test_killed_web_confirm_is_taken_over_by_the_retry_and_writes_the_file_once(
                 f"{UPDATED_PEOPLE} updated, "
                 "0 unchanged; 0 rows rejected") in response.text, response.text[:3000]
         assert not folder.exists()  # the upload is done with, its lock and progress too
+        assert not _upload_kept(token)
     finally:
         server.stop()
     assert target.integrity() == "ok"

@@ -1,0 +1,153 @@
+"""Web hosts that share nothing but the database (issue 19, deliverable 2).
+
+Two Qibu servers, each a process of its own with its own instance folder, on two loopback
+ports over one database (the test database: a SQLite file, or PostgreSQL with
+QIBU_TEST_DATABASE_URL). A survey spreadsheet uploaded on server A is previewed and
+confirmed on server B, and a change recorded on A shows at once on a page of B that had
+been drawn (and its openings prepared and kept by B) before the change.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from models import ImportUpload, Role, Seeker, db
+from tests.imports.test_survey_import import row, workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct-horse-battery"  # noqa: S105
+
+# one Qibu web host: its own process, instance folder (uploads' progress, caches) and port
+SERVER = """
+import sys
+from werkzeug.serving import make_server
+from app import create_app
+from app.config import TestingConfig
+
+url, instance = sys.argv[1], sys.argv[2]
+app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url,
+                 IMPORT_DIR=instance + "/imports", CACHE_DIR=instance + "/cache")
+server = make_server("127.0.0.1", 0, app, threaded=True)
+print(server.server_port, flush=True)
+server.serve_forever()
+"""
+
+
+class Host:
+    """A Qibu server in a subprocess; `base` is its address."""
+
+    def __init__(self, database_url: str, instance: Path):
+        instance.mkdir(parents=True)
+        self.instance = instance
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", SERVER, database_url, str(instance)], cwd=ROOT,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            env={**os.environ, "PYTHONPATH": str(ROOT)})
+        port = self.process.stdout.readline().strip()
+        if not port:
+            self.stop()
+            pytest.fail("a Qibu server did not start")
+        self.base = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process.stdout.close()
+
+
+@pytest.fixture
+def hosts(app, database_url, tmp_path):
+    if database_url in ("sqlite://", "sqlite:///:memory:"):
+        pytest.skip("servers in other processes need a database file or server")
+    db.session.commit()
+    db.session.remove()
+    started = []
+    try:
+        for name in ("a", "b"):
+            started.append(Host(database_url, tmp_path / f"instance-{name}"))
+        yield started
+    finally:
+        for host in started:
+            host.stop()
+
+
+@pytest.fixture
+def scene(make):
+    facility = make.facility(code="SH-SN")
+    make.user(Role.BUREAU, username="sn-clerk", password=PASSWORD, facility_id=facility.id)
+    make.user(Role.EMPLOYMENT, username="sn-officer", password=PASSWORD)
+    employer = make.employer(name="上海顺达物流有限公司")
+    make.opening(employer_id=employer.id, title="仓库理货员", category_code="logistics",
+                 pay_min=6000, pay_max=8000, district="310115")
+    db.session.commit()
+    return {"employer_id": employer.id}
+
+
+def log_in(host: Host, username: str) -> requests.Session:
+    web = requests.Session()
+    response = web.post(f"{host.base}/login",
+                        data={"username": username, "password": PASSWORD},
+                        allow_redirects=False, timeout=30)
+    assert response.status_code == 302, response.text[:2000]
+    web.get(f"{host.base}/lang/en", timeout=30)
+    return web
+
+
+def recommended(page: str) -> str:
+    return page.split("Recommended openings")[1].split("Job-intention surveys")[0]
+
+
+@pytest.mark.slow
+def test_an_upload_on_one_host_is_previewed_and_confirmed_on_the_other(scene, hosts):
+    a, b = hosts
+    # the login session lives in the database: the same browser is known to both hosts
+    clerk = log_in(a, "sn-clerk")
+    uploaded = clerk.post(f"{a.base}/bureau/import/", files={"file": (
+        "surveys.xlsx", workbook([row("SN0001", "沈分享", salary_min="5500")]))},
+        allow_redirects=False, timeout=60)
+    assert uploaded.status_code == 302, uploaded.text[:2000]
+    preview = uploaded.headers["Location"].removeprefix(a.base)
+    token = preview.rsplit("/", 1)[1]
+
+    page = clerk.get(b.base + preview, timeout=30)
+    assert page.status_code == 200
+    assert "Import 1 surveys" in page.text
+    assert clerk.get(f"{b.base}{preview}/progress", timeout=30).json()["label"] == "Done."
+    # nothing of the upload is in a host's folder: A kept its check's progress only
+    imports = a.instance / "imports"
+    kept = [str(p.relative_to(imports)) for p in imports.rglob("*") if p.is_file()]
+    assert kept == [f"{token}/progress.json"]
+    assert not (b.instance / "imports").exists()
+
+    confirmed = clerk.post(f"{b.base}{preview}/confirm", timeout=60)
+    assert "Import saved: 1 surveys created, 0 updated, 0 unchanged; 0 rows rejected" \
+        in confirmed.text, confirmed.text[:3000]
+    # saved once, and gone from both hosts
+    assert clerk.get(a.base + preview, timeout=30).status_code == 404
+    assert clerk.post(f"{a.base}{preview}/confirm", timeout=30).status_code == 404
+    db.session.remove()
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "SN0001"))
+    assert seeker.name == "沈分享" and len(seeker.surveys) == 1
+    assert seeker.surveys[0].salary_min == 5500
+    assert db.session.scalar(sa.select(sa.func.count(ImportUpload.token))) == 0
+
+    # B prepares the open openings for the seeker's page, and keeps them...
+    seeker_page = f"/bureau/seekers/{seeker.code}"
+    assert "仓库理货员" in recommended(clerk.get(b.base + seeker_page, timeout=60).text)
+    # ... then the employer is suspended on A: B's next page knows at once
+    officer = log_in(a, "sn-officer")
+    suspended = officer.post(
+        f"{a.base}/employment/employers/{scene['employer_id']}/suspend",
+        data={"reason": "A complaint from a job seeker"}, allow_redirects=False, timeout=30)
+    assert suspended.status_code == 302, suspended.text[:2000]
+    assert "仓库理货员" not in recommended(clerk.get(b.base + seeker_page, timeout=60).text)
+    assert "仓库理货员" not in recommended(clerk.get(a.base + seeker_page, timeout=60).text)
