@@ -150,9 +150,12 @@ def table_rows(page: str, key: str) -> dict[str, list[str]]:
 
 def _other_channels() -> list[str]:
     """Rows of channels with no placement in the city (e.g. training; start-ups if any)."""
+    from flask_babel import force_locale
+
     from app.reports.outcome_tables import channel_label
-    named = {"fair", "referral", "practice", "self_found"}
-    return [channel_label(c.value) for c in PlacementChannel if c.value not in named]
+    named = {"fair", "referral", "practice", "self_found", "training"}
+    with force_locale("en"):  # the page is read in English
+        return [str(channel_label(c.value)) for c in PlacementChannel if c.value not in named]
 
 
 # --------------------------------------------------------------------------- the page

@@ -555,6 +555,6 @@ def test_a_social_workers_request_is_answered_with_a_referral(client, auth, scen
 def test_referral_operations_refuse_with_state_errors(scene):
     seeker, opening = scene["seeker"], scene["opening"]
     seeker.consent_share = False
-    with pytest.raises(StateError, match="has not agreed to share"):
+    with pytest.raises(StateError, match="未同意向用人单位提供化名资料"):
         operations.refer_seeker(seeker, opening, ReferralSource.OPENING, None)
     db.session.rollback()
