@@ -7,6 +7,7 @@ confirmed on server B, and a change recorded on A shows at once on a page of B t
 been drawn (and its openings prepared and kept by B) before the change.
 """
 
+import io
 import os
 import subprocess
 import sys
@@ -151,3 +152,35 @@ def test_an_upload_on_one_host_is_previewed_and_confirmed_on_the_other(scene, ho
     assert suspended.status_code == 302, suspended.text[:2000]
     assert "仓库理货员" not in recommended(clerk.get(b.base + seeker_page, timeout=60).text)
     assert "仓库理货员" not in recommended(clerk.get(a.base + seeker_page, timeout=60).text)
+
+
+def test_a_confirm_while_another_host_saves_the_same_upload_saves_nothing(
+        app, client, make, auth, database_url):
+    """Another host's confirm holds the upload's row (PostgreSQL: a row lock, held by its
+    transaction): this one says so and writes nothing, then succeeds once it has gone."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("the row lock between hosts is PostgreSQL's")
+    facility = make.facility(code="SH-SN")
+    make.user(Role.BUREAU, username="sn-clerk", facility_id=facility.id)
+    db.session.commit()
+    auth.login("sn-clerk")
+    client.get("/lang/en")
+    uploaded = client.post("/bureau/import/", data={"file": (
+        io.BytesIO(workbook([row("SN0002", "沈锁定")])), "surveys.xlsx")},
+        content_type="multipart/form-data")
+    preview = uploaded.headers["Location"]
+    token = preview.rsplit("/", 1)[1]
+    other_host = sa.create_engine(database_url)
+    try:
+        with other_host.connect() as connection, connection.begin():
+            connection.execute(sa.select(ImportUpload.token)
+                               .where(ImportUpload.token == token).with_for_update())
+            page = client.post(preview + "/confirm", follow_redirects=True)
+            assert "This import is being saved already" in page.get_data(as_text=True)
+        db.session.remove()
+        assert db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "SN0002")) \
+            is None
+        page = client.post(preview + "/confirm", follow_redirects=True)
+        assert "Import saved: 1 surveys created" in page.get_data(as_text=True)
+    finally:
+        other_host.dispose()

@@ -15,7 +15,7 @@ from app.bureau.operations import QIBU_CODE
 from app.imports import engine as importing
 from app.imports import surveys as operations
 from app.imports.surveys import SURVEY_COLUMNS
-from models import AuditEvent, Role, Seeker, Survey, db
+from models import AuditEvent, ImportUpload, Role, Seeker, Survey, db
 from tests.app.test_bureau import survey_data
 
 SURVEYED = (date.today() - timedelta(days=10)).isoformat()
@@ -69,6 +69,12 @@ def count(model):
     return db.session.scalar(sa.select(sa.func.count()).select_from(model))
 
 
+def kept_files(folder: Path) -> list[str]:
+    """The files this host keeps of uploads (their progress and confirm locks only)."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()) \
+        if folder.exists() else []
+
+
 # --- upload, preview, confirm ----------------------------------------------------------------
 
 
@@ -86,11 +92,15 @@ def test_import_previews_then_creates_seekers_and_surveys(client, clerk, import_
     preview = response.headers["Location"]
     # the upload is kept under a random token, never under the user's file name
     token = preview.rsplit("/", 1)[1]
-    assert sorted(p.name for p in (import_dir / token).iterdir()) == [
-        "meta.json", "progress.json", "result", "upload"]
+    # in the database, where every web host finds it; the host keeps its progress only
+    stored = db.session.get(ImportUpload, token)
+    assert kept_files(import_dir) == [f"{token}/progress.json"]
     # and encrypted: it holds names and health notes
-    assert not (import_dir / token / "upload").read_bytes().startswith(b"PK")
-    assert "张三".encode() not in (import_dir / token / "result").read_bytes()
+    assert not stored.data.startswith(b"PK") and b"QP0001" not in stored.data
+    assert "张三".encode() not in stored.result
+    assert stored.meta == json.dumps(json.loads(stored.meta), ensure_ascii=False)  # read clear
+    assert db.session.execute(sa.text("SELECT meta FROM import_uploads")).scalar() \
+        .startswith("enc1:")
     assert count(Seeker) == 0  # nothing is written before the confirm
 
     page = client.get(preview).get_data(as_text=True)
@@ -103,6 +113,8 @@ def test_import_previews_then_creates_seekers_and_surveys(client, clerk, import_
     done = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Import saved: 2 surveys created, 0 updated, 0 unchanged; 0 rows rejected" in done
     assert not (import_dir / token).exists()  # the personal data does not linger
+    db.session.expire_all()
+    assert count(ImportUpload) == 0
 
     seeker = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "QP0001"))
     assert seeker.facility_id == clerk.facility_id
@@ -403,7 +415,7 @@ def test_files_that_cannot_be_imported_get_a_clear_message(client, clerk, import
     response = upload(client, data, filename)
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
-    assert not any(import_dir.iterdir())  # a refused upload is not kept
+    assert kept_files(import_dir) == [] and count(ImportUpload) == 0  # refused: not kept
     assert count(Seeker) == 0
 
 
@@ -462,7 +474,7 @@ def test_cancel_deletes_the_upload(client, clerk, import_dir):
     preview = upload(client, workbook([row()])).headers["Location"]
     response = client.post(preview + "/cancel")
     assert response.status_code == 302
-    assert not any(import_dir.iterdir())
+    assert kept_files(import_dir) == [] and count(ImportUpload) == 0
     assert client.get(preview).status_code == 404
 
 
