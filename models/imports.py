@@ -46,8 +46,9 @@ class ImportUpload(Base):
     token: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     meta: Mapped[str] = mapped_column(EncryptedLongText())
-    data: Mapped[bytes] = mapped_column(sa.LargeBinary)
-    result: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
+    # loaded when asked for: the pages read the metadata of an upload on every request
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    result: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     stored_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
     def __repr__(self) -> str:
