@@ -34,6 +34,7 @@ def train_command(positive, activate):
     """Refit the matcher's weights from recorded interests, intents and hires."""
     try:
         model, path = services.train_matcher(positive=positive, activate=activate)
+        db.session.commit()  # kept in the database: every host ranks with it
     except services.NothingToLearn:
         raise click.ClickException(
             "No interest, intent or hire has been recorded yet; nothing to learn from."

@@ -252,9 +252,19 @@ class Matcher(ClassifierMixin, BaseEstimator):
         ----------
         path : str or Path
         """
+        Path(path).write_text(json.dumps(self.to_document(), ensure_ascii=False, indent=2)
+                              + "\n", encoding="utf-8")
+
+    def to_document(self) -> dict:
+        """The weights, version and training record as plain JSON data.
+
+        Returns
+        -------
+        dict
+        """
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", None)
-        document = {
+        return {
             "format": MODEL_FORMAT,
             "version": self.version_,
             "features": [str(n) for n in names] if names is not None else None,
@@ -264,8 +274,6 @@ class Matcher(ClassifierMixin, BaseEstimator):
             "params": _to_json(self.get_params()),
             "training": _to_json(self.training_),
         }
-        Path(path).write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n",
-                              encoding="utf-8")
 
     @classmethod
     def load(cls, path: str | Path) -> Matcher:
@@ -285,8 +293,30 @@ class Matcher(ClassifierMixin, BaseEstimator):
             If the file is not a Qibu matcher of this format.
         """
         document = json.loads(Path(path).read_text(encoding="utf-8"))
+        try:
+            return cls.from_document(document)
+        except ValueError:
+            raise ValueError(f"{path}: not a {MODEL_FORMAT} model file") from None
+
+    @classmethod
+    def from_document(cls, document: dict) -> Matcher:
+        """Make a Matcher from the data :meth:`to_document` gave.
+
+        Parameters
+        ----------
+        document : dict
+
+        Returns
+        -------
+        Matcher
+
+        Raises
+        ------
+        ValueError
+            If it is not a Qibu matcher of this format.
+        """
         if not isinstance(document, dict) or document.get("format") != MODEL_FORMAT:
-            raise ValueError(f"{path}: not a {MODEL_FORMAT} model file")
+            raise ValueError(f"not a {MODEL_FORMAT} model")
         model = cls(**document.get("params", {}))
         model.coef_ = np.asarray(document["coef"], dtype=float)
         model.intercept_ = float(document["intercept"])

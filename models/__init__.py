@@ -33,6 +33,7 @@ from models.fairs import (
 from models.handovers import AFTERCARE_MONTHS, AftercareCheck, Handover
 from models.imports import ImportMapping, ImportUpload
 from models.jobs import FINISHED_STATES, Job, JobState
+from models.matchers import MatcherModel
 from models.placements import (
     FollowUp,
     FollowUpReason,
@@ -103,6 +104,7 @@ __all__ = [
     "Interest",
     "InterestStage",
     "JobCategory",
+    "MatcherModel",
     "KioskEnrolment",
     "LoginSession",
     "LoginThrottle",

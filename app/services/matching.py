@@ -23,6 +23,7 @@ from models import (
     Employer,
     Interest,
     InterestStage,
+    MatcherModel,
     Opening,
     Placement,
     PracticeBooking,
@@ -159,8 +160,20 @@ def open_openings_pool() -> PreparedPool:
 
 
 def active_model() -> matching.Matcher:
-    """The matcher in use: the last one trained with `qibu match train`, else expert weights."""
-    path = active_model_path()
+    """The matcher in use: the last one trained with `qibu match train` (on any host: it is
+    kept in the database, by version), else expert weights."""
+    version = db.session.scalar(sa.select(MatcherModel.version).where(MatcherModel.active))
+    if version is not None:
+        key = ("model", str(db.engine.url), version)
+        with _lock:
+            found = _prepared_cache.get(key)
+        if found is None:
+            found = matching.Matcher.from_document(db.session.scalar(
+                sa.select(MatcherModel.document).where(MatcherModel.version == version)))
+            with _lock:
+                _prepared_cache[key] = found
+        return found
+    path = active_model_path()  # one trained on this host before the database kept them
     if path is None:
         return matching.default_matcher()
     key = ("model", str(path), path.stat().st_mtime_ns)
@@ -187,20 +200,28 @@ def active_model_info() -> dict:
     model = active_model()
     return {
         "version": getattr(model, "version_", "expert"),
-        "trained": active_model_path() is not None,
+        "trained": getattr(model, "version_", None) != matching.default_matcher().version_,
         "training": dict(getattr(model, "training_", {}) or {}),
         "weights": model.weights,
     }
 
 
 def save_model(model: matching.Matcher, activate: bool = True) -> Path:
-    """Save a fitted matcher under the instance folder and optionally make it active."""
+    """Keep a fitted matcher in the database (every host ranks with the active one) and a
+    copy under the instance folder; optionally make it active. Flushes, never commits."""
     folder = models_dir()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"matcher-{model.version_}.json"
     model.save(path)
+    row = db.session.get(MatcherModel, model.version_) or MatcherModel(version=model.version_)
+    row.document = model.to_document()
+    db.session.add(row)
     if activate:
+        db.session.execute(sa.update(MatcherModel).values(active=False).where(
+            MatcherModel.active, MatcherModel.version != model.version_))
+        row.active = True
         (folder / "active.json").write_text(json.dumps({"file": path.name}), encoding="utf-8")
+    db.session.flush()
     return path
 
 

@@ -184,3 +184,27 @@ def test_a_confirm_while_another_host_saves_the_same_upload_saves_nothing(
         assert "Import saved: 1 surveys created" in page.get_data(as_text=True)
     finally:
         other_host.dispose()
+
+
+def test_a_matcher_trained_on_one_host_is_the_one_every_host_ranks_with(app, tmp_path):
+    """`qibu match train` (or its job) on a worker host: the web hosts, whose instance
+    folders never see its file, rank with it from the database, and with the next one."""
+    import matching
+    from app.services.matching import active_model, active_model_info, save_model
+
+    weights = dict(matching.DEFAULT_WEIGHTS)
+    first = matching.Matcher.from_weights(weights, 0.5, version="2026-12-07-first")
+    app.config["CACHE_DIR"] = str(tmp_path / "worker" / "cache")
+    save_model(first)
+    db.session.commit()
+    app.config["CACHE_DIR"] = str(tmp_path / "web" / "cache")  # another host's folder
+    assert active_model().version_ == "2026-12-07-first"
+    assert active_model_info()["trained"] is True
+    second = matching.Matcher.from_weights(weights, 0.25, version="2026-12-07-second")
+    app.config["CACHE_DIR"] = str(tmp_path / "worker" / "cache")
+    save_model(second)
+    db.session.commit()
+    app.config["CACHE_DIR"] = str(tmp_path / "web" / "cache")
+    assert active_model().version_ == "2026-12-07-second"
+    assert active_model().intercept_ == 0.25
+    assert not (tmp_path / "web").exists()
