@@ -26,6 +26,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
+from app.imports.store import purge_uploads
 from app.submissions import forget_submission_keys
 from models import (
     FollowUp,
@@ -51,6 +52,7 @@ class PurgeReport:
     throttles: int = 0
     audit_addresses: int = 0
     submission_keys: int = 0
+    uploads: int = 0
 
 
 def seekers_past_retention(today: date | None = None) -> list[Seeker]:
@@ -156,6 +158,8 @@ def purge(today: date | None = None, dry_run: bool = False,
     for key, count in forget_client_addresses(now, dry_run=dry_run).items():
         setattr(report, key, count)
     report.submission_keys = forget_submission_keys(now, dry_run=dry_run)
+    # unconfirmed imports hold personal data; an upload also purges them, on any host
+    report.uploads = purge_uploads(current_app.config["IMPORT_KEEP_HOURS"], dry_run=dry_run)
     if not dry_run:
         log_event("retention_purge", **asdict(report),
                   retention_days=current_app.config["RETENTION_DAYS"],
@@ -168,7 +172,8 @@ def _describe(report: PurgeReport) -> str:
             f"{report.sessions} login sessions, {report.throttles} login throttles and "
             f"{report.audit_addresses} audit client addresses older than the address "
             f"retention period; {report.submission_keys} spent form keys older than "
-            f"{current_app.config['SUBMISSION_KEY_DAYS']} days")
+            f"{current_app.config['SUBMISSION_KEY_DAYS']} days; {report.uploads} unconfirmed "
+            f"import uploads older than {current_app.config['IMPORT_KEEP_HOURS']} hours")
 
 
 @click.command("purge")
@@ -176,8 +181,9 @@ def _describe(report: PurgeReport) -> str:
 @with_appcontext
 def purge_command(dry_run):
     """Anonymise people released longer ago than QIBU_RETENTION_DAYS, forget client
-    addresses older than QIBU_IP_RETENTION_DAYS and spent form keys older than
-    QIBU_SUBMISSION_KEY_DAYS."""
+    addresses older than QIBU_IP_RETENTION_DAYS, spent form keys older than
+    QIBU_SUBMISSION_KEY_DAYS and unconfirmed import uploads older than
+    QIBU_IMPORT_KEEP_HOURS."""
     report = purge(dry_run=dry_run)
     if dry_run:
         click.echo(f"{report.people} people are past the retention period; nothing was "

@@ -172,3 +172,20 @@ def test_the_audit_trail_refuses_every_bulk_change_but_the_address_purge(app, ma
     db.session.expire_all()
     assert db.session.get(AuditEvent, event.id).ip == ""
     assert db.session.get(AuditEvent, event.id).action == "seeker_viewed"
+
+
+def test_unconfirmed_import_uploads_are_purged_after_the_keeping_time(app, runner):
+    """Uploads awaiting confirmation hold personal data: `qibu purge` deletes those older
+    than QIBU_IMPORT_KEEP_HOURS, whichever host took them."""
+    from models import ImportUpload
+
+    for token, hours in (("o" * 32, 25), ("n" * 32, 23)):
+        db.session.add(ImportUpload(token=token, kind="surveys", meta="{}", data=b"x",
+                                    stored_at=utcnow() - timedelta(hours=hours)))
+    db.session.commit()
+    dry = runner.invoke(args=["purge", "--dry-run"])
+    assert "1 unconfirmed import uploads older than 24 hours" in dry.output, dry.output
+    result = runner.invoke(args=["purge"])
+    assert "1 unconfirmed import uploads older than 24 hours" in result.output
+    db.session.expire_all()
+    assert db.session.scalars(sa.select(ImportUpload.token)).all() == ["n" * 32]

@@ -448,11 +448,13 @@ class UploadStore:
             return None
 
 
-def purge_uploads(keep_hours: float) -> int:
+def purge_uploads(keep_hours: float, dry_run: bool = False) -> int:
     """Delete uploads stored more than `keep_hours` ago (flushed; the caller commits);
-    return how many."""
-    limit = utcnow() - timedelta(hours=keep_hours)
-    return db.session.execute(sa.delete(ImportUpload).where(ImportUpload.stored_at < limit)
+    return how many (with `dry_run`, only count them)."""
+    expired = ImportUpload.stored_at < utcnow() - timedelta(hours=keep_hours)
+    if dry_run:
+        return db.session.scalar(sa.select(sa.func.count()).where(expired))
+    return db.session.execute(sa.delete(ImportUpload).where(expired)
                               .execution_options(synchronize_session=False)).rowcount
 
 
