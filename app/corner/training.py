@@ -5,11 +5,13 @@ and what each course would add."""
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
 
 from app.corner.bulletin import open_openings
 from app.services.certificate_gap import CertificateGap, certificate_gaps, prepared_gap_openings
+from app.services.seeker_rows import load_seekers_frame
 from models import Certificate, Course, Seeker, SeekerStatus, Survey, db
 
 
@@ -51,6 +53,14 @@ def gap_seekers(facility_id: int) -> list[Seeker]:
     ))
 
 
+def gap_seekers_frame(facility_id: int) -> pd.DataFrame:
+    """The seekers frame of :func:`gap_seekers`, by seeker id, read with column SELECTs
+    (no ORM objects: a facility may hold thousands of people; no name nor free text)."""
+    return load_seekers_frame(
+        Seeker.facility_id == facility_id, Seeker.status != SeekerStatus.PLACED,
+        Seeker.surveys.any())
+
+
 @dataclass
 class GapRow:
     """One certificate of the course gap, with the facility's courses that award it."""
@@ -69,7 +79,7 @@ def course_gap(facility_id: int, today: date | None = None) -> tuple[list[GapRow
     left. Rows are the certificates that would open at least one pair or that a course of
     the facility awards, most pairs first.
     """
-    seekers = gap_seekers(facility_id)
+    seekers = gap_seekers_frame(facility_id)
     openings, counted = prepared_gap_openings(open_openings)
     gaps = certificate_gaps(seekers, openings)
     certificates = {c.code: c for c in db.session.scalars(sa.select(Certificate))}

@@ -90,13 +90,15 @@ def _prepare(opening_rows: pd.DataFrame):
                                      text=False)
 
 
-def certificate_gaps(seekers: list[Seeker], openings: list[Opening] | object,
+def certificate_gaps(seekers: list[Seeker] | pd.DataFrame, openings: list[Opening] | object,
                      certificates: list[str] | None = None) -> dict[str, CertificateGap]:
     """Count, per certificate, the pairs it would unblock or clear of a caveat.
 
     Parameters
     ----------
-    seekers : the seekers (surveys loaded); each one's latest survey is used.
+    seekers : the seekers (surveys loaded), each one's latest survey being used, or their
+        seekers frame already built (:func:`app.services.seeker_rows.load_seekers_frame`,
+        without text).
     openings : the open openings to consider, or the same prepared by
         :func:`prepared_gap_openings`.
     certificates : certificate codes to try (default: every certificate of the taxonomy).
@@ -105,7 +107,9 @@ def certificate_gaps(seekers: list[Seeker], openings: list[Opening] | object,
     codes = list(certificates) if certificates is not None else list(taxonomy.certificates)
     prepared = openings if isinstance(openings, matching.PreparedOpenings) else _prepare(
         openings_frame(openings))
-    seeker_rows = seekers_frame(seekers, text=False)  # a certificate changes no text feature
+    # a certificate changes no text feature
+    seeker_rows = seekers if isinstance(seekers, pd.DataFrame) else seekers_frame(
+        seekers, text=False)
     if not len(prepared) or seeker_rows.empty:
         return {code: CertificateGap(code) for code in codes}
     gains = matching.certificate_gains(seeker_rows, prepared, codes)
