@@ -10,6 +10,7 @@ intentions, and the certificates held (``Seeker.certificates_held``: the survey'
 those earned through courses, by date earned).
 """
 
+import json
 import math
 
 import pandas as pd
@@ -28,6 +29,25 @@ def _experience_years(work_history) -> float:
     return float(sum(float(row.get("years") or 0) for row in work_history or []))
 
 
+class _Json:
+    """JSON lists read as text and decoded once per distinct text (most people's shifts,
+    districts and certificates repeat), each row getting its own copy."""
+
+    def __init__(self):
+        self._seen: dict[str, object] = {}
+
+    def __call__(self, text: str | None):
+        if text is None:
+            return None
+        if text not in self._seen:
+            self._seen[text] = json.loads(text)
+        value = self._seen[text]
+        return list(value) if isinstance(value, list) else json.loads(text)
+
+
+_JSON_COLUMNS = ("districts", "shifts", "work_history", "certificates", "avoid")
+
+
 def load_seekers_frame(*where, text: bool = False) -> pd.DataFrame:
     """The seekers frame of the seekers matching the `where` clauses (on ``Seeker``
     columns), ordered by seeker id, from each one's latest survey; without `text` the
@@ -44,13 +64,19 @@ def load_seekers_frame(*where, text: bool = False) -> pd.DataFrame:
               .where(Survey.seeker_id.in_(seeker_ids)).subquery())
     latest_ids = sa.select(ranked.c.id).where(ranked.c.newest == 1)
     columns = [Survey.id, Survey.seeker_id, Survey.salary_min, Survey.salary_hoped,
-               Survey.home_district, Survey.districts, Survey.needs_accommodation,
-               Survey.shifts, Survey.education, Survey.work_history, Survey.certificates,
-               Survey.avoid]
+               Survey.home_district, Survey.needs_accommodation, Survey.education,
+               *(sa.cast(getattr(Survey, name), sa.Text).label(name)
+                 for name in _JSON_COLUMNS)]
     if text:
         columns.append(Survey.skills_text)
-    surveys = {row.seeker_id: row for row in db.session.execute(
-        sa.select(*columns).where(Survey.id.in_(latest_ids)))}
+    decode = _Json()
+    surveys = {}
+    result = db.session.execute(sa.select(*columns).where(Survey.id.in_(latest_ids)))
+    keys = list(result.keys())
+    for row in result:
+        survey = dict(zip(keys, row, strict=True))
+        survey.update((name, decode(survey[name])) for name in _JSON_COLUMNS)
+        surveys[survey["seeker_id"]] = survey
 
     categories: dict[int, list[str]] = {}
     for survey_id, code in db.session.execute(
@@ -70,7 +96,7 @@ def load_seekers_frame(*where, text: bool = False) -> pd.DataFrame:
     rows = []
     for seeker in seekers:
         survey = surveys.get(seeker.id)
-        held = list(survey.certificates or []) if survey is not None else []
+        held = list(survey["certificates"] or []) if survey is not None else []
         held += [code for code in earned.get(seeker.id, []) if code not in held]
         if survey is None:
             rows.append({
@@ -84,20 +110,20 @@ def load_seekers_frame(*where, text: bool = False) -> pd.DataFrame:
             continue
         rows.append({
             "seeker_id": str(seeker.id),
-            "categories": categories.get(survey.id, []),
-            "salary_min": _nan(survey.salary_min),
-            "salary_hoped": _nan(survey.salary_hoped),
-            "home_district": survey.home_district,
-            "districts": list(survey.districts or []),
-            "needs_accommodation": bool(survey.needs_accommodation),
-            "shifts": list(survey.shifts or ["day"]),
-            "education": int(survey.education if survey.education is not None
+            "categories": categories.get(survey["id"], []),
+            "salary_min": _nan(survey["salary_min"]),
+            "salary_hoped": _nan(survey["salary_hoped"]),
+            "home_district": survey["home_district"],
+            "districts": list(survey["districts"] or []),
+            "needs_accommodation": bool(survey["needs_accommodation"]),
+            "shifts": list(survey["shifts"] or ["day"]),
+            "education": int(survey["education"] if survey["education"] is not None
                              else seeker.education),
-            "experience_years": _experience_years(survey.work_history),
+            "experience_years": _experience_years(survey["work_history"]),
             "certificates": held,
-            "skills_text": survey.skills_text if text else "",
+            "skills_text": survey["skills_text"] if text else "",
             "riasec": list(seeker.riasec_scores) if seeker.riasec_scores else None,
-            "avoid": list(survey.avoid or []),
+            "avoid": list(survey["avoid"] or []),
         })
     return pd.DataFrame(rows, columns=list(matching.SEEKER_COLUMNS))
 
