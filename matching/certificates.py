@@ -84,24 +84,38 @@ def certificate_gains(
     asks = (((req["required"] | req["legal"]) != 0) | req["any_licence"])[requirement]
     raw_held = _bit_masks(encoded.frame["certificates"], taxonomy.certificate_index,
                           "seekers", "certificates")
-    for code in codes:
+    n_seekers, n_jobs = len(encoded.held), len(openings_per_job)
+    counts = np.zeros((len(codes), len(GAIN_COLUMNS)), dtype=np.int64)
+    for i, code in enumerate(codes):
         bit = np.uint64(1) << np.uint64(taxonomy.certificate_index[code])
         held_after = _covered(raw_held | bit, taxonomy)
         rows = np.flatnonzero(asks & (held_after != encoded.held)[si])
         after_share, after_passes = certificate_values(held_after[si[rows]], prepared,
                                                        requirement[rows])
-        blocked = rows[~feasible[rows] & other_filters[rows] & np.asarray(after_passes)]
-        caveat = rows[feasible[rows] & (np.asarray(after_share) > share[rows])]
-        hit = np.union1d(blocked, caveat)
-        gains.loc[code] = [
-            int(weight[blocked].sum()),
-            int(weight[caveat].sum()),
-            len(np.unique(si[hit])),
-            int(openings_per_job[np.unique(job[hit])].sum()),
-            len(np.unique(si[blocked])),
-            int(openings_per_job[np.unique(job[blocked])].sum()),
+        is_blocked = ~feasible[rows] & other_filters[rows] & np.asarray(after_passes)
+        is_caveat = feasible[rows] & (np.asarray(after_share) > share[rows])
+        blocked, hit = rows[is_blocked], rows[is_blocked | is_caveat]
+        counts[i] = [
+            weight[blocked].sum(),
+            weight[rows[is_caveat]].sum(),
+            _distinct(si[hit], n_seekers),
+            openings_per_job[_present(job[hit], n_jobs)].sum(),
+            _distinct(si[blocked], n_seekers),
+            openings_per_job[_present(job[blocked], n_jobs)].sum(),
         ]
+    gains.loc[:, :] = counts
     return gains
+
+
+def _present(indices: np.ndarray, n: int) -> np.ndarray:
+    """A mask of the n positions that occur in `indices` (np.unique without sorting)."""
+    mask = np.zeros(n, dtype=bool)
+    mask[indices] = True
+    return mask
+
+
+def _distinct(indices: np.ndarray, n: int) -> int:
+    return int(np.count_nonzero(_present(indices, n)))
 
 
 def _chosen_jobs(chose: np.ndarray, job_category: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
