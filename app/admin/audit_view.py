@@ -151,6 +151,9 @@ ACTION_LABELS = {
     "user_created": _l("User created"),
     "user_disabled": _l("User disabled"),
     "user_enabled": _l("User enabled"),
+    "job_cancelled": _l("Background job cancelled"),
+    "job_queued": _l("Background job started"),
+    "job_retried": _l("Background job tried again"),
     "course_attendance_recorded": _l("Course attendance recorded"),
     "course_completed": _l("Course completed"),
     "course_completion_undone": _l("Course completion taken back"),
@@ -187,6 +190,7 @@ TARGET_LABELS = {
     "Course": _l("Course"),
     "CourseEnrolment": _l("Course enrolment"),
     "CourseSession": _l("Course class"),
+    "Job": _l("Background job"),
 }
 
 
