@@ -144,24 +144,35 @@ def timeline(code):
                            audience=audience)
 
 
+def _saved(seeker, save, done: str):
+    """Run `save`; once it passes its rules, commit, say `done` and go to the person's page
+    (the response); a StateError is rolled back and shown (None: show the form again)."""
+    try:
+        save()
+    except StateError as error:
+        db.session.rollback()
+        flash(error.user_message(), "error")
+        return None
+    location = url_for("aftercare.person", code=seeker.code)
+    record_result(location)
+    db.session.commit()
+    flash(done, "success")
+    return redirect(location)
+
+
 @bp.post("/people/<code>/release")
 @allow(Role.BUREAU)
 def release(code):
     seeker = _person(code)
     form = ReleaseForm()
     if form.validate_on_submit():
-        try:
+        def save():
             operations.release_seeker(seeker, form.released_on.data, current_user,
                                       local_today())
-        except StateError as error:
-            db.session.rollback()
-            flash(error.user_message(), "error")
-        else:
-            location = url_for("aftercare.person", code=seeker.code)
-            record_result(location)
-            db.session.commit()
-            flash(_("Release recorded."), "success")
-            return redirect(location)
+
+        response = _saved(seeker, save, _("Release recorded."))
+        if response is not None:
+            return response
     return _person_page(seeker, release_form=form, status=422)
 
 
@@ -207,20 +218,15 @@ def check(check_id):
     form = CheckForm(data={"done_on": local_today()})
     if form.validate_on_submit():
         reached = form.reached.data == "yes"
-        try:
+        def save():
             operations.record_aftercare_check(
                 item, form.done_on.data, reached,
                 (form.working.data == "yes") if reached else None, form.note.data,
                 current_user, local_today())
-        except StateError as error:
-            db.session.rollback()
-            flash(error.user_message(), "error")
-        else:
-            location = url_for("aftercare.person", code=seeker.code)
-            record_result(location)
-            db.session.commit()
-            flash(_("Aftercare check saved."), "success")
-            return redirect(location)
+
+        response = _saved(seeker, save, _("Aftercare check saved."))
+        if response is not None:
+            return response
     log_event("aftercare_check_viewed", seeker, month=item.month)
     db.session.commit()
     return render_template("aftercare/check.html", item=item, seeker=seeker, form=form)
@@ -237,19 +243,14 @@ def follow_up(follow_up_id):
     g.personal_data = True
     form = FollowUpForm(data={"done_on": local_today()})
     if form.validate_on_submit():
-        try:
+        def save():
             record_follow_up(item, form.done_on.data, form.still_employed.data == "yes",
                              FollowUpReason(form.reason.data) if form.reason.data else None,
                              form.note.data, by=current_user, today=local_today())
-        except StateError as error:
-            db.session.rollback()
-            flash(error.user_message(), "error")
-        else:
-            location = url_for("aftercare.person", code=seeker.code)
-            record_result(location)
-            db.session.commit()
-            flash(_("Follow-up saved."), "success")
-            return redirect(location)
+
+        response = _saved(seeker, save, _("Follow-up saved."))
+        if response is not None:
+            return response
     log_event("follow_up_viewed", seeker, month=item.month)
     db.session.commit()
     return render_template("aftercare/follow_up.html", item=item, seeker=seeker, form=form)
@@ -263,23 +264,18 @@ def own_job(code):
     form = OwnJobForm(data={"start_date": local_today()})
     form.set_categories(category_choices())
     if form.validate_on_submit():
-        try:
+        def save():
             operations.record_own_job(
                 seeker, job_title=form.job_title.data, category_code=form.category_code.data,
                 start_date=form.start_date.data, monthly_pay=form.monthly_pay.data,
                 kind=PlacementKind(form.kind.data),
                 additional_job_reason=form.additional_job_reason.data, by=current_user,
                 today=local_today())
-        except StateError as error:
-            db.session.rollback()
-            flash(error.user_message(), "error")
-        else:
-            location = url_for("aftercare.person", code=seeker.code)
-            record_result(location)
-            db.session.commit()
-            flash(_("Job recorded; follow-ups are scheduled at 1, 3, 6 and 12 months."),
-                  "success")
-            return redirect(location)
+
+        response = _saved(seeker, save, _("Job recorded; follow-ups are scheduled at 1, 3, 6 "
+                                          "and 12 months."))
+        if response is not None:
+            return response
     log_event("aftercare_person_viewed", seeker, page="own_job")
     db.session.commit()
     return render_template("aftercare/own_job.html", seeker=seeker, form=form)
@@ -292,15 +288,10 @@ def request_referral(code):
     seeker = _person(code)
     form = ReferralRequestForm()
     if form.validate_on_submit():
-        try:
+        def save():
             operations.request_referral(seeker, form.note.data, current_user, local_today())
-        except StateError as error:
-            db.session.rollback()
-            flash(error.user_message(), "error")
-        else:
-            location = url_for("aftercare.person", code=seeker.code)
-            record_result(location)
-            db.session.commit()
-            flash(_("Request sent to the employment centre."), "success")
-            return redirect(location)
+
+        response = _saved(seeker, save, _("Request sent to the employment centre."))
+        if response is not None:
+            return response
     return render_template("aftercare/referral_request.html", seeker=seeker, form=form)
