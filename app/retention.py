@@ -26,6 +26,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
+from app.clock import local_today
 from app.imports.store import purge_uploads
 from app.submissions import forget_submission_keys
 from models import (
@@ -57,7 +58,7 @@ class PurgeReport:
 
 def seekers_past_retention(today: date | None = None) -> list[Seeker]:
     """Released or placed people whose release is older than the retention period."""
-    cutoff = (today or date.today()) - timedelta(days=current_app.config["RETENTION_DAYS"])
+    cutoff = (today or local_today()) - timedelta(days=current_app.config["RETENTION_DAYS"])
     return db.session.scalars(
         sa.select(Seeker).where(
             Seeker.anonymised_at.is_(None),

@@ -10,6 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from app.admin.operations import create_user
+from app.clock import local_today
 from app.demo_year import load_demo_year
 from app.startup.operations import load_startup_services
 from models import (
@@ -147,7 +148,7 @@ def load_demo_data(seed_dir: Path, today: date | None = None) -> SeedReport:
     files are offsets from `today`, so the demo stays current. A fair that is not in
     planning any more is loaded with its participants, interests and placements.
     """
-    today = today or date.today()
+    today = today or local_today()
     demo = seed_dir / "demo"
     report = load_reference_data(seed_dir)
 

@@ -164,14 +164,13 @@ class FollowUp(Base):
 
     placement: Mapped[Placement] = relationship(back_populates="follow_ups")
 
-    def record(self, on: date, still_employed: bool, reason: FollowUpReason | None,
-               today: date | None = None) -> None:
+    def record(self, on: date, still_employed: bool, reason: FollowUpReason | None, *,
+               today: date) -> None:
         """Record the outcome; a person no longer employed needs a reason.
 
         The follow-up's date is after the first day of work and not after `today`
-        (by default the machine's date; the web layer passes Shanghai's).
+        (the caller's today: Qibu's time zone, not the machine's).
         """
-        today = today or date.today()
         start = self.placement.start_date
         if on <= start:
             raise StateError(

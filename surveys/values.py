@@ -1119,11 +1119,12 @@ _RESIDENT_ID_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 _RESIDENT_ID_CHECK = "10X98765432"
 
 
-def validate_resident_id(code: Any, *, today: dt.date | None = None) -> str:
+def validate_resident_id(code: Any, *, today: dt.date) -> str:
     """Return the 18-character resident ID number in canonical form (final X upper case).
 
     Checks the ISO 7064 MOD 11-2 check character and that characters 7-14 are a birth
-    date between 1900 and ``today``. Messages never repeat the number: it is personal data.
+    date between 1900 and ``today`` (the caller's: Qibu's time zone, not the machine's).
+    Messages never repeat the number: it is personal data.
 
     Raises
     ------
@@ -1147,7 +1148,7 @@ def validate_resident_id(code: Any, *, today: dt.date | None = None) -> str:
         birth = dt.date(int(normalized[6:10]), int(normalized[10:12]), int(normalized[12:14]))
     except ValueError as error:
         raise ValueParseError("resident_id.birth_date") from error
-    if not dt.date(1900, 1, 1) <= birth <= (today or dt.date.today()):
+    if not dt.date(1900, 1, 1) <= birth <= today:
         raise ValueParseError("resident_id.birth_date")
     total = sum(int(c) * w for c, w in zip(normalized[:17], _RESIDENT_ID_WEIGHTS, strict=True))
     if normalized[17] != _RESIDENT_ID_CHECK[total % 11]:

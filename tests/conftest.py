@@ -14,6 +14,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from app import create_app
+from app.clock import local_today, pin_today
 from app.config import TestingConfig
 from app.seeding import load_reference_data
 from models import Base, db
@@ -24,6 +25,13 @@ SEED_DIR = ROOT / "seed_data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 REFERENCE_TABLES = {"districts", "job_categories", "certificates", "environments",
                     "startup_services"}
+
+
+def pytest_configure(config):
+    """One day for the whole run: a suite that crosses midnight in Shanghai (16:00 UTC)
+    would otherwise compute "today" in a test module before midnight and in the app
+    after it."""
+    pin_today(local_today())
 
 
 @pytest.fixture(scope="session")

@@ -4,11 +4,12 @@ Each takes keyword overrides, adds the object to the session and flushes.
 """
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from app.admin.operations import create_user
+from app.clock import local_today
 from models import (
     Employer,
     EmployerStatus,
@@ -76,7 +77,7 @@ def seeker(**kwargs) -> Seeker:
     kwargs.setdefault("gender", "M")
     kwargs.setdefault("birth_year", 1988)
     kwargs.setdefault("education", 2)
-    kwargs.setdefault("expected_release_date", date.today() + timedelta(days=60))
+    kwargs.setdefault("expected_release_date", local_today() + timedelta(days=60))
     obj = Seeker(**kwargs)
     db.session.add(obj)
     db.session.flush()
@@ -84,7 +85,7 @@ def seeker(**kwargs) -> Seeker:
 
 
 def survey(seeker_obj: Seeker, categories=("logistics",), **kwargs) -> Survey:
-    kwargs.setdefault("surveyed_on", date.today() - timedelta(days=10))
+    kwargs.setdefault("surveyed_on", local_today() - timedelta(days=10))
     kwargs.setdefault("salary_min", 5000)
     kwargs.setdefault("salary_hoped", 6500)
     kwargs.setdefault("home_district", "310115")
@@ -133,7 +134,7 @@ def fair(**kwargs) -> Fair:
     kwargs.setdefault("code", f"FAIR{n:03d}")
     kwargs.setdefault("name_zh", f"测试招聘会{n}")
     kwargs.setdefault("name_en", f"Test fair {n}")
-    kwargs.setdefault("held_on", date.today() + timedelta(days=30))
+    kwargs.setdefault("held_on", local_today() + timedelta(days=30))
     organizers = kwargs.pop("organizers", None)
     obj = Fair(**kwargs)
     # run by every organizer made so far in the test unless told who (organizers=[...])

@@ -1,10 +1,10 @@
 """The `qibu` commands: demo data (idempotent), accounts, and every demo role's home page."""
 
 from collections import Counter
-from datetime import date
 
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.seeding import DEMO_ACCOUNTS
 from models import (
     Base,
@@ -86,7 +86,7 @@ def test_the_past_fair_is_closed_with_a_plausible_history(runner):
     runner.invoke(args=["seed-demo"])
     fair = db.session.scalar(sa.select(Fair).where(Fair.status == FairStatus.CLOSED))
     assert fair.code == "JD-2025-1228" and fair.facility.code == "SH-JD"
-    assert fair.held_on < date.today()
+    assert fair.held_on < local_today()
     assert fair.opened_at.date() == fair.closed_at.date() == fair.held_on
     assert 25 <= len(fair.booths) <= 35
     participants = db.session.scalars(

@@ -1,10 +1,11 @@
 """Retention: `qibu purge` anonymises people released long ago and keeps the aggregates."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from models import (
     AuditEvent,
     FollowUp,
@@ -27,12 +28,12 @@ from models.audit import forget_addresses
 def test_purge_anonymises_only_people_past_retention(app, runner, make):
     retention = app.config["RETENTION_DAYS"]
     old = make.seeker(name="旧人", status=SeekerStatus.RELEASED, birth_year=1980,
-                      expected_release_date=date.today() - timedelta(days=retention + 1))
+                      expected_release_date=local_today() - timedelta(days=retention + 1))
     old.set_id_number("11010519491231002X")
     make.survey(old, skills_text="会开叉车", health_limits="腰不好")
     recent = make.seeker(name="新人", status=SeekerStatus.RELEASED,
-                         expected_release_date=date.today() - timedelta(days=retention - 1))
-    inside = make.seeker(name="在所", expected_release_date=date.today() - timedelta(days=999))
+                         expected_release_date=local_today() - timedelta(days=retention - 1))
+    inside = make.seeker(name="在所", expected_release_date=local_today() - timedelta(days=999))
     db.session.commit()
 
     result = runner.invoke(args=["purge", "--dry-run"])
@@ -64,21 +65,21 @@ def test_purge_blanks_staff_notes_about_purged_people_only(app, runner, make):
     fair = make.fair()
     opening = make.opening()
     old = make.seeker(name="旧人", status=SeekerStatus.PLACED, consent_share=True,
-                      expected_release_date=date.today() - timedelta(days=retention + 10))
+                      expected_release_date=local_today() - timedelta(days=retention + 10))
     recent = make.seeker(name="新人", status=SeekerStatus.RELEASED,
-                         expected_release_date=date.today() - timedelta(days=10))
+                         expected_release_date=local_today() - timedelta(days=10))
     stamp = _past(900)
     for seeker in (old, recent):
         db.session.add(Interest(seeker_id=seeker.id, opening_id=opening.id, fair_id=fair.id,
                                 stage=InterestStage.INTENT, note=f"{seeker.name}说腰不好",
                                 updated_at=stamp))
     placement = Placement(seeker_id=old.id, opening_id=opening.id, fair_id=fair.id,
-                          start_date=date.today() - timedelta(days=retention + 200))
+                          start_date=local_today() - timedelta(days=retention + 200))
     placement.schedule_follow_ups()
     db.session.add(placement)
     db.session.flush()
-    placement.follow_ups[0].record(date.today() - timedelta(days=retention), False,
-                                   FollowUpReason.HEALTH)
+    placement.follow_ups[0].record(local_today() - timedelta(days=retention), False,
+                                   FollowUpReason.HEALTH, today=local_today())
     placement.follow_ups[0].note = "旧人住院了"
     db.session.commit()
 

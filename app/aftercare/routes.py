@@ -24,8 +24,9 @@ from app.aftercare.forms import (
 from app.aftercare.timeline import FOLLOW_UP, FULL, timeline_for
 from app.audit import log_event
 from app.auth.access import allow
+from app.clock import local_today
 from app.fairs.after import FollowUpForm
-from app.fairs.placements import local_today, record_follow_up
+from app.fairs.placements import record_follow_up
 from app.labels import category_choices
 from app.submissions import record_result, refuse_duplicate
 from models import (

@@ -17,7 +17,7 @@ from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.i18n import locale_code
 from app.labels import category_name, certificate_name
 from models import (

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 import matching
+from app.clock import local_today
 from app.fairs.report import PEOPLE_COUNTS, RETENTION_MONTHS, published_report
 from app.opening_labels import opening_code
 from app.reports import queries as report_queries
@@ -258,7 +259,7 @@ def _outcome_figures(result: ChannelOutcomes, channel: str | None) -> dict:
 def outcomes(period: str | None, today: date | None = None) -> dict | None:
     """Outcomes by channel of every offered half-year of release (or one), all
     facilities, counts of people under 5 hidden; None for a half-year not offered."""
-    offered = outcome_periods(today or date.today())
+    offered = outcome_periods(today or local_today())
     if period is not None:
         chosen = ReleasePeriod.parse(period)
         if chosen not in offered:

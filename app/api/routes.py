@@ -1,7 +1,6 @@
 """The API's views: read-only, JSON, token-checked (app.api.tokens) and `@public` for roles."""
 
 from contextlib import suppress
-from datetime import date
 
 from flask import jsonify, request
 
@@ -17,6 +16,7 @@ from app.api.params import (
     parse_args,
 )
 from app.auth.access import public
+from app.clock import local_today
 from app.reports.outcomes import outcome_periods
 
 
@@ -85,7 +85,7 @@ def outcomes():
     period = parse_args(OUTCOME_FILTERS, request.args)["period"]
     answer = queries.outcomes(period)
     if answer is None:
-        offered = ", ".join(p.key for p in outcome_periods(date.today()))
+        offered = ", ".join(p.key for p in outcome_periods(local_today()))
         return api_error(404, f"No outcomes for {PERIOD.name} {period}: the half-years "
                               f"offered are {offered}.")
     return jsonify(answer)

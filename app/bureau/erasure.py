@@ -24,6 +24,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, ValidationError
 
 from app.audit import log_event
+from app.clock import local_today
 from app.retention import anonymise_person, blank_notes
 from models import FollowUp, Placement, Seeker, StaffUser, StateError, db
 
@@ -62,7 +63,7 @@ def due_follow_ups(seeker: Seeker, today: date | None = None) -> int:
         sa.select(sa.func.count(FollowUp.id))
         .join(Placement, Placement.id == FollowUp.placement_id)
         .where(Placement.seeker_id == seeker.id, FollowUp.done_on.is_(None),
-               FollowUp.due_on <= (today or date.today()))
+               FollowUp.due_on <= (today or local_today()))
     )
 
 

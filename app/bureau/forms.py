@@ -9,6 +9,7 @@ from wtforms import BooleanField, RadioField, SelectField, StringField, SubmitFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.clock import local_today
 from app.i18n import locale_code
 from app.submissions import OnceForm
 from app.value_messages import value_error_message
@@ -71,8 +72,6 @@ class SeekerForm(FlaskForm):
             raise ValidationError(_l("Use up to 32 letters, digits or “-”."))
 
     def validate_admitted_on(self, field):
-        from app.fairs.placements import local_today
-
         if field.data is not None and field.data > local_today():
             raise ValidationError(_l("The day of admission cannot be in the future."))
 
@@ -81,7 +80,7 @@ class SeekerForm(FlaskForm):
             field.data = None
             return
         try:
-            field.data = validate_resident_id(field.data)
+            field.data = validate_resident_id(field.data, today=local_today())
         except ValueParseError as error:
             raise ValidationError(value_error_message(error)) from None
 

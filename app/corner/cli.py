@@ -1,6 +1,5 @@
 """`qibu bulletin make`: make a facility's weekly job bulletin (and write its PDF)."""
 
-from datetime import date
 from pathlib import Path
 
 import click
@@ -8,6 +7,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from app.audit import log_event
+from app.clock import local_today
 from models import Facility, StateError, db, iso_week_of
 
 
@@ -33,7 +33,7 @@ def make_command(facility_code, week, pdf_path):
         raise click.BadParameter(f"no facility with code {facility_code}",
                                  param_hint="--facility")
     try:
-        bulletin, created = make_bulletin(facility, week or iso_week_of(date.today()))
+        bulletin, created = make_bulletin(facility, week or iso_week_of(local_today()))
     except StateError as error:
         raise click.ClickException(error.user_message()) from None
     if pdf_path is not None:

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import log_event
+from app.clock import local_today
 from app.corner.bulletin import latest_issue, select_openings
 from models import Bulletin, Course, Facility, StateError, db, iso_week_of, week_monday
 
@@ -32,7 +33,7 @@ def make_bulletin(facility: Facility, week: str, by=None,
         raise StateError(_l("Issue %(number)s is for the later week %(week)s; an issue cannot "
                             "be made for an earlier week."),
                          number=previous.number, week=previous.week)
-    today = today or date.today()
+    today = today or local_today()
     if monday > today - timedelta(days=today.weekday()) + timedelta(weeks=WEEKS_AHEAD):
         raise StateError(_l("An issue can be made for this week or the next one only."))
     ids, new_ids, order = select_openings(facility.id, monday + timedelta(days=6), previous)

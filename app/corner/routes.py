@@ -1,7 +1,6 @@
 """Pages of the job information corner: bulletin issues and their archive, the handbook,
 the course registry and the course gap; and the kiosk's handbook and current bulletin."""
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask import (
@@ -19,6 +18,7 @@ from flask_login import current_user
 
 from app.audit import log_event
 from app.auth.access import allow
+from app.clock import local_today
 from app.corner import documents, operations
 from app.corner.bulletin import facility_issues, issue_contents, latest_issue
 from app.corner.forms import ActionForm, BulletinForm, CourseForm
@@ -92,7 +92,7 @@ def bulletins():
 @allow(*BULLETIN_ROLES)
 def bulletin_archive(facility):
     facility = _facility(facility)
-    form = BulletinForm(week=iso_week_of(date.today()))
+    form = BulletinForm(week=iso_week_of(local_today()))
     return render_template("corner/bulletin_archive.html", facility=facility, form=form,
                            issues=facility_issues(facility.id))
 
@@ -152,7 +152,7 @@ def bulletin_pdf(facility, week):
 
 def _handbook_courses(facility: Facility | None) -> list[Course]:
     """The courses the handbook lists: not over yet, of the facility (or of every one)."""
-    today = date.today()
+    today = local_today()
     return [course for course in facility_courses(facility.id if facility else None)
             if not course.is_over(today)]
 
@@ -209,7 +209,7 @@ def courses():
     return render_template("corner/courses.html", facility=facility,
                            courses=facility_courses(facility.id if facility else None),
                            facilities=[] if _is_bureau() else _facilities(),
-                           action=ActionForm(), today=date.today())
+                           action=ActionForm(), today=local_today())
 
 
 @bp.route("/courses/new", methods=["GET", "POST"])
@@ -279,7 +279,7 @@ def gap():
     log_event("course_gap_viewed", facility, seekers=seekers, openings=openings)
     db.session.commit()
     return render_template("corner/gap.html", facility=facility, facilities=facilities,
-                           rows=rows, seekers=seekers, openings=openings, today=date.today(),
+                           rows=rows, seekers=seekers, openings=openings, today=local_today(),
                            reach=course_reach(rows))
 
 

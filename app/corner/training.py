@@ -9,6 +9,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.orm import defer, selectinload
 
+from app.clock import local_today
 from app.corner.bulletin import open_openings
 from app.services.certificate_gap import CertificateGap, certificate_gaps, prepared_gap_openings
 from app.services.seeker_rows import load_seekers_frame
@@ -30,7 +31,7 @@ def courses_by_certificate(facility_id: int, today: date | None = None,
 
     Courses already over are left out unless `include_past`.
     """
-    today = today or date.today()
+    today = today or local_today()
     courses: dict[str, list[Course]] = {}
     for course in facility_courses(facility_id):
         if course.certificate_code and (include_past or not course.is_over(today)):

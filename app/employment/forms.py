@@ -1,6 +1,5 @@
 """Employer and opening forms; messy values are checked by surveys.values."""
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
+from app.clock import local_today
 from app.i18n import locale_code
 from app.submissions import OnceForm
 from app.value_messages import value_error_message
@@ -230,7 +230,7 @@ class VerifyEmployerForm(FlaskForm):
         check_phone(field)
 
     def validate_pledge_date(self, field):
-        if field.data is not None and field.data > date.today():
+        if field.data is not None and field.data > local_today():
             raise ValidationError(_l("The pledge date cannot be in the future."))
 
     def verification_data(self) -> dict:

@@ -1,12 +1,12 @@
 """Register, verify and suspend employers; post, edit, close and reopen openings (flush
 and audit only)."""
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
+from app.clock import local_today
 from app.services.categories import record_category_choice
 from models import Employer, EmployerStatus, Opening, OpeningStatus, StateError, db
 from surveys.values import normalize_employer_name
@@ -112,7 +112,7 @@ def save_opening(opening: Opening | None, employer: Employer, data: dict, *,
     created = opening is None
     before = None if created else (opening.category_code, opening.category_confirmed)
     if created:
-        opening = Opening(employer_id=employer.id, posted_on=date.today(), source="form",
+        opening = Opening(employer_id=employer.id, posted_on=local_today(), source="form",
                           filled=0, status=OpeningStatus.OPEN)
         db.session.add(opening)
     data = dict(data)

@@ -1,6 +1,5 @@
 """Forms for planning fairs."""
 
-from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -9,6 +8,7 @@ from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAre
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
+from app.clock import local_today
 from app.employment.forms import MultiCheckbox
 from app.i18n import locale_code
 from app.submissions import OnceForm
@@ -41,7 +41,7 @@ class FairForm(OnceForm):
         ]
 
     def validate_held_on(self, field):
-        if field.data and field.data < date.today():
+        if field.data and field.data < local_today():
             raise ValidationError(_l("The fair day cannot be in the past."))
 
 

@@ -3,12 +3,13 @@
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
+from app.clock import local_today
 from models import (
     Employer,
     Fair,
@@ -316,7 +317,7 @@ def seekers_due(fair: Fair, months: int) -> list[Seeker]:
             Seeker.facility_id == fair.facility_id,
             Seeker.status == SeekerStatus.IN_FACILITY,
             Seeker.expected_release_date.is_not(None),
-            Seeker.expected_release_date >= min(fair.held_on, date.today()),
+            Seeker.expected_release_date >= min(fair.held_on, local_today()),
             Seeker.expected_release_date <= until,
             Seeker.id.not_in(already),
         ).order_by(Seeker.expected_release_date, Seeker.code)

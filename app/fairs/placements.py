@@ -1,13 +1,13 @@
 """Placements by every channel (a fair's intents, referrals, self-found jobs, own
 businesses) and their follow-ups at 1, 3, 6 and 12 months."""
 
-from datetime import date, datetime
+from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
+from app.clock import local_today
 from models import (
     Fair,
     FollowUp,
@@ -22,11 +22,6 @@ from models import (
     StateError,
     db,
 )
-
-
-def local_today() -> date:
-    """Today in Qibu's time zone (Shanghai), whatever the server's clock zone."""
-    return datetime.now(get_timezone()).date()
 
 
 def record_placement(interest: Interest, start_date: date, monthly_pay: int | None,

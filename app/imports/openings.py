@@ -39,6 +39,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from app.clock import local_today
 from app.imports.engine import (
     CHUNK_ROWS,
     ImportResult,
@@ -291,7 +292,7 @@ class OpeningRowParser:
     identity_columns = ("title", "employer", "place")
 
     def __init__(self, reference: Reference, today: date | None = None):
-        self.today = today or date.today()
+        self.today = today or local_today()
         self.categories = OptionList(reference.categories)
         self.certificates = OptionList(reference.certificates)
         self.shifts = OptionList(_SHIFT_OPTIONS)
@@ -782,7 +783,7 @@ def import_openings(rows: list[PlannedRow], scope: ImportScope,
             employer_id = row.detail.get("employer_id") or employers[
                 row.detail["new_employer"]].id
             opening = opening_values(row.record, row.detail["category"])
-            opening["posted_on"] = opening["posted_on"] or date.today()
+            opening["posted_on"] = opening["posted_on"] or local_today()
             values.append({"ref": row.record["ref"], "employer_id": employer_id,
                            "source": "import", "filled": 0, "status": OpeningStatus.OPEN,
                            "category_confirmed": row.detail["confirmed"], **opening})

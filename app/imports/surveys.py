@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.bureau.operations import QIBU_CODE, apply_seeker_facts, new_seeker_codes, survey_values
+from app.clock import local_today
 from app.imports.engine import (
     CHUNK_ROWS,
     ImportResult,
@@ -362,7 +363,7 @@ class SurveyRowParser:
                  today: date | None = None):
         self.reference = reference
         self.questionnaire = questionnaire or load_questionnaire()
-        self.today = today or date.today()
+        self.today = today or local_today()
         self.categories = OptionList(reference.categories)
         self.certificates = OptionList(reference.certificates)
         self.environments = OptionList(reference.environments)

@@ -1,11 +1,12 @@
 """Read-only queries behind the home pages."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from app.clock import local_today
 from app.opening_labels import opening_id_from_code
 from models import (
     Employer,
@@ -58,7 +59,7 @@ def facility_seekers(facility_id: int, search: str, number: int) -> Page:
 
 
 def facility_stats(facility_id: int) -> dict:
-    today = date.today()
+    today = local_today()
     due = sa.and_(
         Seeker.facility_id == facility_id,
         Seeker.expected_release_date.between(today, today + timedelta(days=183)),

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from app.aftercare.todo import bureau_todo
 from app.auth.access import ALL_ROLES, allow, public, role_required_home
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.fairs.scope import visible_fairs
 from app.main import queries
 from models import Role, db

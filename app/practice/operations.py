@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.referrals.operations import refer_seeker
 from models import (
     BookingStatus,

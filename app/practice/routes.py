@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import log_event
 from app.auth.access import allow
 from app.bureau.routes import refuse_other_facility
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.practice import operations
 from app.practice.forms import (
     ActionForm,

@@ -8,7 +8,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
-from app.fairs.placements import local_today, place_seeker
+from app.clock import local_today
+from app.fairs.placements import place_seeker
 from models import (
     DeclineReason,
     Opening,

@@ -11,6 +11,7 @@ from datetime import date
 
 from flask_babel import gettext as _
 
+from app.clock import local_today
 from app.reports.periods import (
     ReleasePeriod,
     allowed_periods,
@@ -110,7 +111,7 @@ def window_from_args(
     Returns the window (the default half-year where a value was unusable) and the errors
     by field.
     """
-    today = today or date.today()
+    today = today or local_today()
     allowed = allowed_periods(today)
     errors: dict[str, str] = {}
     period, requested = default_period(today), None

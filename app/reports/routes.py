@@ -7,7 +7,6 @@ audited with its half-year. A request for anything else (a period not offered, a
 too small to publish) gets the page's explanation, or a 400 with it for a download.
 """
 
-from datetime import date
 
 import pandas as pd
 from flask import Blueprint, Response, render_template, request
@@ -17,6 +16,7 @@ from flask_login import current_user
 from app.audit import log_event
 from app.auth.access import allow
 from app.auth.second_factor import reauthentication_required
+from app.clock import local_today
 from app.i18n import locale_code
 from app.reports import queries
 from app.reports.forms import ReportWindow, period_label, window_from_args
@@ -37,7 +37,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _periods():
     """The half-years the window chooser offers: (key, label), oldest first."""
-    return [(p.key, period_label(p)) for p in allowed_periods(date.today())]
+    return [(p.key, period_label(p)) for p in allowed_periods(local_today())]
 
 
 def _refused(errors: dict[str, str]) -> Response:
@@ -161,7 +161,7 @@ def _about(window: ReportWindow, title: str, seekers):
         (_("Due for release to"), window.date_to.isoformat()),
         (_("Facilities"), facility),
         (_("Seekers"), display_value(seekers, "seekers")),
-        (_("Made on"), date.today().isoformat()),
+        (_("Made on"), local_today().isoformat()),
         (_("Privacy"), _("Aggregates only. Counts of seekers under 5 are not shown; neither "
                          "is anything from which one could be worked out.")),
         (_("Periods"), _("Reports cover whole half-years of release dates only, so that two "
@@ -192,7 +192,7 @@ def _outcome_window(args) -> tuple[ReportWindow, dict[str, str]]:
     Bureau staff see their own facility unless they choose all facilities; another
     facility is not in their list.
     """
-    today = date.today()
+    today = local_today()
     facilities = _outcome_facilities()
     args = dict(args.items())
     if current_user.role is Role.BUREAU and "facility" not in args and facilities:
@@ -234,7 +234,7 @@ def outcomes():
             errors["facility"] = _outcome_too_small_message(error)
         else:
             tables = outcome_tables(result)
-    periods = [(p.key, period_label(p)) for p in outcome_periods(date.today())]
+    periods = [(p.key, period_label(p)) for p in outcome_periods(local_today())]
     return render_template(
         "reports/outcomes.html", window=window, errors=errors, facilities=facilities,
         periods=periods, tables=tables, outcomes=result, legend=legend(),
@@ -290,7 +290,7 @@ def _outcomes_about(window: ReportWindow, result):
         (_("Due for release to"), window.date_to.isoformat()),
         (_("Facilities"), facility),
         (_("Placements"), display_value(result.placements.total, "seekers")),
-        (_("Made on"), date.today().isoformat()),
+        (_("Made on"), local_today().isoformat()),
         (_("Counted"), _("The people due for release in the half-year and the jobs they "
                          "started, whenever they started, by the channel each was found "
                          "through.")),

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
-from app.fairs.placements import local_today, place_seeker
+from app.clock import local_today
+from app.fairs.placements import place_seeker
 from app.i18n import locale_code
 from models import (
     GuidanceKind,

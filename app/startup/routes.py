@@ -13,7 +13,7 @@ from app.audit import log_event
 from app.auth.access import allow
 from app.auth.redirects import path_of_same_origin
 from app.bureau.routes import refuse_other_facility
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.i18n import locale_code
 from app.startup import operations
 from app.startup.forms import (

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit import log_event
 from app.auth.access import allow
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.submissions import record_result, refuse_duplicate
 from app.training import operations
 from app.training.forms import (

@@ -3,12 +3,13 @@
 The city is the one of tests/app/test_outcomes.py (its description gives the numbers).
 """
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import jsonschema_rs
 import pytest
 
 from app.api.openapi import openapi_document
+from app.clock import local_today
 from app.fairs.placements import place_seeker, record_follow_up
 from app.reports.outcomes import outcome_periods
 from app.reports.suppression import SMALL, WITHHELD
@@ -76,7 +77,7 @@ def test_every_offered_half_year_oldest_first(client, make, bearer):
     answer = client.get("/api/v1/outcomes", headers=bearer).get_json()
     _validate(answer)
     assert [p["period"] for p in answer["periods"]] == [
-        p.key for p in outcome_periods(date.today())]
+        p.key for p in outcome_periods(local_today())]
     earlier = next(p for p in answer["periods"] if p["period"] == PERIOD.shifted(-1).key)
     # the one person due for release in the half-year before is hidden there
     assert earlier["total"]["placements"] == SMALL
@@ -95,7 +96,7 @@ def test_bad_parameters_get_a_json_400(client, bearer, query, message):
 def test_a_half_year_not_offered_is_a_json_404(client, bearer):
     response = client.get("/api/v1/outcomes?period=1999-H1", headers=bearer)
     assert response.status_code == 404
-    offered = ", ".join(p.key for p in outcome_periods(date.today()))
+    offered = ", ".join(p.key for p in outcome_periods(local_today()))
     assert response.get_json() == {
         "error": "not_found",
         "message": f"No outcomes for period 1999-H1: the half-years offered are {offered}."}
@@ -108,7 +109,7 @@ def test_no_token_no_outcomes(client):
 def test_the_fair_report_and_its_statistics_follow_up_at_12_months(client, make, auth,
                                                                    bearer):
     """Follow-ups run at 1, 3, 6 and 12 months: the fair's report and statistics show 12."""
-    held = date.today() - timedelta(days=400)
+    held = local_today() - timedelta(days=400)
     fair = make.fair(held_on=held)
     opening = make.opening(headcount=None)
     for n in range(10):

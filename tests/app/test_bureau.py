@@ -1,14 +1,15 @@
 """Bureau staff register seekers and record surveys and self-tests for their facility only."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from models import AuditEvent, Role, Seeker, Survey, db
 from surveys.selftest import load_selftest_items
 
-RELEASE = (date.today() + timedelta(days=90)).isoformat()
+RELEASE = (local_today() + timedelta(days=90)).isoformat()
 
 
 def survey_data(**overrides):
@@ -133,7 +134,7 @@ def test_id_number_is_kept_only_as_a_hash_and_last_four(client, clerk):
     from surveys.values import validate_resident_id
 
     number = "11010519491231002X"
-    validate_resident_id(number)
+    validate_resident_id(number, today=local_today())
     client.post("/bureau/seekers/new", data=survey_data(name="吴九", id_number=number))
     seeker = db.session.scalar(sa.select(Seeker).where(Seeker.named("吴九")))
     assert seeker.id_number_last4 == "002X"

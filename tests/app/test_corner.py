@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 from pypdf import PdfReader
 
+from app.clock import local_today
 from app.corner import operations
 from app.corner.bulletin import ITEMS_SHOWN, demand_order
 from app.corner.handbook import markdown_html
@@ -32,7 +33,7 @@ from models import (
 )
 from tests.app.test_fair_documents import embedded_fonts, text_of
 
-THIS_WEEK = iso_week_of(date.today())
+THIS_WEEK = iso_week_of(local_today())
 
 
 def _audited(action: str) -> list[AuditEvent]:
@@ -166,7 +167,7 @@ def test_demand_order_ranks_only_categories_named_by_five_or_more(small_facility
 def test_demand_uses_each_seekers_latest_survey_only(make, small_facility):
     for seeker in db.session.scalars(sa.select(Seeker).where(
             Seeker.facility_id == small_facility.id).order_by(Seeker.id)).all()[:5]:
-        make.survey(seeker, categories=["security"], surveyed_on=date.today())
+        make.survey(seeker, categories=["security"], surveyed_on=local_today())
     db.session.commit()
     assert demand_order(small_facility.id)[0] == "security"
 
@@ -178,8 +179,8 @@ def test_issues_are_numbered_weekly_and_stay_as_printed(make, small_facility):
     full = make.opening(employer_id=employer.id, title="满员岗位", headcount=1, filled=1)
     # posted on next week's Tuesday, whatever day today is
     later = make.opening(employer_id=employer.id, title="下周才发布",
-                         posted_on=date.today() + timedelta(days=9 - date.today().isoweekday()))
-    today = date.today()
+                         posted_on=local_today() + timedelta(days=9 - local_today().isoweekday()))
+    today = local_today()
     first, created = operations.make_bulletin(small_facility, THIS_WEEK, today=today)
     assert created and first.number == 1
     assert first.opening_ids[0] == kept.id  # workshop is the most wanted
@@ -218,7 +219,7 @@ def test_issue_says_how_to_apply_and_shares_contacts_only_with_consent(client, a
                             contact_phone="13987654321", contact_shareable=False)
     at_fair = make.opening(employer_id=open_book.id, title="仓管员")
     elsewhere = make.opening(employer_id=private.id, title="分拣员")
-    fair = make.fair(facility_id=small_facility.id, held_on=date.today() + timedelta(days=10))
+    fair = make.fair(facility_id=small_facility.id, held_on=local_today() + timedelta(days=10))
     make.offer(fair, make.booth(fair, open_book, "C03"), at_fair)
     bulletin, _created = operations.make_bulletin(small_facility, THIS_WEEK)
     make.user(Role.BUREAU, username="desk", facility_id=small_facility.id)
@@ -348,7 +349,7 @@ def test_markdown_is_rendered_with_raw_html_escaped():
 def test_handbook_courses_page_lists_the_facilitys_coming_courses(client, auth, make):
     facility = make.facility(code="SH-H1")
     other = make.facility(code="SH-H2")
-    today = date.today()
+    today = local_today()
     db.session.add_all([
         Course(facility_id=facility.id, name="叉车司机培训班", certificate_code="forklift",
                starts_on=today + timedelta(days=5), ends_on=today + timedelta(days=30)),
@@ -369,7 +370,7 @@ def test_handbook_booklet_pdf_embeds_its_font_and_its_chinese_is_extractable(cli
     facility = make.facility(code="SH-H3")
     db.session.add(Course(facility_id=facility.id, name="低压电工作业培训班",
                           certificate_code="electrician",
-                          starts_on=date.today() + timedelta(days=3)))
+                          starts_on=local_today() + timedelta(days=3)))
     make.user(Role.BUREAU, username="hb3", facility_id=facility.id)
     db.session.commit()
     auth.login("hb3")
@@ -472,7 +473,7 @@ def test_seeker_page_links_the_course_that_awards_a_missing_certificate(client, 
     make.opening(title="叉车理货员", certificates_required=["forklift"])
     db.session.add_all([
         Course(facility_id=facility.id, name="本所叉车班", certificate_code="forklift",
-               starts_on=date.today() + timedelta(days=9)),
+               starts_on=local_today() + timedelta(days=9)),
         Course(facility_id=other.id, name="别所叉车班", certificate_code="forklift"),
         Course(facility_id=facility.id, name="本所电工班", certificate_code="electrician"),
     ])

@@ -13,12 +13,13 @@ elsewhere) and each table's own totals must not pin a hidden count.
 """
 
 import itertools
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.reports import queries
 from app.reports.forms import ReportWindow
 from app.reports.periods import allowed_periods
@@ -26,7 +27,7 @@ from app.reports.summary import release_months, seeker_counts, summarise_seekers
 from app.reports.suppression import THRESHOLD, FacilityTooSmall, exposed_cells
 from models import Facility, Role, Seeker, SeekerStatus, db
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Early erasure on request (PIPL art. 47): one person anonymised now, as retention would."""
 
 import html
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.auth.second_factor import REAUTH_KEY
+from app.clock import local_today
 from app.config import TestingConfig
 from app.crypto import keyed_hash
 from app.fairs import recording
@@ -201,8 +202,8 @@ def test_refused_while_a_follow_up_is_due_until_it_is_recorded(client, person):
     seeker, fair, opening = person["seeker"], person["fair"], person["opening"]
     interest = db.session.scalar(sa.select(Interest).where(Interest.seeker_id == seeker.id))
     interest.stage = InterestStage.INTENT
-    fair.held_on = date.today() - timedelta(days=50)
-    placement = record_placement(interest, date.today() - timedelta(days=40), 6000)
+    fair.held_on = local_today() - timedelta(days=50)
+    placement = record_placement(interest, local_today() - timedelta(days=40), 6000)
     db.session.commit()
     assert fair.id == placement.fair_id and opening.id == placement.opening_id
     _login(client, "own-staff")
@@ -216,7 +217,7 @@ def test_refused_while_a_follow_up_is_due_until_it_is_recorded(client, person):
     assert _reloaded(seeker.id).name == NAME
 
     due = db.session.scalar(sa.select(FollowUp).where(FollowUp.month == 1))
-    due.record(date.today(), True, None)
+    due.record(local_today(), True, None, today=local_today())
     due.note = "一个月回访：" + NOTE
     db.session.commit()
     assert client.post(f"/bureau/seekers/{seeker.code}/erase",
@@ -282,7 +283,7 @@ def test_erasure_removes_the_canary_everywhere_and_keeps_the_aggregates(
     recording.mark_attended(fair, world["participant"], via="kiosk")
     db.session.commit()
     figures, categories = _figures(fair)
-    window = (date.today() - timedelta(days=400), date.today() + timedelta(days=400))
+    window = (local_today() - timedelta(days=400), local_today() + timedelta(days=400))
     demand = due_seekers(*window)
     # the canary was released and placed (the crawl's world): counted among placements,
     # no longer in the demand for jobs
@@ -294,7 +295,7 @@ def test_erasure_removes_the_canary_everywhere_and_keeps_the_aggregates(
             sa.select(FollowUp).join(Placement).where(Placement.seeker_id == canary.id,
                                                      FollowUp.done_on.is_(None))):
         # the erasure waits for due follow-ups (tested above): record them first
-        follow_up.record(date.today(), True, None)
+        follow_up.record(local_today(), True, None, today=local_today())
     db.session.commit()
     stored = _database_text()
     assert keyed_hash(CANARY_ID) in stored and "金丝雀健康备注" in stored

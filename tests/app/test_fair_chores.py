@@ -4,12 +4,13 @@ Shanghai time, re-planning an open fair, the fair report's default and its workb
 
 import io
 import re
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.services.fair_plan import UNDER_SERVED, plan_fair_recommendations
 from models import (
     AuditEvent,
@@ -285,7 +286,7 @@ def test_a_closed_fair_is_not_planned_again(client, organizer, planned):
 
 
 def test_the_fair_report_opens_on_the_latest_fair_with_data(client, organizer, make):
-    today = date.today()
+    today = local_today()
     held = make.fair(name_en="June fair", held_on=today - timedelta(days=30))
     make.participant(held, make.seeker(facility_id=held.facility_id))
     make.fair(name_en="Empty future fair", held_on=today + timedelta(days=60))
@@ -297,8 +298,8 @@ def test_the_fair_report_opens_on_the_latest_fair_with_data(client, organizer, m
 
 
 def test_the_fair_report_without_any_data_opens_on_the_latest_fair(client, organizer, make):
-    make.fair(name_en="Earlier fair", held_on=date.today() + timedelta(days=5))
-    make.fair(name_en="Later fair", held_on=date.today() + timedelta(days=50))
+    make.fair(name_en="Earlier fair", held_on=local_today() + timedelta(days=5))
+    make.fair(name_en="Later fair", held_on=local_today() + timedelta(days=50))
     db.session.commit()
     page = client.get("/fairs/report").get_data(as_text=True)
     heading = page[page.index("<thead>"):page.index("</thead>")]

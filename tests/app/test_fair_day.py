@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.clock import local_today
 from app.config import TestingConfig
 from app.fairs import recording
 from models import Fair, FairParticipant, Interest, InterestStage, Role, StateError, db
@@ -135,13 +136,13 @@ def test_many_tablets_at_once_lose_and_duplicate_nothing(app, make, database_url
 
 
 def test_intent_becomes_a_placement_within_headcount_and_is_followed_up(client, auth, day, make):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from models import FollowUp, Opening, Placement, SeekerStatus
     from models.placements import add_months
 
     fair, participant, opening = day["fair"], day["participant"], day["opening"]
-    fair.held_on = date.today() - timedelta(days=60)
+    fair.held_on = local_today() - timedelta(days=60)
     start = fair.held_on + timedelta(days=5)
     opening.headcount = 1
     other = make.participant(fair, make.seeker(facility_id=fair.facility_id))
@@ -220,13 +221,13 @@ def test_fair_report_equals_a_count_from_the_database(app, runner, client, auth)
 
 def test_concurrent_hires_never_exceed_the_headcount(app, make, database_url, day):
     """8 workers try to place 24 people in an opening with 5 places: exactly 5 succeed."""
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from app.fairs import placements
     from models import Opening, Placement
 
     fair, opening = day["fair"], day["opening"]
-    fair.held_on = date.today() - timedelta(days=30)
+    fair.held_on = local_today() - timedelta(days=30)
     start = fair.held_on + timedelta(days=7)
     opening.headcount = 5
     people = [make.participant(fair, make.seeker(facility_id=fair.facility_id))

@@ -1,11 +1,12 @@
 """Planning a fair: lifecycle, booths and openings, participants and badges."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.fairs.operations import BADGE_ALPHABET, BADGE_LENGTH
 from models import AuditEvent, Fair, FairEmployer, FairParticipant, FairStatus, Role, db
 
@@ -22,7 +23,7 @@ def test_create_open_and_close_a_fair(client, organizer, make):
     facility = make.facility()
     response = client.post("/fairs/new", data={
         "code": "SH-T-2026", "name_zh": "测试招聘会", "name_en": "Test fair",
-        "facility_id": facility.id, "held_on": (date.today() + timedelta(days=20)).isoformat(),
+        "facility_id": facility.id, "held_on": (local_today() + timedelta(days=20)).isoformat(),
         "venue": "礼堂"})
     assert response.status_code == 302
     fair = db.session.scalar(sa.select(Fair))
@@ -66,13 +67,13 @@ def test_invite_employers_with_unique_booths(client, organizer, make):
 
 
 def test_add_participants_due_within_months_with_random_badges(client, organizer, make):
-    fair = make.fair(held_on=date.today() + timedelta(days=10))
+    fair = make.fair(held_on=local_today() + timedelta(days=10))
     due = [make.seeker(facility_id=fair.facility_id,
-                       expected_release_date=date.today() + timedelta(days=30 * n))
+                       expected_release_date=local_today() + timedelta(days=30 * n))
            for n in (1, 2, 5)]
     make.seeker(facility_id=fair.facility_id,
-                expected_release_date=date.today() + timedelta(days=400))
-    make.seeker(expected_release_date=date.today() + timedelta(days=30))  # other facility
+                expected_release_date=local_today() + timedelta(days=400))
+    make.seeker(expected_release_date=local_today() + timedelta(days=30))  # other facility
     client.post(f"/fairs/{fair.id}/participants", data={"months": "6"})
     participants = db.session.scalars(sa.select(FairParticipant)).all()
     assert sorted(p.seeker_id for p in participants) == sorted(s.id for s in due)

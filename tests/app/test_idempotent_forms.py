@@ -16,11 +16,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.fairs import recording
 from app.submissions import new_submission_key
 from models import (
@@ -324,7 +325,7 @@ def test_a_survey_sent_at_once_is_saved_once(clerks, make, same_key):
     facility_id = db.session.scalar(
         sa.select(StaffUser.facility_id).where(StaffUser.username == "clerk"))
     seeker = make.seeker(facility_id=facility_id)
-    make.survey(seeker, surveyed_on=date.today() - timedelta(days=30))
+    make.survey(seeker, surveyed_on=local_today() - timedelta(days=30))
     db.session.commit()
     path = f"/bureau/seekers/{seeker.code}/surveys/new"
     if same_key:
@@ -342,7 +343,7 @@ def test_a_survey_sent_at_once_is_saved_once(clerks, make, same_key):
             assert ("Survey saved." in page
                     or "A survey of this person for today was saved by another request" in page)
     todays = db.session.scalars(sa.select(Survey).where(
-        Survey.seeker_id == seeker.id, Survey.surveyed_on == date.today())).all()
+        Survey.seeker_id == seeker.id, Survey.surveyed_on == local_today())).all()
     assert len(todays) == 1 and todays[0].salary_min == 6100
 
 
@@ -384,7 +385,7 @@ def test_a_fair_code_taken_at_the_same_moment_is_already_recorded_not_500(server
     forms = [v.form("/fairs/new")[0] for v in organizers]
     answers = _at_once(organizers, lambda i, v: v.open("/fairs/new", {
         **forms[i], "code": "SH-QP-2027-06", "name_zh": "同时招聘会", "name_en": "",
-        "facility_id": facility_id, "held_on": str(date.today() + timedelta(days=30)),
+        "facility_id": facility_id, "held_on": str(local_today() + timedelta(days=30)),
         "venue": "大厅"}))
     assert {status for status, _path, _page in answers} <= {200, 409}
     assert _count(Fair) == 1
@@ -396,7 +397,7 @@ def test_a_fair_code_taken_at_the_same_moment_is_already_recorded_not_500(server
 
 def _hall(make) -> dict:
     """A fair held 30 days ago with one opening, one person's intent there, an organizer."""
-    held_on = date.today() - timedelta(days=30)
+    held_on = local_today() - timedelta(days=30)
     fair = make.fair(held_on=held_on)
     employer = make.employer()
     booth = make.booth(fair, employer, "A01")

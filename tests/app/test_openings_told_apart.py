@@ -2,10 +2,10 @@
 pay and shift, read differently wherever a person picks or reads one."""
 
 import re
-from datetime import date
 
 import pytest
 
+from app.clock import local_today
 from app.corner import operations as corner
 from app.opening_labels import CODE_ALPHABET, opening_code, opening_id_from_code
 from models import FairRecommendation, Role, Shift, db, iso_week_of
@@ -197,7 +197,7 @@ def test_the_kiosk_tells_the_two_apart(client, auth, twins):
 
 def test_the_bulletin_tells_the_two_apart(client, auth, twins):
     facility = twins["fair"].facility
-    week = iso_week_of(date.today())
+    week = iso_week_of(local_today())
     corner.make_bulletin(facility, week)
     db.session.commit()
     auth.login("bureau1")

@@ -23,12 +23,13 @@ import html
 import io
 import itertools
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.fairs.placements import place_seeker, record_follow_up
 from app.reports import queries
 from app.reports.forms import ReportWindow
@@ -51,7 +52,7 @@ from models import (
     db,
 )
 
-PERIOD = ReleasePeriod.containing(date.today()).shifted(-1)
+PERIOD = ReleasePeriod.containing(local_today()).shifted(-1)
 RELEASE = PERIOD.first + timedelta(days=59)
 FAIR, REFERRAL, PRACTICE = "Job fair", "Directed referral", "Job practice"
 TRAINING, SELF_FOUND, ALL = "Skills training", "Found by themselves", "All channels"
@@ -233,7 +234,7 @@ def test_a_facility_with_too_few_placements_is_refused(client, city, staff, make
 
 def test_a_half_year_not_offered_is_explained(client, city, staff):
     staff()
-    later = ReleasePeriod.containing(date.today()).shifted(1).key
+    later = ReleasePeriod.containing(local_today()).shifted(1).key
     page = client.get(f"/reports/outcomes?period={later}").get_data(as_text=True)
     assert "Outcomes are counted for half-years up to the current one." in page
     response = client.get(f"/reports/outcomes.xlsx?period={later}")
@@ -313,7 +314,7 @@ def test_no_two_allowed_outcome_reports_differ_by_one_to_four(city):
     no table's total lets a hidden count be worked out."""
     facilities = [city["a"], city["b"]]
     found = []
-    for period in outcome_periods(date.today()):
+    for period in outcome_periods(local_today()):
         placements, follow_ups, reached = queries.outcome_frames(period.first, period.last)
         for facility in (None, *facilities):
             try:

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.clock import local_today
 from app.config import TestingConfig
 from app.fairs import placements, recording
 from app.fairs.report import fair_figures
@@ -31,7 +32,7 @@ from models import (
 )
 from models.placements import add_months
 
-TODAY = date.today()
+TODAY = local_today()
 FAIR_DAY = TODAY - timedelta(days=60)
 START = FAIR_DAY + timedelta(days=7)
 
@@ -325,7 +326,8 @@ def test_report_counts_people_and_placements_apart_and_retention_over_people(
         left = outcomes.get(placement.seeker_id, [True])
         employed = left.pop(0) if len(left) > 1 else left[0]
         placement.follow_ups[0].record(asked, employed,
-                                       None if employed else FollowUpReason.RESIGNED)
+                                       None if employed else FollowUpReason.RESIGNED,
+                                       today=TODAY)
     db.session.commit()
     _login(client, auth)
     page = client.get(f"/fairs/report?fair={fair.id}").get_data(as_text=True)

@@ -8,13 +8,13 @@ which can lead to a referral.
 """
 
 import threading
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.clock import local_today
 from app.config import TestingConfig
 from app.practice import operations
 from app.services.matching import recorded_outcomes
@@ -33,7 +33,7 @@ from models import (
     db,
 )
 
-TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # as local_today()
+TODAY = local_today()
 NEXT_WEEK = TODAY + timedelta(days=7)
 
 

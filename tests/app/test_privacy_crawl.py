@@ -20,8 +20,9 @@ import pytest
 import sqlalchemy as sa
 
 from app.aftercare import operations as aftercare
+from app.clock import local_today
 from app.fairs.operations import add_participants
-from app.fairs.placements import local_today, place_seeker
+from app.fairs.placements import place_seeker
 from app.services.fair_plan import plan_fair_recommendations
 from models import (
     AftercareCheck,

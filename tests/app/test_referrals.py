@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from app import create_app
+from app.clock import local_today
 from app.config import TestingConfig
-from app.fairs.placements import local_today
 from app.referrals import operations
 from app.submissions import new_submission_key
 from models import (

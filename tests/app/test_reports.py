@@ -15,17 +15,18 @@ Open openings (places = headcount − filled):
 import html
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.reports.periods import default_period
 from app.reports.suppression import SMALL, WITHHELD
 from models import AuditEvent, Role, SeekerStatus, db
 
-TODAY = date.today()
+TODAY = local_today()
 PERIOD = default_period(TODAY)
 START = PERIOD.first
 DUE = START + timedelta(days=30)  # a release date inside the half-year

@@ -10,13 +10,14 @@ headers) and the download is checked cell by cell.
 import csv
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import openpyxl
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.fairs.placements import place_seeker
 from app.reports.periods import ReleasePeriod
 from app.spreadsheets import (
@@ -153,7 +154,7 @@ def login(make, auth, client, role, **kwargs):
 
 
 def _seekers(make, facility, n=6):
-    release = date.today() + timedelta(days=40)
+    release = local_today() + timedelta(days=40)
     for index in range(n):
         person = make.seeker(facility_id=facility.id, expected_release_date=release)
         make.survey(person, (CATEGORIES[index % len(CATEGORIES)], "security"),
@@ -166,7 +167,7 @@ def summary_export(kind):
         facility = make.facility(code="FX", name_en=HOSTILE[0], name_zh=HOSTILE[0])
         _seekers(make, facility, n=14)
         login(make, auth, client, Role.EMPLOYMENT)
-        period = ReleasePeriod.containing(date.today() + timedelta(days=40)).key
+        period = ReleasePeriod.containing(local_today() + timedelta(days=40)).key
         return f"/reports/summary.{kind}?facility=FX&period={period}", HOSTILE[:2]
     return case
 
@@ -176,7 +177,7 @@ def gap_export(make, auth, client):
     for code in CATEGORIES:
         make.opening(category_code=code, headcount=3)
     login(make, auth, client, Role.EMPLOYMENT)
-    period = ReleasePeriod.containing(date.today() + timedelta(days=40)).key
+    period = ReleasePeriod.containing(local_today() + timedelta(days=40)).key
     return f"/reports/gap.xlsx?period={period}", HOSTILE[:2]
 
 
@@ -193,7 +194,7 @@ def fair_report_export(make, auth, client):
 def outcomes_export(kind):
     def case(make, auth, client):
         facility = make.facility(code="FX", name_en=HOSTILE[0], name_zh=HOSTILE[0])
-        period = ReleasePeriod.containing(date.today()).shifted(-1)
+        period = ReleasePeriod.containing(local_today()).shifted(-1)
         for _ in range(6):
             person = make.seeker(facility_id=facility.id, expected_release_date=period.first,
                                  status=SeekerStatus.RELEASED)
@@ -225,12 +226,12 @@ def _rejected(client, path, data):
 
 def survey_rejected_rows(make, auth, client):
     login(make, auth, client, Role.BUREAU)
-    release = (date.today() + timedelta(days=90)).isoformat()
+    release = (local_today() + timedelta(days=90)).isoformat()
     header = ["求职者编号", "姓名", "调查日期", "第一志愿", "最低月工资", "期望月工资", "居住区",
               "预计出所日期", "@SUM(A1)"]
-    rows = [["QP0001", HOSTILE[0], date.today().isoformat(), "物流仓储操作员", HOSTILE[1],
+    rows = [["QP0001", HOSTILE[0], local_today().isoformat(), "物流仓储操作员", HOSTILE[1],
              "+1+1", "-2+3", release, "\tx"],
-            ["QP0002", "\rx", date.today().isoformat(), "@SUM(A1)", "五千", "6000", "浦东",
+            ["QP0002", "\rx", local_today().isoformat(), "@SUM(A1)", "五千", "6000", "浦东",
              release, "=1+1"]]
     return _rejected(client, "/bureau/import/", _csv(header, rows)), [*HOSTILE[:2], "@SUM(A1)"]
 
@@ -336,7 +337,7 @@ def test_a_fair_is_stored_without_control_characters(make, auth, client):
     response = client.post("/fairs/new", data={
         "code": "SH\x85-QP1", "name_zh": "春季\u202e招聘会", "name_en": "Spring\x9c fair",
         "facility_id": str(facility.id),
-        "held_on": (date.today() + timedelta(days=9)).isoformat(), "venue": "大厅\u2069"})
+        "held_on": (local_today() + timedelta(days=9)).isoformat(), "venue": "大厅\u2069"})
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     fair = db.session.scalar(sa.select(Fair))
     assert (fair.code, fair.name_zh, fair.name_en, fair.venue) == (

@@ -1,16 +1,17 @@
 """The seekers frame read with column SELECTs equals the one built from ORM objects."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import sqlalchemy as sa
 
+from app.clock import local_today
 from app.corner.training import gap_seekers, gap_seekers_frame
 from app.services.matching import seekers_frame
 from app.services.seeker_rows import load_seekers_frame
 from models import Seeker, SeekerCertificate, SeekerStatus, db
 
-TODAY = date.today()
+TODAY = local_today()
 
 
 def _people(make):

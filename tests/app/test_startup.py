@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.startup.operations import load_startup_services
 from models import (
     AuditEvent,

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from app.aftercare import operations
 from app.aftercare.timeline import FOLLOW_UP, FULL, KINDS, timeline_for
-from app.fairs.placements import local_today, place_seeker
+from app.clock import local_today
+from app.fairs.placements import place_seeker
 from models import (
     AftercareCheck,
     AuditEvent,

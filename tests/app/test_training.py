@@ -4,13 +4,13 @@ the person's (so openings that need it are recommended at once), its audited cor
 and what each course would add on the training-gap page."""
 
 import threading
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from app import create_app
+from app.clock import local_today
 from app.config import TestingConfig
 from app.services.matching import ranked_openings_for
 from app.training import operations
@@ -29,7 +29,7 @@ from models import (
     db,
 )
 
-TODAY = datetime.now(ZoneInfo("Asia/Shanghai")).date()  # app.fairs.placements.local_today
+TODAY = local_today()
 
 
 def _audited(action: str) -> list[AuditEvent]:

@@ -14,6 +14,7 @@ from datetime import date
 
 import pytest
 
+from app.clock import local_today
 from app.corner.operations import make_bulletin
 from app.employment import operations
 from app.fairs.documents import sheets_pdf, shortlists_pdf
@@ -55,7 +56,7 @@ def world(app, make):
                                  contact_phone="13812345678", pledge_date=date(2026, 5, 1),
                                  pledge_signed_by="王经理")
         opening = make.opening(employer_id=employer.id, title=title, headcount=10,
-                               posted_on=date.today())
+                               posted_on=local_today())
         make.offer(fair, make.booth(fair, employer, booth), opening)
         employers[key], openings[key] = employer, opening
     seekers = [make.seeker(facility_id=facility.id, consent_share=True) for _ in range(3)]
@@ -63,7 +64,7 @@ def world(app, make):
         make.survey(seeker, categories=["logistics"], salary_min=5000)
     add_participants(fair, seekers)
     fair_plan.plan_fair_recommendations(fair)  # planned while all three were verified
-    make_bulletin(facility, iso_week_of(date.today()))
+    make_bulletin(facility, iso_week_of(local_today()))
     fair.open()
     users = {
         "bureau": make.user(Role.BUREAU, username="v-bureau", facility_id=facility.id),
@@ -87,7 +88,7 @@ def world(app, make):
 
 def _urls(app, world) -> list[str]:
     fair, seeker = world["fair"], world["seekers"][0]
-    week = iso_week_of(date.today())
+    week = iso_week_of(local_today())
     values = {"code": seeker.code, "fair_id": str(fair.id), "facility": "VET", "week": week,
               "opening_id": str(world["openings"]["unverified"].id),
               "employer_id": str(world["employers"]["unverified"].id),

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,7 @@ from synthetic import make_openings, make_seekers
 
 from app import create_app
 from app.admin.operations import create_user
+from app.clock import local_today
 from app.config import TestingConfig
 from app.corner.operations import make_bulletin
 from app.seeding import load_reference_data
@@ -64,7 +65,7 @@ def _load_register(seed_dir) -> list[Facility]:
                  for code in employer_codes}
     db.session.add_all(employers.values())
     db.session.flush()
-    today = date.today()
+    today = local_today()
     rows = []
     for i, o in enumerate(openings.itertuples(index=False)):
         rows.append(Opening(
@@ -123,7 +124,7 @@ def test_city_pages(tmp_path):
         for facility in facilities:
             create_user(f"bureau-{facility.code}", PASSWORD, Role.BUREAU,
                         facility_id=facility.id)
-            bulletin, _new = make_bulletin(facility, iso_week_of(date.today()))
+            bulletin, _new = make_bulletin(facility, iso_week_of(local_today()))
             sizes[facility.code] = db.session.scalar(
                 sa.select(sa.func.count(Seeker.id)).where(Seeker.facility_id == facility.id))
             pages[facility.code] = {

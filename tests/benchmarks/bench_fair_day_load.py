@@ -34,13 +34,13 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from bench_kiosk_load import Gunicorn, HttpClient, app_for, run_qibu, server_environment
 
+from app.clock import local_today
 from app.fairs.operations import add_participants, open_fair, seekers_due
 from models import (
     AuditEvent,
@@ -226,7 +226,7 @@ class Tablet:
             if interest_id is None:  # no intent recorded, or hired by the other tablet
                 continue
             for _category, message in self._post_and_follow("hires", path, {
-                    "interest_id": interest_id, "start_date": date.today().isoformat(),
+                    "interest_id": interest_id, "start_date": local_today().isoformat(),
                     "monthly_pay": "6000"}):
                 self._count(message, code)
 

@@ -33,7 +33,7 @@ import os
 import random
 import time
 import tracemalloc
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from itertools import accumulate
 from pathlib import Path
 
@@ -48,6 +48,7 @@ from werkzeug.test import encode_multipart
 
 from app import create_app
 from app.admin.operations import create_user
+from app.clock import local_today
 from app.config import TestingConfig
 from app.imports.openings import OPENING_COLUMNS
 from app.seeding import load_reference_data
@@ -139,7 +140,7 @@ def make_postings(rows: int, seed: int = 11) -> tuple[list[dict], list[dict]]:
     employer_weights = list(accumulate(1.0 / (rank + 1) ** 0.6 for rank in range(EMPLOYERS)))
     categories = list(CATEGORY_TEXT)
     category_weights = list(accumulate(CATEGORY_TEXT[c][0] for c in categories))
-    today = date.today()
+    today = local_today()
     seen: set[tuple] = set()
     postings = []
     while len(postings) < rows:
@@ -330,7 +331,7 @@ def bare_import(app, path: Path) -> float:
             {"name": name, "normalized_name": name, "status": EmployerStatus.UNVERIFIED}
             for name in names])
         ids = dict(connection.execute(sa.select(Employer.name, Employer.id)).all())
-        today = date.today()
+        today = local_today()
         connection.execute(sa.insert(Opening), [
             {"ref": ref, "employer_id": ids[employer], "title": title,
              "category_code": "logistics", "salary_text": str(salary)[:60],

@@ -19,7 +19,7 @@ import os
 import re
 import time
 import zipfile
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +32,7 @@ from werkzeug.test import encode_multipart
 
 from app import create_app
 from app.admin.operations import create_user
+from app.clock import local_today
 from app.config import TestingConfig
 from app.imports.surveys import SURVEY_COLUMNS
 from app.seeding import load_reference_data
@@ -53,7 +54,7 @@ def make_workbook(path: Path, rows: int, seed: int = 7) -> None:
     """Write `rows` messy survey rows under the template's Chinese headers."""
     rng = np.random.default_rng(seed)
     keys = [c.key for c in SURVEY_COLUMNS]
-    today = date.today()
+    today = local_today()
     # a normal workbook, not write-only: like Excel, it records the sheet's dimension
     book = Workbook()
     sheet = book.active
@@ -173,7 +174,7 @@ def bare_import(app, path: Path, facility_id: int) -> float:
         ])
         ids = dict(connection.execute(sa.select(Seeker.code, Seeker.id)).all())
         connection.execute(sa.insert(Survey), [
-            {"seeker_id": ids[code], "surveyed_on": date.today(), "answers": {},
+            {"seeker_id": ids[code], "surveyed_on": local_today(), "answers": {},
              "salary_min": None, "salary_hoped": None, "districts": [], "shifts": [],
              "work_history": [], "certificates": [], "avoid": [],
              "training_interests": [], "skills_text": str(skills),

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from app.aftercare import operations as aftercare
-from app.fairs.placements import local_today
+from app.clock import local_today
 from models import (
     AftercareCheck,
     Fair,

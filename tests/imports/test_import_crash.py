@@ -43,6 +43,7 @@ import sqlalchemy as sa
 
 from app import create_app
 from app.admin.operations import create_user
+from app.clock import local_today
 from app.config import TestingConfig
 from app.imports.store import LOCK_NAME
 from app.imports.surveys import SURVEY_COLUMNS
@@ -88,7 +89,7 @@ class Row:
 def _people(categories: list[tuple[str, str]],
             new_people: int = NEW_PEOPLE) -> tuple[list[Row], list[Row]]:
     """The rows imported before the crash test, and the crash test's file."""
-    surveyed = date.today() - timedelta(days=30)
+    surveyed = local_today() - timedelta(days=30)
     earlier, rows = [], []
     for n in range(UPDATED_PEOPLE):
         code, name = f"QE{n:06d}", f"早先{n}"
@@ -108,7 +109,7 @@ def _people(categories: list[tuple[str, str]],
 def _write_csv(path: Path, rows: list[Row], names_zh: dict[str, str]) -> None:
     """Write the rows as bureau staff fill the template: Chinese headers and names."""
     keys = [c.key for c in SURVEY_COLUMNS]
-    release = (date.today() + timedelta(days=90)).isoformat()
+    release = (local_today() + timedelta(days=90)).isoformat()
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow([c.header["zh"] for c in SURVEY_COLUMNS])

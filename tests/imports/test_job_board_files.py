@@ -12,13 +12,14 @@ import io
 import json
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+from app.clock import local_today
 from app.imports import openings, surveys
 from app.imports.engine import ImportScope, import_file
 from models import db
@@ -143,8 +144,8 @@ def test_job_board_file_imports_without_column_options(runner, app, board):
 
 # --- the survey headers bureaus write by hand ----------------------------------------------
 
-SURVEYED = (date.today() - timedelta(days=10)).isoformat()
-RELEASE = (date.today() + timedelta(days=90)).isoformat()
+SURVEYED = (local_today() - timedelta(days=10)).isoformat()
+RELEASE = (local_today() + timedelta(days=90)).isoformat()
 BUREAU_HEADERS = {
     "编号": "facility_ref", "姓名": "name", "调查日期": "surveyed_on",
     "意向岗位（第一）": "categories_1", "意向岗位（第二）": "categories_2",

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
+from app.clock import local_today
 from app.imports.openings import OPENING_COLUMNS
 from models import AuditEvent, Employer, Opening, OpeningStatus, Role, Shift, db
 from surveys.values import uscc_check_character
@@ -153,7 +154,7 @@ def test_list_like_attribute_cells_and_multi_line_cells(runner, posting_file):
 
 def test_posting_date_without_a_year_is_the_latest_such_day(runner, posting_file):
     report, _ = run_json(runner, posting_file(fifty_one({"updatedate": "01-02"})))
-    today = date.today()
+    today = local_today()
     expected = date(today.year if (today.month, today.day) >= (1, 2) else today.year - 1, 1, 2)
     assert openings()[0].posted_on == expected
 

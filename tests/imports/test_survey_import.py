@@ -12,14 +12,15 @@ import sqlalchemy as sa
 from openpyxl import Workbook, load_workbook
 
 from app.bureau.operations import QIBU_CODE
+from app.clock import local_today
 from app.imports import engine as importing
 from app.imports import surveys as operations
 from app.imports.surveys import SURVEY_COLUMNS
 from models import AuditEvent, ImportUpload, Role, Seeker, Survey, db
 from tests.app.test_bureau import survey_data
 
-SURVEYED = (date.today() - timedelta(days=10)).isoformat()
-RELEASE = (date.today() + timedelta(days=90)).isoformat()
+SURVEYED = (local_today() - timedelta(days=10)).isoformat()
+RELEASE = (local_today() + timedelta(days=90)).isoformat()
 KEYS = [c.key for c in SURVEY_COLUMNS]
 ZH = {c.key: c.header["zh"] for c in SURVEY_COLUMNS}
 EN = {c.key: c.header["en"] for c in SURVEY_COLUMNS}
@@ -192,7 +193,7 @@ def test_re_importing_the_same_file_changes_nothing(client, clerk):
 
 def test_a_changed_row_updates_that_survey_and_a_new_date_adds_one(client, clerk):
     upload_and_confirm(client, workbook([row("QP0001", "张三")]))
-    later = (date.today() - timedelta(days=1)).isoformat()
+    later = (local_today() - timedelta(days=1)).isoformat()
     data = workbook([row("QP0001", "张三", salary_min="5500"),
                      row("QP0001", "", surveyed_on=later, salary_min="7000",
                          salary_hoped="8000", expected_release_date="2030.7")])
@@ -204,7 +205,7 @@ def test_a_changed_row_updates_that_survey_and_a_new_date_adds_one(client, clerk
     assert seeker.expected_release_date == date(2030, 7, 1)  # from the latest survey
 
     # an older survey imported afterwards does not overwrite the seeker's current facts
-    older = (date.today() - timedelta(days=30)).isoformat()
+    older = (local_today() - timedelta(days=30)).isoformat()
     upload_and_confirm(client, workbook([row("QP0001", "张三", surveyed_on=older,
                                              expected_release_date="2029-01-01")]))
     db.session.expire_all()
@@ -214,7 +215,7 @@ def test_a_changed_row_updates_that_survey_and_a_new_date_adds_one(client, clerk
 
 def test_a_new_seekers_rows_may_fall_in_different_chunks(client, clerk, monkeypatch):
     monkeypatch.setattr(operations, "CHUNK_ROWS", 1)
-    older = (date.today() - timedelta(days=40)).isoformat()
+    older = (local_today() - timedelta(days=40)).isoformat()
     upload_and_confirm(client, workbook([
         row("QP0001", "张三", surveyed_on=SURVEYED, expected_release_date="2031.7",
             consent_share="是"),
@@ -375,7 +376,7 @@ def test_english_headers_stray_spaces_full_width_and_empty_trailing_rows(client,
 
 
 def test_excel_dates_and_serial_numbers(client, clerk):
-    surveyed = date.today() - timedelta(days=3)
+    surveyed = local_today() - timedelta(days=3)
     serial = (surveyed - date(1899, 12, 30)).days
     data = workbook([row("QP0001", surveyed_on=datetime.combine(surveyed, datetime.min.time()),
                          expected_release_date="2026年7月"),

@@ -123,8 +123,10 @@ def test_placement_schedules_follow_ups_at_1_3_6_12_months(make):
         (12, date(2027, 8, 31)),
     ]
     with pytest.raises(StateError, match="原因"):
-        placement.follow_ups[0].record(date(2026, 9, 30), still_employed=False, reason=None)
-    placement.follow_ups[0].record(date(2026, 9, 30), False, FollowUpReason.COMMUTE)
+        placement.follow_ups[0].record(date(2026, 9, 30), still_employed=False, reason=None,
+                                        today=date(2026, 10, 8))
+    placement.follow_ups[0].record(date(2026, 9, 30), False, FollowUpReason.COMMUTE,
+                                    today=date(2026, 10, 8))
     assert placement.follow_ups[0].reason is FollowUpReason.COMMUTE
 
 
