@@ -42,8 +42,14 @@ lock-upgrade: | $(VENV)/.installed
 check-lock: | $(VENV)/.installed
 	VENV=$(VENV) bash .ci/check-lock
 
-translations: $(VENV)/.installed
-	$(BIN)/pybabel compile -d app/translations
+# each catalog compiled when its .po changed: two `make test` side by side (.ci/run) then
+# never rewrite a .mo the other is reading
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard app/translations/*/LC_MESSAGES/messages.po))
+
+translations: $(MO_FILES)
+
+$(MO_FILES): %.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile -i $< -o $@
 
 ## run: install, migrate the embedded SQLite database, load demo data, serve
 run: translations

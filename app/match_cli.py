@@ -155,3 +155,40 @@ def evaluate_categories_command(heldout_path, confusions):
 
 def _percent(value):
     return "-" if value != value else f"{value:.1%}"  # NaN when no title is on that side
+
+
+@match_group.command("rank-city")
+@click.option("--months", default=6, show_default=True, type=click.IntRange(1, 24),
+              help="Rank everyone due for release within this many months.")
+@click.option("--wait/--no-wait", default=True, show_default=True,
+              help="With a queue: wait for the workers to finish and print the progress.")
+@with_appcontext
+def rank_city_command(months, wait):
+    """Rank everyone due for release, in every facility, against every open opening and
+    store each person's best openings (the nightly run). With QIBU_REDIS_URL the blocks
+    go to the queue, shared by every `qibu worker`; without, they run here."""
+    import time
+
+    from flask import current_app
+
+    from app.jobs.kinds import queue_city_ranking
+    from models import RankingRun
+
+    if not current_app.config["REDIS_URL"]:
+        current_app.config["JOBS_SYNC"] = True  # one after the other, in this command
+    started = time.perf_counter()
+    run, jobs = queue_city_ranking(months)
+    click.echo(f"Ranking run {run.id}: {run.n_seekers} people due within {months} months, "
+               f"{run.blocks_total} blocks.")
+    while wait and not run.finished:
+        time.sleep(1)
+        db.session.expire_all()
+        run = db.session.get(RankingRun, run.id)
+        failed = [j for j in jobs if db.session.get(type(j), j.id).state.value == "failed"]
+        click.echo(f"  {run.blocks_done}/{run.blocks_total} blocks written")
+        if failed:
+            raise click.ClickException(
+                f"{len(failed)} block(s) failed; see /admin/jobs and try them again.")
+    if run.finished:
+        click.echo(f"Done in {time.perf_counter() - started:.1f} s: {run.n_seekers} people "
+                   f"ranked against {run.n_openings} open openings.")

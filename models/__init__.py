@@ -42,6 +42,7 @@ from models.placements import (
     PlacementKind,
 )
 from models.practice import BookingStatus, PracticeBooking, PracticeDay, PracticeDayStatus
+from models.rankings import RankedOpening, RankingRun, SeekerRanking
 from models.reference import Certificate, District, Environment, JobCategory
 from models.referrals import (
     ACTIVE_REFERRAL_STATES,
@@ -69,9 +70,6 @@ __all__ = [
     "AFTERCARE_MONTHS",
     "AftercareCheck",
     "ApiToken",
-    "FINISHED_STATES",
-    "Job",
-    "JobState",
     "AuditEvent",
     "Base",
     "BookingStatus",
@@ -87,6 +85,7 @@ __all__ = [
     "EmployerStatus",
     "EnrolmentStatus",
     "Environment",
+    "FINISHED_STATES",
     "Facility",
     "Fair",
     "FairEmployer",
@@ -103,11 +102,13 @@ __all__ = [
     "ImportUpload",
     "Interest",
     "InterestStage",
+    "Job",
     "JobCategory",
-    "MatcherModel",
+    "JobState",
     "KioskEnrolment",
     "LoginSession",
     "LoginThrottle",
+    "MatcherModel",
     "Opening",
     "OpeningStatus",
     "Placement",
@@ -117,6 +118,8 @@ __all__ = [
     "PracticeDay",
     "PracticeDayStatus",
     "REFERRAL_STALE_DAYS",
+    "RankedOpening",
+    "RankingRun",
     "Referral",
     "ReferralRequest",
     "ReferralRequestStatus",
@@ -125,6 +128,7 @@ __all__ = [
     "Role",
     "Seeker",
     "SeekerCertificate",
+    "SeekerRanking",
     "SeekerStatus",
     "SessionAttendance",
     "Shift",

@@ -115,11 +115,14 @@ def test_the_units_run_commands_qibu_has(app):
         for line in unit.read_text("utf-8").splitlines():
             if line.startswith("ExecStart="):
                 commands += re.findall(r"/opt/qibu/\.venv/bin/qibu ([a-z-]+)", line)
-    assert sorted(commands) == ["backup", "purge", "worker"]
+    assert sorted(commands) == ["backup", "match", "purge", "worker"]
     assert set(commands) <= set(app.cli.commands)
     web = (DEPLOY / "systemd" / "qibu-web@.service").read_text("utf-8")
     assert "--config /opt/qibu/gunicorn.conf.py" in web and "--bind 127.0.0.1:%i" in web
-    for timer in ("qibu-purge.timer", "qibu-backup.timer"):
+    ranking = (DEPLOY / "systemd" / "qibu-ranking.service").read_text("utf-8")
+    assert "qibu match rank-city --months" in ranking
+    assert "rank-city" in app.cli.commands["match"].commands
+    for timer in ("qibu-purge.timer", "qibu-backup.timer", "qibu-ranking.timer"):
         assert "WantedBy=qibu-scheduler.target" in (DEPLOY / "systemd" / timer).read_text()
 
 

@@ -153,6 +153,7 @@ ACTION_LABELS = {
     "user_enabled": _l("User enabled"),
     "job_cancelled": _l("Background job cancelled"),
     "job_queued": _l("Background job started"),
+    "city_ranking_started": _l("City-wide ranking started"),
     "job_retried": _l("Background job tried again"),
     "course_attendance_recorded": _l("Course attendance recorded"),
     "course_completed": _l("Course completed"),

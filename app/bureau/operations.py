@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from app.audit import log_event
+from app.clock import local_today
+from app.services.rankings import refresh_ranking
 from models import (
     Seeker,
     StaffUser,
@@ -112,7 +114,7 @@ def update_seeker(seeker: Seeker, personal: dict) -> None:
 def record_survey(seeker: Seeker, answers: dict, by: StaffUser, *, version: int = 1,
                   surveyed_on: date | None = None, survey: Survey | None = None) -> Survey:
     """Store a survey's answers (a new one, or corrections to `survey`)."""
-    surveyed_on = surveyed_on or date.today()
+    surveyed_on = surveyed_on or local_today()
     if survey is None:
         survey = db.session.scalar(
             sa.select(Survey).where(Survey.seeker_id == seeker.id,
@@ -127,6 +129,7 @@ def record_survey(seeker: Seeker, answers: dict, by: StaffUser, *, version: int 
     survey.recorded_by_id = by.id
     db.session.flush()
     log_event("survey_recorded" if created else "survey_corrected", seeker, survey=survey.id)
+    refresh_ranking(seeker)
     return survey
 
 
@@ -206,3 +209,5 @@ def record_selftest(seeker: Seeker, result: SelfTestResult) -> None:
     seeker.riasec_code = result.code
     seeker.riasec_taken_at = utcnow()
     log_event("selftest_recorded", seeker, code=result.code)
+    if seeker.surveys:
+        refresh_ranking(seeker)

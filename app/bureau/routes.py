@@ -15,7 +15,7 @@ from app.bureau import erasure, operations
 from app.bureau.forms import SeekerForm, selftest_form_class, survey_form_class
 from app.corner.training import courses_by_certificate
 from app.i18n import locale_code
-from app.services.matching import ranked_openings_for
+from app.services.rankings import recommendations_for
 from app.submissions import record_result, refuse_duplicate
 from models import Role, Seeker, StateError, Survey, db
 from surveys.questionnaire import (
@@ -91,13 +91,13 @@ def new_seeker():
 def seeker(code):
     seeker = _own_seeker(code)
     log_event("seeker_viewed", seeker)
-    db.session.commit()
+    recommendations, ranked_at = recommendations_for(seeker) if seeker.surveys else ([], None)
+    db.session.commit()  # the audit event, and the ranking if it had to be made again
     fits = []
     if seeker.riasec_scores:
         fits = _fitting_categories(seeker)
-    recommendations = ranked_openings_for(seeker, k=10) if seeker.surveys else []
     return render_template("bureau/seeker.html", seeker=seeker, fits=fits,
-                           recommendations=recommendations,
+                           recommendations=recommendations, ranked_at=ranked_at,
                            courses=courses_by_certificate(seeker.facility_id),
                            questionnaire=load_questionnaire())
 

@@ -85,18 +85,27 @@ def enqueue_job(kind: str, by: StaffUser | None, subject=None, **arguments) -> J
 
     Commits: the row must exist before a worker elsewhere picks the job up.
     """
+    return enqueue_jobs(kind, by, [arguments], subject=subject)[0]
+
+
+def enqueue_jobs(kind: str, by: StaffUser | None, argument_list: list[dict],
+                 subject=None) -> list[Job]:
+    """Record one job of `kind` per arguments in `argument_list` (the blocks of one piece
+    of work) and start them: on the queue, where every worker takes its share; without a
+    queue one after the other in one thread (or right here with JOBS_SYNC). Commits."""
     if kind not in KINDS:
         raise KeyError(f"unknown job kind {kind!r}")
-    job = Job(kind=kind, state=JobState.QUEUED, progress=0, message="", attempts=0,
-              started_by_id=getattr(by, "id", None), arguments=arguments,
-              subject_type=type(subject).__name__ if subject is not None else None,
-              subject_id=getattr(subject, "id", None))
-    db.session.add(job)
+    jobs = [Job(kind=kind, state=JobState.QUEUED, progress=0, message="", attempts=0,
+                started_by_id=getattr(by, "id", None), arguments=arguments,
+                subject_type=type(subject).__name__ if subject is not None else None,
+                subject_id=getattr(subject, "id", None)) for arguments in argument_list]
+    db.session.add_all(jobs)
     db.session.flush()
-    log_event("job_queued", job, actor=by, kind=kind)
+    for job in jobs:
+        log_event("job_queued", job, actor=by, kind=kind)
     db.session.commit()
-    _dispatch(job.id)
-    return job
+    _dispatch(*[job.id for job in jobs])
+    return jobs
 
 
 def retry_job(job: Job, by: StaffUser | None) -> Job:
@@ -120,25 +129,30 @@ def cancel_job(job: Job, by: StaffUser | None) -> None:
     log_event("job_cancelled", job, actor=by, kind=job.kind)
 
 
-def _dispatch(job_id: int) -> None:
+def _dispatch(*job_ids: int) -> None:
     config = current_app.config
     if config["REDIS_URL"]:
-        _queue().enqueue("app.jobs.runner.perform", job_id,
-                         job_timeout=config["JOBS_TIMEOUT_SECONDS"],
-                         result_ttl=3600, failure_ttl=86400)
+        queue = _queue()
+        for job_id in job_ids:
+            queue.enqueue("app.jobs.runner.perform", job_id,
+                          job_timeout=config["JOBS_TIMEOUT_SECONDS"],
+                          result_ttl=3600, failure_ttl=86400)
     elif config["JOBS_SYNC"]:
-        run_job(job_id)
+        for job_id in job_ids:
+            run_job(job_id)
     else:
         app = current_app._get_current_object()
 
         def in_thread():
             with app.app_context():
-                try:
-                    run_job(job_id)
-                finally:
-                    db.session.remove()
+                for job_id in job_ids:
+                    try:
+                        run_job(job_id)
+                    finally:
+                        db.session.remove()
 
-        threading.Thread(target=in_thread, name=f"qibu-job-{job_id}", daemon=True).start()
+        threading.Thread(target=in_thread, name=f"qibu-job-{job_ids[0]}",
+                         daemon=True).start()
 
 
 def _queue():

@@ -7,11 +7,18 @@ from flask.cli import with_appcontext
 
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-@click.option("--simple", is_flag=True,
-              help="Run each job in this process instead of a forked one (debugging).")
+@click.option("--fork", is_flag=True,
+              help="Run each job in a forked process (RQ's default) instead of this one; "
+                   "the prepared openings register is then rebuilt for every job.")
+@click.option("--simple", is_flag=True, hidden=True,
+              help="Run each job in this process (the default now; kept for old units).")
 @with_appcontext
-def worker_command(burst, simple):
-    """Run queued jobs (fair plans, training the matcher, ...) from QIBU_REDIS_URL."""
+def worker_command(burst, fork, simple):
+    """Run queued jobs (fair plans, the city-wide ranking's blocks, training the matcher,
+    ...) from QIBU_REDIS_URL, one after the other in this process: what the matcher
+    prepares once per version of the openings register (text features, facet tables)
+    stays warm from one ranking block to the next. A job's writes are committed with its
+    "done"; a worker killed mid-job leaves nothing and systemd starts it again."""
     config = current_app.config
     if not config["REDIS_URL"]:
         raise click.ClickException(
@@ -24,11 +31,12 @@ def worker_command(burst, simple):
     from app.jobs.live import _redis
     from models import db
 
-    # RQ forks a work horse per job: it must not use the connections of the worker's pool
-    engine = db.engine
-    os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+    if fork:
+        # RQ forks a work horse per job: it must not use the connections of the worker's pool
+        engine = db.engine
+        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     connection = _redis(config["REDIS_URL"])
-    worker_class = SimpleWorker if simple else Worker
+    worker_class = Worker if fork and not simple else SimpleWorker
     # the app context pushed here is what each job (and each forked work horse) runs in
     worker = worker_class([config["JOBS_QUEUE"]], connection=connection)
     click.echo(f"Qibu worker on queue {config['JOBS_QUEUE']!r}")

@@ -7,9 +7,10 @@ from flask_login import current_user
 
 from app.auth.access import STAFF_ROLES, allow
 from app.jobs import KINDS, cancel_job, enqueue_job, is_stale, retry_job, shown_progress
-from app.jobs.forms import JobActionForm
+from app.jobs.forms import CityRankingForm, JobActionForm
+from app.jobs.kinds import queue_city_ranking
 from app.main.queries import Page
-from models import Job, JobState, Role, StateError, db
+from models import Job, JobState, RankingRun, Role, StateError, db
 
 bp = Blueprint("jobs", __name__)
 ADMIN_PAGE_SIZE = 50
@@ -134,3 +135,23 @@ def retrain_matcher():
         abort(400)
     job = enqueue_job("match_train", current_user)
     return redirect(url_for("jobs.job", job_id=job.id))
+
+
+RUNS_SHOWN = 20
+
+
+@bp.route("/admin/rankings", methods=["GET", "POST"])
+@allow(Role.ADMIN)
+def rankings():
+    """The city-wide rankings: the latest runs with their progress, and a button to start
+    one now."""
+    form = CityRankingForm()
+    if form.validate_on_submit():
+        run, jobs = queue_city_ranking(form.months.data, current_user)
+        flash(_("City ranking started: %(people)s people in %(blocks)s blocks.",
+                people=run.n_seekers, blocks=run.blocks_total), "success")
+        return redirect(url_for("jobs.rankings"))
+    runs = db.session.scalars(
+        sa.select(RankingRun).order_by(RankingRun.id.desc()).limit(RUNS_SHOWN)).all()
+    return render_template("jobs/rankings.html", runs=runs, form=form,
+                           running=any(not r.finished for r in runs))

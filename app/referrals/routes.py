@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import log_event
 from app.auth.access import allow
 from app.bureau.routes import refuse_other_facility
-from app.fairs.placements import local_today
+from app.clock import local_today
 from app.referrals import operations
 from app.referrals.forms import (
     DECLINE_REASON_LABELS,
@@ -29,7 +29,8 @@ from app.referrals.forms import (
     ReferForm,
     WithdrawForm,
 )
-from app.services.matching import ranked_openings_for, ranked_seekers_for
+from app.services.matching import ranked_seekers_for
+from app.services.rankings import recommendations_for
 from app.submissions import is_unique_violation, record_result, refuse_duplicate
 from models import (
     Opening,
@@ -238,7 +239,7 @@ def answer_request(request_id):
     seeker = asked.seeker
     recommendations = []
     if asked.status is ReferralRequestStatus.OPEN and seeker.consent_share and seeker.surveys:
-        recommendations = ranked_openings_for(seeker, k=10)
+        recommendations, _ranked_at = recommendations_for(seeker)
     log_event("referral_request_viewed", asked, seeker=seeker.code)
     db.session.commit()
     g.personal_data = True

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import math
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -41,6 +40,7 @@ from models.jobs import N_
 UNKNOWN_HEADCOUNT = 3
 _lock = threading.Lock()
 _prepared_cache: dict = {}
+_RANKING_COLUMNS = ["seeker_id", "opening_id", "rank", "score", "reasons"]
 
 
 def _nan(value) -> float:
@@ -125,38 +125,31 @@ def _open_openings_fingerprint() -> tuple:
     ).one())
 
 
-@dataclass
-class PreparedPool:
-    """The openings job seekers may see (`Opening.visible_to_seekers`: open, from a
-    verified employer), prepared once for many ranking calls (refitted only when they
-    change)."""
-
-    prepared: object
-    openings: dict[str, Opening]
-
-
-def open_openings_pool() -> PreparedPool:
-    """The openings job seekers may see, prepared for the matcher; rebuilt only when they
-    change."""
-    fingerprint = _open_openings_fingerprint()
-    with _lock:
-        cached = _prepared_cache.get("open_openings")
-        if cached is not None and cached[0] == fingerprint:
-            prepared = cached[1]
-        else:
-            cached = None
-    openings = db.session.scalars(
+def _visible_openings():
+    return db.session.scalars(
         sa.select(Opening).where(Opening.visible_to_seekers)
         .options(selectinload(Opening.employer))
     ).all()
-    by_id = {str(o.id): o for o in openings}
-    if cached is None:
-        taxonomy, geography = reference()
-        frame = openings_frame(openings)
-        prepared = matching.prepare_openings(frame, taxonomy=taxonomy, geography=geography)
-        with _lock:
-            _prepared_cache["open_openings"] = (fingerprint, prepared)
-    return PreparedPool(prepared=prepared, openings=by_id)
+
+
+def prepared_open_openings():
+    """The openings job seekers may see, prepared for the matcher (once per data version
+    per process; the openings themselves are read only to rebuild it)."""
+    fingerprint = _open_openings_fingerprint()
+    with _lock:
+        cached = _prepared_cache.get("open_openings")
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    return _prepare(fingerprint, _visible_openings())
+
+
+def _prepare(fingerprint: tuple, openings) -> object:
+    taxonomy, geography = reference()
+    prepared = matching.prepare_openings(openings_frame(openings), taxonomy=taxonomy,
+                                         geography=geography)
+    with _lock:
+        _prepared_cache["open_openings"] = (fingerprint, prepared)
+    return prepared
 
 
 def active_model() -> matching.Matcher:
@@ -225,19 +218,38 @@ def save_model(model: matching.Matcher, activate: bool = True) -> Path:
     return path
 
 
-def ranked_openings_for(seeker: Seeker, k: int = 10) -> list[dict]:
-    """The best openings a seeker may see, each with its opening row, score and reasons."""
-    pool = open_openings_pool()
-    if not pool.openings:
-        return []
-    frame = seekers_frame([seeker])
+def visible_openings_by_id(ids) -> dict[str, Opening]:
+    """The openings among `ids` job seekers may still see, by their id as text."""
+    ids = {int(i) for i in ids}
+    if not ids:
+        return {}
+    return {str(o.id): o for o in db.session.scalars(
+        sa.select(Opening).where(Opening.id.in_(ids), Opening.visible_to_seekers)
+        .options(selectinload(Opening.employer)))}
+
+
+def rank_frame(frame: pd.DataFrame, k: int, n_jobs: int | None = None) -> tuple[
+        pd.DataFrame, int]:
+    """Rank the seekers of `frame` against the open openings with the active matcher:
+    the ranking (`matching.rank_openings`) and how many openings it ranked among."""
+    prepared = prepared_open_openings()
+    if len(prepared) == 0 or frame.empty:
+        return pd.DataFrame(columns=_RANKING_COLUMNS), len(prepared)
     taxonomy, geography = reference()
-    ranking = matching.rank_openings(frame, pool.prepared, k=k, model=active_model(),
-                                     taxonomy=taxonomy, geography=geography)
+    return matching.rank_openings(frame, prepared, k=k, model=active_model(),
+                                  taxonomy=taxonomy, geography=geography,
+                                  n_jobs=n_jobs), len(prepared)
+
+
+def ranked_openings_for(seeker: Seeker, k: int = 10) -> list[dict]:
+    """The best openings a seeker may see, each with its opening row, score and reasons
+    (computed now; `app.services.rankings.recommendations_for` reads the stored one)."""
+    ranking, _n = rank_frame(seekers_frame([seeker]), k)
+    openings = visible_openings_by_id(ranking["opening_id"])
     return [
-        {"opening": pool.openings[row.opening_id], "rank": int(row.rank),
+        {"opening": openings[row.opening_id], "rank": int(row.rank),
          "score": float(row.score), "reasons": list(row.reasons)}
-        for row in ranking.itertuples() if row.opening_id in pool.openings
+        for row in ranking.itertuples() if row.opening_id in openings
     ]
 
 

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import log_event
-from app.fairs.placements import local_today
+from app.clock import local_today
+from app.services.rankings import refresh_ranking
 from models import (
     Course,
     CourseEnrolment,
@@ -278,6 +279,8 @@ def complete_enrolment(enrolment: CourseEnrolment, on: date, by=None,
               seeker=seeker.code, completed_on=on.isoformat(),
               certificate=course.certificate_code,
               certificate_added=certificate is not None)
+    if certificate is not None:
+        refresh_ranking(seeker)  # licence-required openings open up at once
     return certificate
 
 
@@ -316,6 +319,8 @@ def undo_completion(enrolment: CourseEnrolment, reason: str, by=None) -> bool:
               seeker=seeker.code, completed_on=completed_on.isoformat(), reason=reason,
               certificate_removed=removed.certificate_code if removed else None,
               certificate_from_course=replacement.course_id if replacement else None)
+    if removed is not None:
+        refresh_ranking(seeker)
     return removed is not None and replacement is None
 
 

@@ -87,12 +87,12 @@ def test_a_cancelled_queued_job_is_skipped_by_the_worker(queue_app, client, make
     assert recommendations(fair) == 0
 
 
-def _start_worker(queue_app, database_url, cache_dir):
+def _start_worker(queue_app, database_url, cache_dir, *options):
     env = dict(os.environ, QIBU_ENV="testing", QIBU_TEST_DATABASE_URL=database_url,
                QIBU_REDIS_URL=REDIS_URL, QIBU_JOBS_QUEUE=queue_app.config["JOBS_QUEUE"],
                QIBU_JOBS_SYNC="0", QIBU_JOBS_HEARTBEAT_SECONDS="2", QIBU_CACHE_DIR=cache_dir)
     script = ("import sys, tests.app.job_kinds; from app.cli import main; "
-              "sys.argv = ['qibu', 'worker', '--burst']; sys.exit(main())")
+              f"sys.argv = ['qibu', 'worker', '--burst', *{list(options)!r}]; sys.exit(main())")
     return subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -122,12 +122,13 @@ def _wait_for(condition, what, seconds=60):
         time.sleep(0.1)
 
 
+@pytest.mark.parametrize("options", [(), ("--fork",)], ids=["in-process", "work-horse"])
 def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_can_be_retried(
-        queue_app, client, make, auth, database_url, cache_dir):
+        queue_app, client, make, auth, database_url, cache_dir, options):
     fair = make_fair(make)
     org = db.session.scalar(sa.select(StaffUser).where(StaffUser.username == "org"))
     job = enqueue_job("test_slow_plan", org, subject=fair, fair_id=fair.id, delay=0.3)
-    worker = _start_worker(queue_app, database_url, cache_dir)
+    worker = _start_worker(queue_app, database_url, cache_dir, *options)
     try:
         def halfway():
             if worker.poll() is not None:
@@ -136,7 +137,9 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_can_be_retried(
             return found is not None and found[0] >= 30
 
         _wait_for(halfway, "the worker to be a third of the way through")
-        assert _kill_with_work_horse(worker)  # the job ran in a forked work horse
+        horses = _kill_with_work_horse(worker)
+        # by default the job runs in the worker itself; with --fork, in a work horse
+        assert len(horses) == (1 if options else 0)
     finally:
         if worker.poll() is None:
             os.killpg(worker.pid, signal.SIGKILL)
@@ -157,3 +160,31 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_can_be_retried(
     page = client.get(f"/jobs/{job.id}").get_data(as_text=True)
     assert "Done" in page and "attempt 2" in page
     assert recommendations(fair) == 6
+
+
+def test_a_city_rankings_blocks_go_on_the_queue_and_the_workers_share_them(
+        queue_app, make, database_url, cache_dir):
+    from datetime import timedelta
+
+    from app.clock import local_today
+    from app.jobs.kinds import queue_city_ranking
+    from models import RankingRun, SeekerRanking
+
+    for _ in range(5):
+        person = make.seeker(expected_release_date=local_today() + timedelta(days=40))
+        make.survey(person)
+    for _ in range(4):
+        make.opening()
+    db.session.commit()
+    run, jobs = queue_city_ranking(6, block_seekers=2)
+    assert run.blocks_total == 3 and len(jobs) == 3
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SeekerRanking)) == 0
+    worker = _start_worker(queue_app, database_url, cache_dir)  # one of two workers
+    work_burst(queue_app)  # the other, in this process
+    worker.wait(timeout=120)
+    worker.stdout.close()
+    db.session.expire_all()
+    run = db.session.get(RankingRun, run.id)
+    assert run.finished and run.blocks_done == 3
+    assert {db.session.get(Job, j.id).state for j in jobs} == {JobState.DONE}
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(SeekerRanking)) == 5
