@@ -87,10 +87,6 @@ def due_for_release(horizon_months: int, today: date):
             sa.exists().where(Survey.seeker_id == Seeker.id))
 
 
-def _jsonable(reasons: list[dict]) -> list[dict]:
-    return json.loads(json.dumps(reasons, default=_plain))
-
-
 def store_rankings(frame: pd.DataFrame, run_id: int | None = None,
                    n_jobs: int | None = None) -> tuple[int, int]:
     """Rank the people of `frame` (matcher rows) and store each one's best openings in
@@ -107,14 +103,35 @@ def store_rankings(frame: pd.DataFrame, run_id: int | None = None,
         {"seeker_id": seeker_id, "computed_at": now, "inputs_digest": digest,
          "model_version": model, "run_id": run_id}
         for seeker_id, digest in zip(ids, digests, strict=True)])
-    rows = [{"seeker_id": int(s), "rank": int(r), "opening_id": int(o), "score": float(v),
-             "reasons": _jsonable(list(why))}
-            for s, o, r, v, why in zip(ranking["seeker_id"], ranking["opening_id"],
-                                       ranking["rank"], ranking["score"],
-                                       ranking["reasons"], strict=True)]
-    if rows:
-        db.session.execute(sa.insert(RankedOpening), rows)
+    rows = list(zip(ranking["seeker_id"].astype(int).tolist(),
+                    ranking["rank"].astype(int).tolist(),
+                    ranking["opening_id"].astype(int).tolist(),
+                    ranking["score"].astype(float).tolist(), ranking["reasons"], strict=True))
+    _insert_ranked(rows)
     return len(rows), n_openings
+
+
+_COPY_RANKED = ("COPY ranked_openings (seeker_id, rank, opening_id, score, reasons) "
+                "FROM STDIN")
+
+
+def _insert_ranked(rows: list[tuple]) -> None:
+    """Write (seeker_id, rank, opening_id, score, reasons) rows in the session's
+    transaction: PostgreSQL's COPY (a block's 20,000 rows in a fraction of the time of
+    an INSERT each), else one executemany."""
+    if not rows:
+        return
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        driver = connection.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(_COPY_RANKED) as copy:
+            for seeker_id, rank, opening_id, score, reasons in rows:
+                copy.write_row((seeker_id, rank, opening_id, score,
+                                json.dumps(list(reasons), ensure_ascii=False)))
+        return
+    db.session.execute(sa.insert(RankedOpening), [
+        {"seeker_id": seeker_id, "rank": rank, "opening_id": opening_id, "score": score,
+         "reasons": list(reasons)} for seeker_id, rank, opening_id, score, reasons in rows])
 
 
 def delete_rankings(seeker_ids: list[int]) -> None:

@@ -108,25 +108,24 @@ def test_a_block_that_fails_midway_keeps_the_previous_rankings_and_can_be_tried_
     before = _stored(person)
     computed = db.session.get(SeekerRanking, person.id).computed_at
 
-    real_insert = rankings.sa.insert
+    real_insert = rankings._insert_ranked
     calls = []
 
-    def insert_then_die(table):
-        calls.append(table)
-        if table is RankedOpening:  # the people's old rows are deleted by now
-            raise RuntimeError("worker killed")
-        return real_insert(table)
+    def insert_then_die(rows):
+        real_insert(rows)  # the people's old rows are deleted and the new ones written
+        calls.append(len(rows))
+        raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(rankings.sa, "insert", insert_then_die)
+    monkeypatch.setattr(rankings, "_insert_ranked", insert_then_die)
     run, jobs = queue_city_ranking(6)
-    assert RankedOpening in calls
+    assert calls == [20]
     db.session.expire_all()
     assert db.session.get(Job, jobs[0].id).state is JobState.FAILED
     assert db.session.get(RankingRun, run.id).blocks_done == 0
     assert _stored(person) == before
     assert db.session.get(SeekerRanking, person.id).computed_at == computed
 
-    monkeypatch.setattr(rankings.sa, "insert", real_insert)
+    monkeypatch.setattr(rankings, "_insert_ranked", real_insert)
     job = db.session.get(Job, jobs[0].id)
     job.requeue(stale=False)
     db.session.commit()

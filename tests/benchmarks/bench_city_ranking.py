@@ -4,8 +4,8 @@ A scratch PostgreSQL database (made and dropped here on BENCH_PG_URL's server; t
 skips without one, or without Redis at BENCH_REDIS_URL) holds the reference data,
 BENCH_RANK_OPENINGS (20,000) open openings from verified employers and BENCH_RANK_PEOPLE
 (50,000) people in four facilities, each with a survey and due for release within six
-months (``synthetic.make_openings`` / ``make_seekers``; loaded with bulk inserts, not
-timed).
+months (``synthetic.make_openings`` / ``make_seekers``; loaded with bulk inserts and
+ANALYZEd, not timed).
 
 For 1 and then 2 workers — ``qibu worker`` processes on a queue of this run's own,
 started and idle before the clock starts — the run is started as the nightly command
@@ -119,7 +119,8 @@ def _load(seed_dir) -> None:
             "salary_min": None if np.isnan(rows[i].salary_min) else int(rows[i].salary_min),
             "salary_hoped": (None if np.isnan(rows[i].salary_hoped)
                              else int(rows[i].salary_hoped)),
-            "home_district": rows[i].home_district, "districts": list(rows[i].districts),
+            "home_district": rows[i].home_district if isinstance(rows[i].home_district, str)
+            else None, "districts": list(rows[i].districts),
             "needs_accommodation": bool(rows[i].needs_accommodation),
             "shifts": list(rows[i].shifts), "education": int(rows[i].education),
             "certificates": list(rows[i].certificates), "skills_text": rows[i].skills_text,
@@ -131,6 +132,10 @@ def _load(seed_dir) -> None:
         db.session.execute(sa.text(
             f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {PEOPLE + 1})"))
     db.session.commit()
+    # the statistics autovacuum gathers within a minute of a load this size (without them
+    # the planner nests loops over 20,000 openings per employer)
+    db.session.execute(sa.text("ANALYZE"))
+    db.session.commit()
 
 
 def _peak_mib(pid: int) -> float:
@@ -139,21 +144,23 @@ def _peak_mib(pid: int) -> float:
     return int(line.split()[1]) / 1024
 
 
-def _start_workers(n: int, env: dict) -> list[subprocess.Popen]:
+def _start_workers(n: int, env: dict, logs: Path) -> list[subprocess.Popen]:
     script = "import sys; from app.cli import main; sys.argv = ['qibu', 'worker']; main()"
-    workers = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-               for _ in range(n)]
+    workers = []
+    for i in range(n):
+        with open(logs / f"worker-{n}-{i}.log", "wb") as log:
+            workers.append(subprocess.Popen([sys.executable, "-c", script], cwd=ROOT,
+                                            env=env, stdout=log, stderr=subprocess.STDOUT))
     time.sleep(4)  # imported and listening before the clock starts
     for worker in workers:
         assert worker.poll() is None, "a worker did not start"
     return workers
 
 
-def _run_with(n_workers: int, app, env) -> dict:
+def _run_with(n_workers: int, app, env, logs: Path) -> dict:
     from app.jobs.kinds import queue_city_ranking
 
-    workers = _start_workers(n_workers, env)
+    workers = _start_workers(n_workers, env, logs)
     try:
         with app.app_context():
             started = time.perf_counter()
@@ -173,9 +180,15 @@ def _run_with(n_workers: int, app, env) -> dict:
             db.session.remove()
     finally:
         for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(timeout=60)
+            worker.terminate()  # RQ's warm shut-down: idle, it stops at once
+        for i, worker in enumerate(workers):
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+                tail = (logs / f"worker-{n_workers}-{i}.log").read_text("utf-8")[-3000:]
+                pytest.fail(f"worker {i} did not stop within 60 s of SIGTERM:\n{tail}")
     return result
 
 
@@ -204,7 +217,7 @@ def test_city_ranking_with_one_and_two_workers(tmp_path):
             db.session.remove()
         print(f"\n[city ranking] {PEOPLE} people x {OPENINGS} openings on PostgreSQL, "
               f"loaded in {time.perf_counter() - started:.0f} s")
-        results = {n: _run_with(n, app, env) for n in (1, 2)}
+        results = {n: _run_with(n, app, env, tmp_path) for n in (1, 2)}
         for n, r in results.items():
             print(f"  {n} worker{'s' if n > 1 else ' '}: {r['seconds']:6.1f} s end to end "
                   f"({r['people']} people in {r['blocks']} blocks against {r['openings']} "
