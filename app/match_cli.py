@@ -169,10 +169,11 @@ def rank_city_command(months, wait):
     go to the queue, shared by every `qibu worker`; without, they run here."""
     import time
 
+    import sqlalchemy as sa
     from flask import current_app
 
     from app.jobs.kinds import queue_city_ranking
-    from models import RankingRun
+    from models import Job, JobState, RankingRun
 
     if not current_app.config["REDIS_URL"]:
         current_app.config["JOBS_SYNC"] = True  # one after the other, in this command
@@ -180,15 +181,19 @@ def rank_city_command(months, wait):
     run, jobs = queue_city_ranking(months)
     click.echo(f"Ranking run {run.id}: {run.n_seekers} people due within {months} months, "
                f"{run.blocks_total} blocks.")
+    shown = None
     while wait and not run.finished:
         time.sleep(1)
         db.session.expire_all()
         run = db.session.get(RankingRun, run.id)
-        failed = [j for j in jobs if db.session.get(type(j), j.id).state.value == "failed"]
-        click.echo(f"  {run.blocks_done}/{run.blocks_total} blocks written")
+        if run.blocks_done != shown:
+            shown = run.blocks_done
+            click.echo(f"  {run.blocks_done}/{run.blocks_total} blocks written")
+        failed = db.session.scalar(sa.select(sa.func.count(Job.id)).where(
+            Job.id.in_([j.id for j in jobs]), Job.state == JobState.FAILED))
         if failed:
             raise click.ClickException(
-                f"{len(failed)} block(s) failed; see /admin/jobs and try them again.")
+                f"{failed} block(s) failed; see /admin/jobs and try them again.")
     if run.finished:
         click.echo(f"Done in {time.perf_counter() - started:.1f} s: {run.n_seekers} people "
                    f"ranked against {run.n_openings} open openings.")
