@@ -208,3 +208,50 @@ def test_a_matcher_trained_on_one_host_is_the_one_every_host_ranks_with(app, tmp
     assert active_model().version_ == "2026-12-07-second"
     assert active_model().intercept_ == 0.25
     assert not (tmp_path / "web").exists()
+
+
+@pytest.mark.slow
+def test_intents_recorded_on_both_hosts_at_once_are_all_kept_and_shown_by_both(make, hosts):
+    """Two desks, one on each host, record intents at once for 20 people (both for the
+    first one at the same opening): every intent is kept once, and both hosts' dashboards
+    say so at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from models import Interest, InterestStage
+
+    fair = make.fair()
+    employer = make.employer(name="上海两地物流有限公司")
+    booth = make.booth(fair, employer, "A01")
+    opening = make.opening(employer_id=employer.id, title="理货员")
+    make.offer(fair, booth, opening)
+    badges = [make.participant(fair, make.seeker(facility_id=fair.facility_id),
+                               badge_code=f"K7M9XQ{n:03d}").badge_code for n in range(20)]
+    make.user(Role.ORGANIZER, username="sn-org", password=PASSWORD)
+    fair.open()
+    db.session.commit()
+    fair_id, opening_id = fair.id, opening.id
+    db.session.remove()
+    a, b = hosts
+
+    def desk(host: Host, codes: list[str]) -> list[str]:
+        web, seen = log_in(host, "sn-org"), []
+        for code in codes:
+            web.post(f"{host.base}/fairs/{fair_id}/desk/badge",
+                     data={"badge": code, "check_in": "1"}, timeout=30)
+            for stage in ("interested", "intent"):
+                page = web.post(f"{host.base}/fairs/{fair_id}/desk/record",
+                                data={"opening_id": opening_id, "stage": stage}, timeout=30)
+                seen.append(page.status_code)
+        return seen
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = list(pool.map(desk, (a, b), (badges[:10], [badges[0], *badges[10:]])))
+    assert {code for codes in statuses for code in codes} <= {200}
+    kept = db.session.execute(sa.select(Interest.stage, sa.func.count())
+                              .where(Interest.fair_id == fair_id)
+                              .group_by(Interest.stage)).all()
+    assert dict(kept) == {InterestStage.INTENT: 20}
+    for host in (a, b):
+        dashboard = log_in(host, "sn-org").get(f"{host.base}/fairs/{fair_id}/dashboard",
+                                               timeout=30).text
+        assert "20 of 20 registered participants have at least one intent" in dashboard
