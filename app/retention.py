@@ -28,6 +28,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import log_event
 from app.clock import local_today
 from app.imports.store import purge_uploads
+from app.services.rankings import delete_rankings
 from app.submissions import forget_submission_keys
 from models import (
     FollowUp,
@@ -111,6 +112,7 @@ def anonymise_person(seeker: Seeker) -> int:
         if getattr(seeker, f"consent_{kind}"):
             seeker.record_consent(kind, False, None)
     db.session.flush()
+    delete_rankings([seeker.id])  # made from their survey; never ranked again
     return blank_notes([seeker.id])
 
 

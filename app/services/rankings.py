@@ -27,6 +27,7 @@ from flask import current_app
 from app.services.matching import (
     active_model,
     rank_frame,
+    ranked_openings_for,
     seekers_frame,
     visible_openings_by_id,
 )
@@ -82,7 +83,7 @@ def due_for_release(horizon_months: int, today: date):
     """The people the nightly ranking covers: still in a facility, with a survey, and due
     for release within `horizon_months` (or overdue), in every facility."""
     until = add_months(today, horizon_months)
-    return (Seeker.status == SeekerStatus.IN_FACILITY,
+    return (Seeker.status == SeekerStatus.IN_FACILITY, Seeker.anonymised_at.is_(None),
             Seeker.expected_release_date <= until,
             sa.exists().where(Survey.seeker_id == Seeker.id))
 
@@ -143,7 +144,10 @@ def delete_rankings(seeker_ids: list[int]) -> None:
 
 def refresh_ranking(seeker: Seeker) -> list[dict]:
     """Rank one person now and store it (in a savepoint: when two requests refresh the
-    same person at once, the second keeps the first's). Returns the page's rows."""
+    same person at once, the second keeps the first's). Returns the page's rows; an
+    anonymised person is not ranked."""
+    if seeker.anonymised_at is not None:
+        return []
     db.session.flush()
     db.session.expire(seeker, ["surveys", "earned_certificates"])  # read what changed
     frame = seekers_frame([seeker])
@@ -172,7 +176,10 @@ def recommendations_for(seeker: Seeker, k: int = STORED_K) -> tuple[list[dict],
                                                                     datetime | None]:
     """A person's best openings and when they were ranked: the stored ranking while it is
     current (same matcher row, same matcher, every opening still open), else ranked now
-    and stored. Flushes when it stores; the page's request commits."""
+    and stored. Flushes when it stores; the page's request commits. An anonymised
+    person's ranking is made now and never stored."""
+    if seeker.anonymised_at is not None:
+        return ranked_openings_for(seeker, k), None
     head = db.session.get(SeekerRanking, seeker.id)
     if head is not None and head.model_version == _model_version() and \
             head.inputs_digest == inputs_digest(seekers_frame([seeker]).iloc[0].to_dict()):

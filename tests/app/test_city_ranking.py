@@ -253,3 +253,19 @@ def test_the_nightly_command_ranks_and_reports(city, runner):
     assert result.exit_code == 0, result.output
     assert "2 people due within 4 months, 1 blocks" in result.output
     assert "2 people ranked against 15 open openings" in result.output
+
+
+def test_an_anonymised_person_loses_the_stored_ranking_and_is_not_ranked_again(city):
+    from app.retention import anonymise_person
+
+    person = city["people"]["soon"]
+    queue_city_ranking(6)
+    assert _stored(person) != []
+    anonymise_person(person)
+    db.session.commit()
+    assert db.session.get(SeekerRanking, person.id) is None and _stored(person) == []
+    run, _jobs = queue_city_ranking(6)
+    assert run.n_seekers == 1  # the other person due; not the anonymised one
+    rankings.refresh_ranking(person)
+    db.session.commit()
+    assert db.session.get(SeekerRanking, person.id) is None
