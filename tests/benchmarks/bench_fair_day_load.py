@@ -88,11 +88,13 @@ class Booth:
 
 
 def _prepare_fair(env: dict[str, str]) -> tuple[int, list[Booth]]:
-    """Open the demo fair in planning, register its people, pick 8 booths and their people."""
+    """Hold the demo fair in planning today and open it, register its people, pick 8 booths
+    and their people."""
     app = app_for(env)
     with app.app_context():
         fair = db.session.scalar(sa.select(Fair).where(Fair.status == FairStatus.PLANNING)
                                  .order_by(Fair.id))
+        fair.held_on = local_today()  # fair day is today: hires start today, not before it
         open_fair(fair)
         add_participants(fair, seekers_due(fair, months=12))
         db.session.commit()
@@ -162,7 +164,11 @@ class Tablet:
 
     def _post_and_follow(self, kind: str, path: str, form: dict) -> list[tuple[str, str]]:
         """POST a form, GET the page it redirects to, return that page's flash messages."""
-        status, headers, _ = self._timed(kind, "POST", path, {"csrf_token": self.token, **form})
+        status, headers, body = self._timed(kind, "POST", path,
+                                            {"csrf_token": self.token, **form})
+        if status == 200:  # the form shown again, with what was wrong
+            found = FLASH.findall(body)
+            return [(c, html.unescape(m).strip()) for c, m in found] or [("error", "HTTP 200")]
         if status != 302:
             return [("error", f"HTTP {status}")]
         _, _, page = self._timed(kind, "GET", urlsplit(headers["Location"]).path)
@@ -222,28 +228,35 @@ class Tablet:
         _, _, page = self._timed("hires", "GET", path)
         forms = _placement_forms(page)
         for code in codes:
-            interest_id = forms.get((code, self.booth.title, self.booth.employer))
-            if interest_id is None:  # no intent recorded, or hired by the other tablet
+            hidden = forms.get((code, self.booth.title, self.booth.employer))
+            if hidden is None:  # no intent recorded, or hired by the other tablet
                 continue
             for _category, message in self._post_and_follow("hires", path, {
-                    "interest_id": interest_id, "start_date": local_today().isoformat(),
+                    **hidden, "start_date": local_today().isoformat(),
                     "monthly_pay": "6000"}):
                 self._count(message, code)
 
 
-_ROW = re.compile(r'<tr>\s*<td class="mono">([^<]+)</td>\s*<td>([^<]*)</td><td>([^<]*)</td>'
+# code, the opening's label (its title in <strong class="opening-title">), employer
+_ROW = re.compile(r'<tr>\s*<td class="mono">([^<]+)</td>\s*<td>.*?'
+                  r'<strong class="opening-title">([^<]*)</strong>.*?</td><td>([^<]*)</td>'
                   r'.*?</tr>', re.S)
 _INTEREST = re.compile(r'name="interest_id" value="(\d+)"')
+# each form's one-time key (app/submissions.py): a form sent without it is refused
+_KEY = re.compile(r'name="submission_key" value="([^"]+)"')
 
 
-def _placement_forms(page: str) -> dict[tuple[str, str, str], str]:
-    """(seeker code, opening title, employer) -> interest id of each intent not yet hired."""
+def _placement_forms(page: str) -> dict[tuple[str, str, str], dict[str, str]]:
+    """(seeker code, opening title, employer) -> the hidden fields (interest id, one-time
+    key) of the hire form of each intent not yet hired."""
     forms = {}
     for match in _ROW.finditer(page):
         found = _INTEREST.search(match.group(0))
         if found:
             key = tuple(html.unescape(part).strip() for part in match.groups())
-            forms[key] = found.group(1)
+            once = _KEY.search(match.group(0))
+            forms[key] = {"interest_id": found.group(1),
+                          **({"submission_key": once.group(1)} if once else {})}
     return forms
 
 
