@@ -29,3 +29,29 @@ def test_post_worker_init_warms_and_freezes(app, caplog):
     assert "matching.ranking" in sys.modules and "sklearn" in sys.modules
     assert "Qibu worker 4242 ready: " in caplog.text
     assert "start-up objects frozen" in caplog.text
+
+
+def test_a_frozen_worker_freezes_the_openings_register_it_rebuilds(app, make):
+    """After a change of the register, the worker's rebuilt register is frozen too; a
+    process that never froze its heap (tests, commands, the dev server) freezes nothing."""
+    from app.serving import FROZEN
+    from app.services.matching import prepared_open_openings
+    from models import db
+
+    make.opening()
+    db.session.commit()
+    gc.unfreeze()
+    prepared_open_openings()
+    assert gc.get_freeze_count() == 0
+    app.extensions[FROZEN] = True
+    try:
+        make.opening(title="新岗位")
+        db.session.commit()
+        prepared_open_openings()  # a new version of the register: rebuilt, then frozen
+        frozen = gc.get_freeze_count()
+        prepared_open_openings()  # the same version: nothing to do
+        again = gc.get_freeze_count()
+    finally:
+        app.extensions.pop(FROZEN, None)
+        gc.unfreeze()
+    assert frozen > 0 and again == frozen

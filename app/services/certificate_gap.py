@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 import matching
 from app.services.matching import _lock, _prepared_cache, openings_frame, reference, seekers_frame
+from app.serving import freeze_rebuilt_cache
 from models import Employer, Opening, Seeker, db
 
 
@@ -80,6 +81,7 @@ def prepared_gap_openings(load_openings: Callable[[], list[Opening]]) -> tuple[o
     prepared = _prepare(openings_frame(openings))
     with _lock:
         _prepared_cache["gap_openings"] = (fingerprint, prepared, len(openings))
+    freeze_rebuilt_cache()
     return prepared, len(openings)
 
 

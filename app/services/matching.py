@@ -18,6 +18,7 @@ from flask import current_app
 from sqlalchemy.orm import selectinload
 
 import matching
+from app.serving import freeze_rebuilt_cache
 from models import (
     Employer,
     Interest,
@@ -149,6 +150,7 @@ def _prepare(fingerprint: tuple, openings) -> object:
                                          geography=geography)
     with _lock:
         _prepared_cache["open_openings"] = (fingerprint, prepared)
+    freeze_rebuilt_cache()
     return prepared
 
 

@@ -9,8 +9,9 @@ test client), the week's bulletin issue is made, and each page is requested once
 (the first request after a change of the register) and BENCH_CITY_REQUESTS times warm
 (7 by default); /healthz of the same app in the same run is the baseline. Prints each
 page's cold time, warm median and fastest, the ratio of the median to /healthz and
-PASS/MISS against 300 ms (never asserted). The openings the course gap counts are prepared
-once per version of the register and shared by both facilities' pages.
+PASS/MISS against 300 ms (never asserted). The app is prepared as a gunicorn worker is
+(``app.serving.prepare_worker``: warm-up and ``gc.freeze``). The openings the course gap
+counts are prepared once per version of the register and shared by both facilities' pages.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.clock import local_today
 from app.config import TestingConfig
 from app.corner.operations import make_bulletin
 from app.seeding import load_reference_data
+from app.serving import prepare_worker
 from models import (
     Base,
     Employer,
@@ -135,6 +137,9 @@ def test_city_pages(tmp_path):
         open_count = db.session.scalar(sa.select(sa.func.count(Opening.id)))
         db.session.remove()
     loaded = time.perf_counter() - started
+    # as gunicorn's post_worker_init does for each worker (gunicorn.conf.py): warm up, then
+    # freeze the heap; a worker then freezes the openings register again once it is built
+    prepare_worker(app)
 
     print(f"\n[city pages] {open_count} open openings, {PEOPLE} people "
           f"({', '.join(f'{n} in {code}' for code, n in sizes.items())}; loaded in "
