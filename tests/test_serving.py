@@ -34,8 +34,8 @@ def test_post_worker_init_warms_and_freezes(app, caplog):
 def test_a_frozen_worker_freezes_the_openings_register_it_rebuilds(app, make):
     """After a change of the register, the worker's rebuilt register is frozen too; a
     process that never froze its heap (tests, commands, the dev server) freezes nothing."""
-    from app.serving import FROZEN
     from app.services.matching import prepared_open_openings
+    from app.serving import FROZEN
     from models import db
 
     make.opening()

@@ -36,8 +36,29 @@ def worker_command(burst, fork, simple):
         engine = db.engine
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
     connection = _redis(config["REDIS_URL"])
-    worker_class = Worker if fork and not simple else SimpleWorker
+    worker_class = _prompt_stop(Worker if fork and not simple else SimpleWorker)
     # the app context pushed here is what each job (and each forked work horse) runs in
     worker = worker_class([config["JOBS_QUEUE"]], connection=connection)
     click.echo(f"Qibu worker on queue {config['JOBS_QUEUE']!r}")
     worker.work(burst=burst, with_scheduler=False)
+
+
+def _prompt_stop(worker_class):
+    """`worker_class` whose warm shut-down does not wait for its Redis listener.
+
+    RQ sends UNSUBSCRIBE, then stops the listener thread and waits for it; the listener
+    reads in 60-second slices, and when the reply lands before the stop flag is set it
+    starts another slice, so an idle worker told to stop by systemd hung up to a minute
+    (tests/app/test_jobs_queue.py). The listener is a daemon thread and the connection
+    goes with the process: stop it first, waiting a second at most.
+    """
+    class PromptStop(worker_class):
+        def unsubscribe(self):
+            thread = getattr(self, "pubsub_thread", None)
+            if thread is not None:
+                thread.stop(timeout=1)
+                self.pubsub_thread = None
+            super().unsubscribe()
+
+    PromptStop.__name__ = worker_class.__name__
+    return PromptStop

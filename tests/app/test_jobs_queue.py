@@ -188,3 +188,44 @@ def test_a_city_rankings_blocks_go_on_the_queue_and_the_workers_share_them(
     assert run.finished and run.blocks_done == 3
     assert {db.session.get(Job, j.id).state for j in jobs} == {JobState.DONE}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(SeekerRanking)) == 5
+
+
+def test_an_idle_worker_stops_at_once_on_sigterm_after_running_jobs(
+        queue_app, make, database_url, cache_dir):
+    """systemd stops a worker with SIGTERM (RQ's warm shut-down): once its job is done it
+    must exit promptly, not after its Redis listener's 60-second read."""
+    from app.jobs.kinds import queue_city_ranking
+
+    for _ in range(4):
+        make.survey(make.seeker())
+        make.opening()
+    db.session.commit()
+    _run, (job,) = queue_city_ranking(6)
+    env = dict(os.environ, QIBU_ENV="testing", QIBU_TEST_DATABASE_URL=database_url,
+               QIBU_REDIS_URL=REDIS_URL, QIBU_JOBS_QUEUE=queue_app.config["JOBS_QUEUE"],
+               QIBU_JOBS_SYNC="0", QIBU_CACHE_DIR=cache_dir)
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "import sys; from app.cli import main; "
+                               "sys.argv = ['qibu', 'worker']; sys.exit(main())"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    try:
+        def done():
+            db.session.expire_all()
+            return db.session.get(Job, job.id).state is JobState.DONE
+
+        _wait_for(done, "the worker to rank the block")
+        time.sleep(0.2)  # idle again, listening
+        worker.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the worker was still running 20 s after SIGTERM")
+        assert worker.returncode == 0
+        assert time.monotonic() - started < 20
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+        worker.stdout.close()

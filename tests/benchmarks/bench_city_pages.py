@@ -24,7 +24,8 @@ from pathlib import Path
 
 import numpy as np
 import sqlalchemy as sa
-from synthetic import make_openings, make_seekers
+from register import load_open_register
+from synthetic import make_seekers
 
 from app import create_app
 from app.admin.operations import create_user
@@ -35,14 +36,11 @@ from app.seeding import load_reference_data
 from app.serving import prepare_worker
 from models import (
     Base,
-    Employer,
-    EmployerStatus,
     Facility,
     Opening,
     Role,
     Seeker,
     SeekerStatus,
-    Shift,
     Survey,
     db,
     iso_week_of,
@@ -60,29 +58,8 @@ def _load_register(seed_dir) -> list[Facility]:
     facilities = [Facility(code=code, name_zh=f"城市测试所{code}", name_en=f"City {code}",
                            district="310118") for code in ("SH-CITY", "SH-TOWN")]
     db.session.add_all(facilities)
-    openings = make_openings(OPENINGS, seed=0)
-    employer_codes = sorted(set(openings["employer_id"]))
-    employers = {code: Employer(name=f"上海城市测试公司{code}", normalized_name=f"城市{code}",
-                                district="310115", status=EmployerStatus.VERIFIED)
-                 for code in employer_codes}
-    db.session.add_all(employers.values())
-    db.session.flush()
+    load_open_register(OPENINGS, "上海城市测试公司")
     today = local_today()
-    rows = []
-    for i, o in enumerate(openings.itertuples(index=False)):
-        rows.append(Opening(
-            employer_id=employers[o.employer_id].id, title=o.title, description=o.description,
-            category_code=o.category, category_confirmed=True,
-            pay_min=None if np.isnan(o.pay_min) else int(o.pay_min),
-            pay_max=None if np.isnan(o.pay_max) else int(o.pay_max),
-            pay_months=int(o.pay_months), district=o.district,
-            accommodation=bool(o.accommodation), shift=Shift(o.shift),
-            education_min=int(o.education_min), experience_min=float(o.experience_min),
-            certificates_required=list(o.certificates_required),
-            environments=list(o.environments), headcount=int(o.headcount),
-            posted_on=today - timedelta(days=i % 20)))
-    db.session.add_all(rows)
-    db.session.flush()
     people = make_seekers(PEOPLE, seed=1)
     for i, p in enumerate(people.itertuples(index=False)):
         facility = facilities[0] if i < PEOPLE * 4 // 5 else facilities[1]

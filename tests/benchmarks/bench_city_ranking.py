@@ -32,7 +32,8 @@ from urllib.parse import urlsplit
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from synthetic import make_openings, make_seekers
+from register import load_open_register
+from synthetic import make_seekers
 
 from app import create_app
 from app.clock import local_today
@@ -40,15 +41,11 @@ from app.config import TestingConfig
 from app.seeding import load_reference_data
 from models import (
     Base,
-    Employer,
-    EmployerStatus,
     Facility,
-    Opening,
     RankedOpening,
     RankingRun,
     Seeker,
     SeekerStatus,
-    Shift,
     Survey,
     SurveyIntention,
     db,
@@ -85,26 +82,8 @@ def _load(seed_dir) -> None:
     facilities = [Facility(code=f"SH-R{i}", name_zh=f"排序测试所{i}", name_en=f"Ranking {i}",
                            district="310118") for i in range(4)]
     db.session.add_all(facilities)
-    openings = make_openings(OPENINGS, seed=0)
-    employer_codes = sorted(set(openings["employer_id"]))
-    employers = {code: Employer(name=f"上海排序测试公司{code}", normalized_name=f"排序{code}",
-                                district="310115", status=EmployerStatus.VERIFIED)
-                 for code in employer_codes}
-    db.session.add_all(employers.values())
-    db.session.flush()
+    load_open_register(OPENINGS, "上海排序测试公司")
     today = local_today()
-    db.session.execute(sa.insert(Opening), [{
-        "employer_id": employers[o.employer_id].id, "title": o.title,
-        "description": o.description, "category_code": o.category, "category_confirmed": True,
-        "pay_min": None if np.isnan(o.pay_min) else int(o.pay_min),
-        "pay_max": None if np.isnan(o.pay_max) else int(o.pay_max),
-        "pay_months": int(o.pay_months), "district": o.district,
-        "accommodation": bool(o.accommodation), "shift": Shift(o.shift),
-        "education_min": int(o.education_min), "experience_min": float(o.experience_min),
-        "certificates_required": list(o.certificates_required),
-        "environments": list(o.environments), "headcount": int(o.headcount),
-        "posted_on": today - timedelta(days=i % 20)}
-        for i, o in enumerate(openings.itertuples(index=False))])
     people = make_seekers(PEOPLE, seed=1)
     rows = list(people.itertuples(index=False))
     for lo in range(0, len(rows), CHUNK):
