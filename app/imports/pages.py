@@ -53,7 +53,7 @@ from app.imports.engine import (
 )
 from app.imports.headers import COLUMN_MESSAGES
 from app.imports.mappings import recall_mapping, remember_mapping
-from app.imports.store import ImportBusy, UploadStore
+from app.imports.store import ImportBusy, SharedProgress, UploadStore
 from app.imports.workbooks import rejected_rows_workbook, template_workbook
 from models import Role, db
 
@@ -90,12 +90,20 @@ class SpreadsheetImportForm(FlaskForm):
 
 
 def store() -> UploadStore:
-    """Uploads in the database, encrypted as it keeps personal data; this host's progress
-    and confirm locks in the instance folder."""
+    """Uploads in the database, encrypted as it keeps personal data; the progress of a
+    check or save in Redis when there is one (every host's page sees it), else in this
+    host's instance folder with the confirm locks."""
     config = current_app.config
+    shared = None
+    if config["REDIS_URL"]:
+        from app.jobs.live import _redis
+
+        shared = SharedProgress(_redis(config["REDIS_URL"]), config["JOBS_QUEUE"],
+                                int(config["IMPORT_KEEP_HOURS"] * 3600))
     return UploadStore(config["IMPORT_DIR"], keep_hours=config["IMPORT_KEEP_HOURS"],
                        encrypt=encrypt_bytes, decrypt=decrypt_bytes,
-                       confirm_timeout=config["IMPORT_CONFIRM_TIMEOUT"])
+                       confirm_timeout=config["IMPORT_CONFIRM_TIMEOUT"],
+                       shared_progress=shared)
 
 
 def upload_limits() -> dict:
@@ -338,7 +346,7 @@ class ImportPages:
         elif any(meta.get(key) != value for key, value in self.owner().items()):
             abort(404)
         else:
-            state = uploads.progress(token)  # of a request on this host
+            state = uploads.progress(token)  # of a request on any host (Redis) or this one
             if state is None:
                 stage = "done" if uploads.checked(token) else "reading"
                 state = {"stage": stage, "done": 0, "total": 0}

@@ -189,8 +189,10 @@ class UploadStore:
     def __init__(self, root: Path | str, keep_hours: float = 24, *,
                  encrypt: Callable[[bytes], bytes] | None = None,
                  decrypt: Callable[[bytes], bytes] | None = None,
-                 confirm_timeout: float = DEFAULT_CONFIRM_TIMEOUT):
+                 confirm_timeout: float = DEFAULT_CONFIRM_TIMEOUT,
+                 shared_progress: SharedProgress | None = None):
         self.root = Path(root)
+        self.shared_progress = shared_progress
         self.confirm_timeout = confirm_timeout
         self.keep_hours = keep_hours
         self.keep_seconds = keep_hours * 3600
@@ -252,12 +254,20 @@ class UploadStore:
             row.meta = json.dumps({**json.loads(row.meta), **values}, ensure_ascii=False)
 
     def write_progress(self, token: str, stage: str, done: int = 0, total: int = 0) -> None:
-        """Note how far this host's request has got (polled by the page's progress bar)."""
+        """Note how far the request checking or saving the upload has got (polled by the
+        page's progress bar): where every host sees it when `shared_progress` is given
+        (Redis), else in this host's folder."""
+        state = {"stage": stage, "done": done, "total": total}
+        if self.shared_progress is not None:
+            self.shared_progress.write(self.folder(token).name, state)
+            return
         folder = self.folder(token)
         folder.mkdir(parents=True, exist_ok=True)
-        self._write(folder / "progress.json", {"stage": stage, "done": done, "total": total})
+        self._write(folder / "progress.json", state)
 
     def progress(self, token: str) -> dict | None:
+        if self.shared_progress is not None:
+            return self.shared_progress.read(self.folder(token).name)
         path = self.folder(token) / "progress.json"
         return self._read(path) if path.is_file() else None
 
@@ -309,6 +319,8 @@ class UploadStore:
 
     def delete_folder(self, token: str) -> None:
         shutil.rmtree(self.folder(token), ignore_errors=True)
+        if self.shared_progress is not None:
+            self.shared_progress.forget(token)
 
     def purge(self) -> int:
         """Delete uploads older than the keeping time (they hold personal data), and this
@@ -466,3 +478,24 @@ def _same_file(descriptor: int, path: Path) -> bool:
         return False
     mine = os.fstat(descriptor)
     return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
+
+
+class SharedProgress:
+    """Imports' progress in Redis, seen by every web host (`QIBU_REDIS_URL`): the upload
+    may be checked on one host while its page polls another. Kept `ttl` seconds."""
+
+    def __init__(self, connection, prefix: str, ttl: int):
+        self.connection, self.prefix, self.ttl = connection, prefix, max(1, int(ttl))
+
+    def _key(self, token: str) -> str:
+        return f"{self.prefix}:import:{token}:progress"
+
+    def write(self, token: str, state: Mapping[str, Any]) -> None:
+        self.connection.set(self._key(token), json.dumps(dict(state)), ex=self.ttl)
+
+    def read(self, token: str) -> dict | None:
+        found = self.connection.get(self._key(token))
+        return json.loads(found) if found else None
+
+    def forget(self, token: str) -> None:
+        self.connection.delete(self._key(token))
