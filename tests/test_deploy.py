@@ -97,7 +97,7 @@ def test_nginx_accepts_the_uploads_the_app_accepts():
 
 
 def test_nginx_sets_the_forwarded_headers_proxyfix_trusts():
-    factory = (ROOT / "app" / "__init__.py").read_text("utf-8")
+    factory = (ROOT / "app" / "factory.py").read_text("utf-8")
     trusted = re.search(r"ProxyFix\(app\.wsgi_app, ([^)]*)\)", factory).group(1)
     assert trusted == "x_for=hops, x_proto=hops, x_host=hops"
     snippet = (DEPLOY / "nginx" / "qibu-locations.conf").read_text("utf-8")
