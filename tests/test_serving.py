@@ -31,27 +31,33 @@ def test_post_worker_init_warms_and_freezes(app, caplog):
     assert "start-up objects frozen" in caplog.text
 
 
-def test_a_frozen_worker_freezes_the_openings_register_it_rebuilds(app, make):
+def test_a_frozen_worker_freezes_the_openings_register_it_rebuilds(app, make, monkeypatch):
     """After a change of the register, the worker's rebuilt register is frozen too; a
     process that never froze its heap (tests, commands, the dev server) freezes nothing."""
+    from app import serving
     from app.services.matching import prepared_open_openings
-    from app.serving import FROZEN
     from models import db
 
+    freezes = []
+    real_freeze = serving.freeze_heap
+
+    def counted_freeze():
+        freezes.append(real_freeze())
+        return freezes[-1]
+
+    monkeypatch.setattr(serving, "freeze_heap", counted_freeze)
     make.opening()
     db.session.commit()
-    gc.unfreeze()
-    prepared_open_openings()
-    assert gc.get_freeze_count() == 0
-    app.extensions[FROZEN] = True
     try:
+        prepared_open_openings()
+        assert freezes == []  # never frozen at start: nothing to keep frozen
+        app.extensions[serving.FROZEN] = True
         make.opening(title="新岗位")
         db.session.commit()
         prepared_open_openings()  # a new version of the register: rebuilt, then frozen
-        frozen = gc.get_freeze_count()
-        prepared_open_openings()  # the same version: nothing to do
-        again = gc.get_freeze_count()
+        assert len(freezes) == 1 and freezes[0] > 0
+        prepared_open_openings()  # the same version: nothing rebuilt, nothing frozen
+        assert len(freezes) == 1
     finally:
-        app.extensions.pop(FROZEN, None)
+        app.extensions.pop(serving.FROZEN, None)
         gc.unfreeze()
-    assert frozen > 0 and again == frozen
