@@ -23,6 +23,8 @@ from tests import factories
 ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = ROOT / "seed_data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
+# the Redis of the queue tests; each pass of .ci/run gives its own database number
+REDIS_URL = os.environ.get("QIBU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 REFERENCE_TABLES = {"districts", "job_categories", "certificates", "environments",
                     "startup_services"}
 
@@ -143,6 +145,19 @@ class AuthActions:
 
     def logout(self):
         return self._client.post("/logout")
+
+
+@pytest.fixture
+def redis_connection():
+    """A connection to the Redis at QIBU_TEST_REDIS_URL; the test skips when none answers."""
+    import redis
+
+    connection = redis.Redis.from_url(REDIS_URL)
+    try:
+        connection.ping()
+    except redis.exceptions.ConnectionError as error:
+        pytest.skip(f"no Redis at {REDIS_URL} ({error}); .ci/run starts one")
+    return connection
 
 
 @pytest.fixture

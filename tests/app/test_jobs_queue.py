@@ -17,21 +17,9 @@ from app.jobs import enqueue_job
 from app.jobs.live import live
 from models import FairRecommendation, Job, JobState, StaffUser, db
 from tests.app.test_jobs import job_id_of, make_fair
+from tests.conftest import REDIS_URL
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = os.environ.get("QIBU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-@pytest.fixture
-def redis_connection():
-    import redis
-
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"no Redis at {REDIS_URL} ({error}); .ci/run starts one")
-    return connection
 
 
 @pytest.fixture

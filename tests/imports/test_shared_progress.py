@@ -1,31 +1,22 @@
 """An import's progress seen from every web host when Redis is configured (issue 19,
 deliverable 2): the upload is checked on one host while its page polls another."""
 
-import os
-
 import pytest
 
 from app.imports.store import SharedProgress, UploadStore
-
-REDIS_URL = os.environ.get("QIBU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+from tests.conftest import REDIS_URL
 
 
 @pytest.fixture
-def redis_connection():
-    import redis
-
-    connection = redis.Redis.from_url(REDIS_URL)
-    try:
-        connection.ping()
-    except redis.exceptions.ConnectionError as error:
-        pytest.skip(f"no Redis at {REDIS_URL} ({error}); .ci/run starts one")
-    yield connection
-    for key in connection.scan_iter("qibu-test-progress:*"):
-        connection.delete(key)
+def progress_redis(redis_connection):
+    """The test Redis, emptied of this module's keys afterwards."""
+    yield redis_connection
+    for key in redis_connection.scan_iter("qibu-test-progress:*"):
+        redis_connection.delete(key)
 
 
-def test_progress_written_on_one_host_is_read_on_another(redis_connection, tmp_path):
-    shared = SharedProgress(redis_connection, "qibu-test-progress", ttl=60)
+def test_progress_written_on_one_host_is_read_on_another(progress_redis, tmp_path):
+    shared = SharedProgress(progress_redis, "qibu-test-progress", ttl=60)
     host_a = UploadStore(tmp_path / "a", shared_progress=shared)
     host_b = UploadStore(tmp_path / "b", shared_progress=shared)
     alone = UploadStore(tmp_path / "c")  # no Redis: its own folder only
@@ -48,16 +39,16 @@ def test_progress_without_redis_stays_in_the_hosts_folder(tmp_path):
     assert (tmp_path / "a" / token / "progress.json").is_file()
 
 
-def test_shared_progress_expires_with_the_upload(redis_connection, tmp_path):
-    shared = SharedProgress(redis_connection, "qibu-test-progress", ttl=3600)
+def test_shared_progress_expires_with_the_upload(progress_redis, tmp_path):
+    shared = SharedProgress(progress_redis, "qibu-test-progress", ttl=3600)
     host = UploadStore(tmp_path / "a", shared_progress=shared)
     token = host.new_token()
     host.write_progress(token, "reading")
-    assert 3500 < redis_connection.ttl(f"qibu-test-progress:import:{token}:progress") <= 3600
+    assert 3500 < progress_redis.ttl(f"qibu-test-progress:import:{token}:progress") <= 3600
 
 
 def test_the_import_pages_keep_progress_in_redis_when_it_is_configured(
-        app, client, make, auth, redis_connection, tmp_path):
+        app, client, make, auth, progress_redis, tmp_path):
     import io
 
     from models import Role, db
@@ -74,7 +65,7 @@ def test_the_import_pages_keep_progress_in_redis_when_it_is_configured(
         io.BytesIO(workbook([row("RP0001", "任进度")])), "surveys.xlsx")},
         content_type="multipart/form-data")
     token = uploaded.headers["Location"].rsplit("/", 1)[1]
-    stored = redis_connection.get(f"qibu-test-progress:import:{token}:progress")
+    stored = progress_redis.get(f"qibu-test-progress:import:{token}:progress")
     assert stored is not None and b'"stage": "done"' in stored
     assert not (tmp_path / "imports" / token / "progress.json").exists()
     assert client.get(f"/bureau/import/{token}/progress").get_json()["label"] == "Done."
