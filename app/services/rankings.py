@@ -234,8 +234,4 @@ def rank_block(run_id: int, seeker_ids: list[int],
     return written
 
 
-def latest_run() -> RankingRun | None:
-    return db.session.scalar(sa.select(RankingRun).order_by(RankingRun.id.desc()).limit(1))
-
-
 __all__ = ["recommendations_for", "refresh_ranking", "start_city_ranking", "rank_block"]
