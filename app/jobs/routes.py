@@ -38,6 +38,7 @@ def job_view(job: Job) -> dict:
     result = job.result or {}
     url = result.get("url")
     notice = result.get("notice")
+    download = result.get("download")  # a file the job made: {endpoint, values, label}
     return {
         "id": job.id,
         "kind": _translated(KINDS[job.kind].label) if job.kind in KINDS else job.kind,
@@ -49,6 +50,10 @@ def job_view(job: Job) -> dict:
         "error": _translated(job.error, job.error_params),
         "notice": _translated(notice[0], notice[1]) if notice else "",
         "url": url_for(url["endpoint"], **url["values"]) if url else None,
+        # the page goes on to `url` by itself once the job is done (an import's check)
+        "follow": bool(result.get("follow")) and job.state is JobState.DONE,
+        "download": {"url": url_for(download["endpoint"], **download["values"]),
+                     "label": _translated(download["label"])} if download else None,
         "stale": is_stale(job),
     }
 

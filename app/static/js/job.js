@@ -20,6 +20,7 @@
         document.getElementById("job-state").textContent = job.state_label;
         show("job-message", job.message);
         if (job.finished) {
+          if (job.follow && job.url) { window.location.assign(job.url); return; }
           window.location.reload();  // the buttons and the way back depend on the end state
           return;
         }
