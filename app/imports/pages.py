@@ -6,6 +6,12 @@ mapping, the progress poll, confirm, cancel and the rejected rows as XLSX. What 
 between kinds (who may import, what scope an import has, the audit names, the words on
 the pages, the preview's row table) is given to it. The flow itself is
 `app.imports.engine`.
+
+Checking an upload (and checking it again with corrected columns) and saving it are jobs
+(`app.imports.jobs`): on the queue with Redis, in a thread of this process without, in
+the request itself with JOBS_SYNC. A page that starts one goes on to the job's page, which
+follows the progress and goes on to the preview (a check) or shows what was saved; when
+the job has already finished (JOBS_SYNC) the page answers as the job's outcome says.
 """
 
 from __future__ import annotations
@@ -55,10 +61,28 @@ from app.imports.headers import COLUMN_MESSAGES
 from app.imports.mappings import recall_mapping, remember_mapping
 from app.imports.store import ImportBusy, SharedProgress, UploadStore
 from app.imports.workbooks import rejected_rows_workbook, template_workbook
-from models import Role, db
+from app.jobs import JobFailed, enqueue_job, is_stale, report_progress
+from models import Job, JobState, Role, StaffUser, db
+from models.jobs import N_
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PREVIEW_ROWS = 200  # rows of each kind listed on the preview page
+BUSY = N_("This import is being saved already. Wait a moment, then reload the page.")
+REFUSED = N_("Nothing was imported: the database refused the changes. Try again; if it "
+             "happens again, tell the administrator.")
+GONE = N_("This upload is no longer kept: it was saved, deleted, or kept longer than a day. "
+          "Upload the file again.")
+
+# the import pages of each kind by its name, for the jobs that check and save uploads
+IMPORT_PAGES: dict[str, ImportPages] = {}
+
+# how far a check or save has got, as a job's percentage and words (msgids)
+JOB_STAGES = {
+    "reading": (0, 40, N_("Reading the file")),
+    "checking": (40, 90, N_("Checking rows")),
+    "planning": (90, 99, N_("Comparing with the records already in Qibu")),
+    "writing": (0, 99, N_("Saving rows")),
+}
 
 
 @dataclass
@@ -68,13 +92,14 @@ class ImportWords:
     ``event`` is the audit prefix ('survey' gives survey_import_previewed …) and
     ``written_event`` the event of a saved import ('surveys_imported'); ``sections``
     gives the preview's headings for rows to create and to update; ``saved`` the message
-    after a confirm, from the counts.
+    after a confirm (a msgid filled with the counts, translated where it is shown: the
+    confirm runs as a job).
     """
 
     event: str
     written_event: str
     sections: Callable[[], Mapping[str, str]]
-    saved: Callable[[Mapping[str, int]], str]
+    saved: str
     template_name: str
 
 
@@ -141,16 +166,17 @@ def mapping_from_form(form: Mapping[str, str], result: ImportResult) -> dict[int
 class ImportPages:
     """Register the import pages of `kind` on `bp` for `roles`.
 
-    ``scope`` gives the current user's import scope, ``owner`` what ties an upload to
-    its user (stored with it and checked on every later page), ``audit_target`` the
-    object audit events of an import point at, ``written`` extra audit detail of a
-    saved import and ``templates`` the upload and preview templates.
+    ``scope`` gives an import's scope for the user who uploaded it and the upload's
+    metadata, ``owner`` what ties an upload to the signed-in user (stored with it and
+    checked on every later page), ``audit_target`` the object audit events of an import
+    point at, ``written`` extra audit detail of a saved import and ``templates`` the
+    upload and preview templates.
     """
 
     def __init__(self, bp: Blueprint, kind: ImportKind, roles: tuple[Role, ...], *,
                  words: ImportWords, templates: Mapping[str, str],
                  template_notes: Mapping[str, Any],
-                 scope: Callable[[dict | None], ImportScope],
+                 scope: Callable[[StaffUser, dict | None], ImportScope],
                  owner: Callable[[], dict],
                  audit_target: Callable[[ImportScope], Any],
                  written: Callable[[ImportResult], dict] = lambda result: {}):
@@ -158,6 +184,8 @@ class ImportPages:
         self.templates, self.template_notes = templates, template_notes
         self.scope, self.owner = scope, owner
         self.audit_target, self.written = audit_target, written
+        self.blueprint = bp.name
+        IMPORT_PAGES[kind.name] = self
         rule = allow(*roles)
 
         def guard(method):  # a plain function per view, carrying its access rule
@@ -198,21 +226,27 @@ class ImportPages:
             abort(404)
         return uploads, meta
 
+    def endpoint(self, name: str) -> dict:
+        """A page of this kind's imports, as a job's result names it."""
+        return {"endpoint": f"{self.blueprint}.{name}", "values": {}}
+
     def check(self, uploads: UploadStore, token: str, data: bytes, meta: dict,
-              mapping: Mapping[int, str] | None = None) -> ImportResult:
+              user: StaffUser, mapping: Mapping[int, str] | None = None,
+              job: Job | None = None) -> ImportResult:
         """Check the upload and keep the result; a file whose required columns were
         not found keeps a result that asks the user for them (`needs_mapping`)."""
         def progress(stage, done, total):
             uploads.write_progress(token, stage, done, total)
+            report_stage(job, stage, done, total)
 
         fmt = meta.get("format") or detect_format(data, meta["filename"])
         uploads.update_meta(token, format=fmt)
         try:
             result = preview_import(
-                data, fmt, self.kind, self.scope(meta),
+                data, fmt, self.kind, self.scope(user, meta),
                 max_rows=current_app.config["IMPORT_MAX_ROWS"], progress=progress,
                 name=meta["filename"], mapping=mapping,
-                recall=lambda layout: recall_mapping(current_user, self.kind.name, layout))
+                recall=lambda layout: recall_mapping(user, self.kind.name, layout))
         except MappingNeeded as error:
             result = mapping_needed(self.kind, error, error.notices)
         uploads.save_result(token, result)
@@ -226,6 +260,83 @@ class ImportPages:
             remember_mapping(scope.user, self.kind.name, result.layout, result.mapping,
                              result.file_headers)
 
+    # -- the jobs (app/imports/jobs.py) ----------------------------------------------
+
+    def run_check(self, job: Job, token: str, mapping: dict | None = None) -> dict:
+        """Check an upload (again, with `mapping`: the columns the user set) as job `job`.
+
+        A file that cannot be imported at all is refused: its contents are dropped and
+        the reason kept for the page that shows it (`refused`); a new mapping the file
+        cannot take keeps the earlier check and the reason (`check_error`)."""
+        uploads = store()
+        meta = uploads.meta(token)
+        if meta is None:
+            raise JobFailed(GONE)
+        user = job.started_by
+        previous = uploads.load_result(token) if mapping is not None else None
+        columns = None if mapping is None else {int(c): key for c, key in mapping.items()}
+        uploads.update_meta(token, check_error=None)
+        try:
+            result = self.check(uploads, token, uploads.upload(token), meta, user, columns,
+                                job)
+        except ImportFileError as error:
+            reason = {"key": error.key, "params": error.params}
+            if previous is None:
+                uploads.refuse(token, reason)
+                self.log("refused", self.scope(user, meta), file=meta["filename"],
+                         reason=error.key)
+            else:
+                uploads.update_meta(token, check_error=reason)
+            uploads.write_progress(token, "failed")
+            return self.checked_result(token)
+        carry = getattr(self.kind, "carry_choices", None)
+        if previous is not None:
+            if carry is not None and not result.needs_mapping:
+                carry(previous, result)
+                uploads.save_result(token, result)
+            self.log("remapped", self.scope(user, meta), file=meta["filename"],
+                     mapping=result.mapping)
+        return self.checked_result(token)
+
+    def checked_result(self, token: str) -> dict:
+        return {"url": {"endpoint": f"{self.blueprint}.preview", "values": {"token": token}},
+                "follow": True}
+
+    def run_confirm(self, job: Job, token: str) -> dict:
+        """Save a checked upload as job `job`: every row or none, once however many
+        confirms are sent (the upload's row is claimed and deleted in the job's
+        transaction; a confirm that finds it held or gone saves nothing)."""
+        uploads = store()
+        meta = uploads.meta(token)
+        preview_result = uploads.load_result(token) if meta is not None else None
+        if preview_result is None:
+            raise JobFailed(GONE)
+        scope = self.scope(job.started_by, meta)
+
+        def progress(stage, done, total):
+            uploads.write_progress(token, stage, done, total)
+            report_stage(job, stage, done, total)
+
+        try:
+            with uploads.lock(token):
+                uploads.claim(token)
+                result = confirm_import(preview_result, self.kind, scope, progress=progress)
+                self.record_saved(result, scope)
+                uploads.forget(token)  # saved once: a confirm on another host finds none
+                db.session.flush()
+        except ImportBusy:
+            raise JobFailed(BUSY) from None
+        except sa.exc.SQLAlchemyError:
+            current_app.logger.exception("%s import %s failed", self.kind.name, token)
+
+            def record_failure():
+                uploads.write_progress(token, "failed")
+                self.log("failed", self.scope(job.started_by, meta), file=meta["filename"])
+
+            raise JobFailed(REFUSED, after=record_failure) from None
+        uploads.delete_folder(token)
+        return {"url": self.endpoint("upload"), "notice": [self.words.saved, result.counts]}
+
     # -- views -----------------------------------------------------------------------
 
     def upload(self):
@@ -237,21 +348,41 @@ class ImportPages:
                 token = uploads.new_token()
             filename = Path(form.file.data.filename or "").name[:200]
             meta = {**self.owner(), "filename": filename, "kind": self.kind.name}
-            data = uploads.save(token, form.file.data.stream, meta)
+            uploads.save(token, form.file.data.stream, meta)
             # kept before it is checked, so the progress poll finds whose upload it is
-            db.session.commit()
-            try:
-                self.check(uploads, token, data, meta)
-            except ImportFileError as error:
+            job = enqueue_job(
+                "import_check", current_user, import_kind=self.kind.name, token=token,
+                recorded=lambda job: uploads.update_meta(token, check_job=job.id))
+            if not job.finished:
+                return redirect(url_for("jobs.job", job_id=job.id))
+            refused = (uploads.meta(token) or {}).get("refused")
+            if refused:  # checked here and then (JOBS_SYNC): say why on the upload page
                 uploads.delete(token)
-                self.log("refused", self.scope(meta), file=filename, reason=error.key)
                 db.session.commit()
-                form.file.errors = [error.message()]
-                return render_template(self.templates["upload"], form=form,
-                                       limits=upload_limits()), 422
-            db.session.commit()
-            return redirect(url_for(".preview", token=token))
+                return self.refused_page(form, refused)
+            return self.after_job(job, token)
         return render_template(self.templates["upload"], form=form, limits=upload_limits())
+
+    def refused_page(self, form: SpreadsheetImportForm, refused: dict):
+        """The upload page saying why the file cannot be imported at all."""
+        form.file.errors = [ImportFileError(refused["key"], **refused["params"]).message()]
+        return render_template(self.templates["upload"], form=form,
+                               limits=upload_limits()), 422
+
+    def after_job(self, job: Job, token: str):
+        """Where a page goes once the job it started has finished right away (JOBS_SYNC):
+        on, as the job's result says, or back to the preview with what went wrong."""
+        if job.state is JobState.DONE:
+            notice = (job.result or {}).get("notice")
+            if notice:
+                flash(_(notice[0], **notice[1]), "success")
+            url = job.result["url"]
+            return redirect(url_for(url["endpoint"], **url["values"]))
+        if job.state is JobState.FAILED:
+            flash(_(job.error, **(job.error_params or {})), "error")
+        if store().meta(token) is None:
+            return redirect(url_for(".upload"))
+        return redirect(url_for(".preview", token=token))
 
     def template(self):
         data = template_workbook(self.kind.parser(), self.template_notes)
@@ -260,11 +391,35 @@ class ImportPages:
 
     def preview(self, token):
         uploads, meta = self.own_upload(token)
-        result = uploads.load_result(token) or abort(404)
-        self.log("previewed", self.scope(meta), file=meta["filename"], **result.counts)
+        if meta.get("refused"):  # the check found the file cannot be imported at all
+            uploads.delete(token)
+            db.session.commit()
+            return self.refused_page(SpreadsheetImportForm(), meta["refused"])
+        result = uploads.load_result(token)
+        if result is None:  # still being checked: the job's page shows how far
+            job = db.session.get(Job, meta["check_job"]) if meta.get("check_job") else None
+            if job is None:
+                abort(404)
+            return redirect(url_for("jobs.job", job_id=job.id))
+        self.log("previewed", self.scope(current_user, meta), file=meta["filename"],
+                 **result.counts)
         db.session.commit()
-        return self.render_preview(token, meta, result,
-                                   confirming=uploads.confirming(token) is not None)
+        mapping_error = ""
+        if meta.get("check_error"):
+            error = meta["check_error"]
+            mapping_error = ImportFileError(error["key"], **error["params"]).message()
+        return self.render_preview(token, meta, result, mapping_error,
+                                   422 if mapping_error or result.needs_mapping else 200,
+                                   confirming=self.confirming(uploads, token, meta))
+
+    def confirming(self, uploads: UploadStore, token: str, meta: dict) -> bool:
+        """Whether a save of the upload is under way: its job waits or runs (and its
+        worker lives), or a confirm on this host holds the upload's lock."""
+        return uploads.confirming(token) is not None or _under_way(meta, "confirm_job")
+
+    def checking(self, meta: dict) -> Job | None:
+        """The job checking the upload (again), while it waits or runs."""
+        return _under_way(meta, "check_job")
 
     def render_preview(self, token: str, meta: dict, result: ImportResult,
                        mapping_error: str = "", status: int = 200, *, confirming: bool = False):
@@ -292,25 +447,30 @@ class ImportPages:
         ), status
 
     def remap(self, token):
-        """Check the upload again with the column mapping the user corrected."""
+        """Check the upload again with the column mapping the user corrected (a job)."""
         uploads, meta = self.own_upload(token)
         previous = uploads.load_result(token) or abort(404)
+        running = self.checking(meta)
+        if running is not None:
+            return redirect(url_for("jobs.job", job_id=running.id))
+        if self.confirming(uploads, token, meta):
+            flash(_(BUSY), "info")
+            return redirect(url_for(".preview", token=token))
         mapping = mapping_from_form(request.form, previous)
-        try:
-            result = self.check(uploads, token, uploads.upload(token), meta, mapping)
-        except ImportFileError as error:
-            uploads.save_result(token, previous)
-            return self.render_preview(token, meta, previous, error.message(), 422)
-        carry = getattr(self.kind, "carry_choices", None)
-        if carry is not None and not result.needs_mapping:
-            carry(previous, result)
-            uploads.save_result(token, result)
-        self.log("remapped", self.scope(meta), file=meta["filename"], mapping=result.mapping)
-        db.session.commit()
-        if result.needs_mapping:
+        job = enqueue_job("import_check", current_user, import_kind=self.kind.name,
+                          token=token, mapping={str(c): key for c, key in mapping.items()},
+                          recorded=lambda job: uploads.update_meta(token, check_job=job.id))
+        if not job.finished:
+            return redirect(url_for("jobs.job", job_id=job.id))
+        meta = uploads.meta(token) or abort(404)
+        result = uploads.load_result(token) or abort(404)
+        if job.state is JobState.DONE and meta.get("check_error"):
+            return self.preview(token)
+        if job.state is JobState.DONE and result.needs_mapping:
             return self.render_preview(token, meta, result, status=422)
-        flash(_("The file was checked again with the columns as you set them."), "info")
-        return redirect(url_for(".preview", token=token))
+        if job.state is JobState.DONE:
+            flash(_("The file was checked again with the columns as you set them."), "info")
+        return self.after_job(job, token)
 
     def choose(self, token):
         """Keep what the user chose on the preview for some rows (a posting's category,
@@ -321,14 +481,13 @@ class ImportPages:
         choose = getattr(self.kind, "choose", None)
         if choose is None or result.needs_mapping:
             abort(404)
-        if uploads.confirming(token) is not None:
-            flash(_("This import is being saved already. Wait a moment, then reload the "
-                    "page."), "info")
+        if self.confirming(uploads, token, meta):
+            flash(_(BUSY), "info")
             return redirect(url_for(".preview", token=token))
         done, message = choose(result, request.form)
         if done:
             uploads.save_result(token, result)
-            self.log("chosen", self.scope(meta), file=meta["filename"],
+            self.log("chosen", self.scope(current_user, meta), file=meta["filename"],
                      **{key: value for key, value in request.form.items()
                         if key != "csrf_token"})
             db.session.commit()
@@ -353,42 +512,26 @@ class ImportPages:
         return {**state, "label": progress_label(state)}
 
     def confirm(self, token):
+        """Save the upload (a job); a second confirm while one runs goes to its job."""
         uploads, meta = self.own_upload(token)
-        preview_result = uploads.load_result(token) or abort(404)
-        scope = self.scope(meta)
-
-        def progress(stage, done, total):
-            uploads.write_progress(token, stage, done, total)
-
-        try:
-            with uploads.lock(token):
-                uploads.claim(token)
-                result = confirm_import(preview_result, self.kind, scope, progress=progress)
-                self.record_saved(result, scope)
-                uploads.forget(token)  # saved once: a confirm on another host finds none
-                db.session.commit()
-        except ImportBusy:
-            db.session.rollback()
-            flash(_("This import is being saved already. Wait a moment, then reload the "
-                    "page."), "info")
+        uploads.load_result(token) or abort(404)
+        running = _under_way(meta, "confirm_job") or self.checking(meta)
+        if running is not None and running.started_by_id == current_user.id:
+            return redirect(url_for("jobs.job", job_id=running.id))  # a double click
+        if self.confirming(uploads, token, meta):
+            flash(_(BUSY), "info")
             return redirect(url_for(".preview", token=token))
-        except sa.exc.SQLAlchemyError:
-            db.session.rollback()
-            current_app.logger.exception("%s import %s failed", self.kind.name, token)
-            uploads.write_progress(token, "failed")
-            self.log("failed", scope, file=meta["filename"])
-            db.session.commit()
-            flash(_("Nothing was imported: the database refused the changes. Try again; if "
-                    "it happens again, tell the administrator."), "error")
-            return redirect(url_for(".preview", token=token))
-        uploads.delete_folder(token)
-        flash(self.words.saved(result.counts), "success")
-        return redirect(url_for(".upload"))
+        job = enqueue_job(
+            "import_confirm", current_user, import_kind=self.kind.name, token=token,
+            recorded=lambda job: uploads.update_meta(token, confirm_job=job.id))
+        if not job.finished:
+            return redirect(url_for("jobs.job", job_id=job.id))
+        return self.after_job(job, token)
 
     def cancel(self, token):
         uploads, meta = self.own_upload(token)
         uploads.delete(token)
-        self.log("cancelled", self.scope(meta), file=meta["filename"])
+        self.log("cancelled", self.scope(current_user, meta), file=meta["filename"])
         db.session.commit()
         flash(_("The upload was deleted; nothing was imported."), "info")
         return redirect(url_for(".upload"))
@@ -403,8 +546,23 @@ class ImportPages:
             error_header=_("What to fix"), row_header=_("Row in the file"),
             sheet_title=_("Rejected rows"),
         )
-        self.log("rejected_exported", self.scope(meta), file=meta["filename"],
+        self.log("rejected_exported", self.scope(current_user, meta), file=meta["filename"],
                  rows=len(result.rejected_rows))
         db.session.commit()
         return send_file(io.BytesIO(data), mimetype=XLSX, as_attachment=True,
                          download_name="rejected-rows.xlsx")
+
+
+def _under_way(meta: dict, name: str) -> Job | None:
+    """The job `meta[name]` while it waits or runs and its worker lives."""
+    job = db.session.get(Job, meta[name]) if meta.get(name) else None
+    return job if job is not None and not job.finished and not is_stale(job) else None
+
+
+def report_stage(job: Job | None, stage: str, done: int, total: int) -> None:
+    """Show a check's or save's stage on its job's page (and stop there if cancelled)."""
+    if job is None or stage not in JOB_STAGES:
+        return
+    low, high, words = JOB_STAGES[stage]
+    share = done / total if total else 0
+    report_progress(job, low + int((high - low) * share), words)

@@ -311,6 +311,15 @@ class UploadStore:
         if deleted != 1:
             raise ImportBusy(token)
 
+    def refuse(self, token: str, reason: Mapping[str, Any]) -> None:
+        """Mark the upload as a file that cannot be imported (`reason`: the message's key
+        and values, shown by the next page) and drop its contents. Flushes only."""
+        row = self._row(token)
+        if row is not None:
+            row.data, row.result = self.encrypt(b""), None
+            row.meta = json.dumps({**json.loads(row.meta), "refused": dict(reason)},
+                                  ensure_ascii=False)
+
     def delete(self, token: str) -> None:
         """Delete the upload (flushed; the caller commits) and this host's folder of it."""
         db.session.execute(sa.delete(ImportUpload).where(ImportUpload.token == token)

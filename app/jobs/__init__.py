@@ -50,11 +50,13 @@ class JobCancelled(Exception):
 
 
 class JobFailed(Exception):
-    """A failure the user can act on: `message` is an English msgid, `params` its values."""
+    """A failure the user can act on: `message` is an English msgid, `params` its values;
+    `after`, if given, is called once the job's writes are rolled back, to record the
+    failure (an audit event), committed with the job's state "failed"."""
 
-    def __init__(self, message: str, **params):
+    def __init__(self, message: str, after=None, **params):
         super().__init__(message)
-        self.message, self.params = message, params
+        self.message, self.params, self.after = message, params, after
 
 
 def report_progress(job: Job, percent: int, message: str = "") -> None:
@@ -79,20 +81,26 @@ def shown_progress(job: Job) -> tuple[int, str]:
     return job.progress, job.message
 
 
-def enqueue_job(kind: str, by: StaffUser | None, subject=None, **arguments) -> Job:
+def enqueue_job(kind: str, by: StaffUser | None, subject=None, recorded=None,
+                **arguments) -> Job:
     """Record a job of `kind` started by `by` for `subject` (the page it belongs to) and
     start it: on the queue, in a thread, or (JOBS_SYNC) right here.
 
-    Commits: the row must exist before a worker elsewhere picks the job up.
+    Commits: the row must exist before a worker elsewhere picks the job up. `recorded`,
+    if given, is called with the new job before that commit, to note the job where its
+    page will look for it (in the same transaction, so no worker can be writing there).
     """
-    return enqueue_jobs(kind, by, [arguments], subject=subject)[0]
+    return enqueue_jobs(kind, by, [arguments], subject=subject,
+                        recorded=None if recorded is None else lambda jobs: recorded(jobs[0])
+                        )[0]
 
 
 def enqueue_jobs(kind: str, by: StaffUser | None, argument_list: list[dict],
-                 subject=None) -> list[Job]:
+                 subject=None, recorded=None) -> list[Job]:
     """Record one job of `kind` per arguments in `argument_list` (the blocks of one piece
     of work) and start them: on the queue, where every worker takes its share; without a
-    queue one after the other in one thread (or right here with JOBS_SYNC). Commits."""
+    queue one after the other in one thread (or right here with JOBS_SYNC). Commits;
+    `recorded(jobs)` is called before, as in `enqueue_job`."""
     if kind not in KINDS:
         raise KeyError(f"unknown job kind {kind!r}")
     jobs = [Job(kind=kind, state=JobState.QUEUED, progress=0, message="", attempts=0,
@@ -103,6 +111,8 @@ def enqueue_jobs(kind: str, by: StaffUser | None, argument_list: list[dict],
     db.session.flush()
     for job in jobs:
         log_event("job_queued", job, actor=by, kind=kind)
+    if recorded is not None:
+        recorded(jobs)
     db.session.commit()
     _dispatch(*[job.id for job in jobs])
     return jobs
@@ -190,6 +200,8 @@ def run_job(job_id: int) -> None:
         _record_end(job_id, None)
     except JobFailed as error:
         session.rollback()
+        if error.after is not None:
+            error.after()
         _record_end(job_id, error.message, **error.params)
     except StateError as error:
         session.rollback()

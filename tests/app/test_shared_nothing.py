@@ -11,6 +11,8 @@ import io
 import os
 import subprocess
 import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -18,6 +20,7 @@ import requests
 import sqlalchemy as sa
 
 from models import ImportUpload, Role, Seeker, db
+from tests.conftest import REDIS_URL
 from tests.imports.test_survey_import import row, workbook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,8 +34,10 @@ from app import create_app
 from app.config import TestingConfig
 
 url, instance = sys.argv[1], sys.argv[2]
+queue = dict(zip(("REDIS_URL", "JOBS_QUEUE"), sys.argv[3:]))  # jobs on this RQ queue
 app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url,
-                 IMPORT_DIR=instance + "/imports", CACHE_DIR=instance + "/cache")
+                 IMPORT_DIR=instance + "/imports", CACHE_DIR=instance + "/cache",
+                 JOBS_SYNC=not queue, **queue)
 server = make_server("127.0.0.1", 0, app, threaded=True)
 print(server.server_port, flush=True)
 server.serve_forever()
@@ -42,11 +47,11 @@ server.serve_forever()
 class Host:
     """A Qibu server in a subprocess; `base` is its address."""
 
-    def __init__(self, database_url: str, instance: Path):
+    def __init__(self, database_url: str, instance: Path, *queue: str):
         instance.mkdir(parents=True)
         self.instance = instance
         self.process = subprocess.Popen(
-            [sys.executable, "-c", SERVER, database_url, str(instance)], cwd=ROOT,
+            [sys.executable, "-c", SERVER, database_url, str(instance), *queue], cwd=ROOT,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
             env={**os.environ, "PYTHONPATH": str(ROOT)})
         port = self.process.stdout.readline().strip()
@@ -79,6 +84,49 @@ def hosts(app, database_url, tmp_path):
     finally:
         for host in started:
             host.stop()
+
+
+@pytest.fixture
+def queued_hosts(app, database_url, tmp_path, redis_connection):
+    """Two web hosts and a `qibu worker` over one database and one Redis queue."""
+    if database_url in ("sqlite://", "sqlite:///:memory:"):
+        pytest.skip("servers in other processes need a database file or server")
+    queue = f"qibu-test-{uuid.uuid4().hex[:12]}"
+    db.session.commit()
+    db.session.remove()
+    started, worker = [], None
+    try:
+        for name in ("a", "b"):
+            started.append(Host(database_url, tmp_path / f"instance-{name}", REDIS_URL, queue))
+        worker = subprocess.Popen(
+            [sys.executable, "-c", "import sys; from app.cli import main; "
+             "sys.argv = ['qibu', 'worker']; sys.exit(main())"], cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT), "QIBU_ENV": "testing",
+                 "QIBU_TEST_DATABASE_URL": database_url, "QIBU_REDIS_URL": REDIS_URL,
+                 "QIBU_JOBS_QUEUE": queue, "QIBU_JOBS_SYNC": "0",
+                 "QIBU_IMPORT_DIR": str(tmp_path / "worker" / "imports"),
+                 "QIBU_CACHE_DIR": str(tmp_path / "worker" / "cache")})
+        yield started
+    finally:
+        for host in started:
+            host.stop()
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=60)
+        for key in redis_connection.scan_iter(f"*{queue}*"):
+            redis_connection.delete(key)
+
+
+def finished_job(host: Host, web: requests.Session, job_page: str) -> dict:
+    """The job's state as its page's poll sees it, once the worker has finished it."""
+    deadline = time.monotonic() + 90
+    while True:
+        job = web.get(f"{host.base}{job_page}.json", timeout=30).json()
+        if job["finished"]:
+            return job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.2)
 
 
 @pytest.fixture
@@ -152,6 +200,43 @@ def test_an_upload_on_one_host_is_previewed_and_confirmed_on_the_other(scene, ho
     assert suspended.status_code == 302, suspended.text[:2000]
     assert "仓库理货员" not in recommended(clerk.get(b.base + seeker_page, timeout=60).text)
     assert "仓库理货员" not in recommended(clerk.get(a.base + seeker_page, timeout=60).text)
+
+
+@pytest.mark.slow
+def test_with_a_queue_an_import_checked_and_saved_by_a_worker_moves_between_hosts(
+        scene, queued_hosts):
+    a, b = queued_hosts
+    clerk = log_in(a, "sn-clerk")
+    uploaded = clerk.post(f"{a.base}/bureau/import/", files={"file": (
+        "surveys.xlsx", workbook([row("SN0003", "沈队列", salary_min="5800")]))},
+        allow_redirects=False, timeout=60)
+    # the check is a job: the upload page goes to its page, which goes on to the preview
+    assert uploaded.status_code == 302, uploaded.text[:2000]
+    check_page = uploaded.headers["Location"].removeprefix(a.base)
+    assert check_page.startswith("/jobs/")
+    checked = finished_job(b, clerk, check_page)  # followed from the other host
+    assert checked["state"] == "done" and checked["follow"], checked
+    preview = checked["url"]
+    page = clerk.get(b.base + preview, timeout=30)
+    assert page.status_code == 200 and "Import 1 surveys" in page.text, page.text[:3000]
+
+    confirmed = clerk.post(f"{b.base}{preview}/confirm", allow_redirects=False, timeout=60)
+    assert confirmed.status_code == 302, confirmed.text[:2000]
+    save_page = confirmed.headers["Location"].removeprefix(b.base)
+    assert save_page.startswith("/jobs/") and save_page != check_page
+    saved = finished_job(a, clerk, save_page)
+    assert saved["state"] == "done", saved
+    assert saved["notice"] == ("Import saved: 1 surveys created, 0 updated, 0 unchanged; "
+                               "0 rows rejected and not imported.")
+    shown = clerk.get(a.base + save_page, timeout=30).text
+    assert saved["notice"] in shown and "Done" in shown
+    # saved once: the upload is gone from both hosts, the person is in the database
+    assert clerk.get(a.base + preview, timeout=30).status_code == 404
+    assert clerk.post(f"{b.base}{preview}/confirm", timeout=30).status_code == 404
+    db.session.remove()
+    seeker = db.session.scalar(sa.select(Seeker).where(Seeker.facility_ref == "SN0003"))
+    assert seeker.name == "沈队列" and [s.salary_min for s in seeker.surveys] == [5800]
+    assert db.session.scalar(sa.select(sa.func.count(ImportUpload.token))) == 0
 
 
 def test_a_confirm_while_another_host_saves_the_same_upload_saves_nothing(

@@ -240,7 +240,11 @@ def target(request, tmp_path):
 def _environment(target: Target, tmp_path: Path) -> dict[str, str]:
     """A deployment's settings for the command, on the test's database and keys."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QIBU_")}
+    # jobs in the request (QIBU_JOBS_SYNC): the confirm, and its kill, are the web worker's;
+    # a `qibu worker` killed mid-save is tests/app/test_jobs_queue.py's and
+    # tests/app/test_shared_nothing.py's
     env.update(QIBU_ENV="development", QIBU_DATABASE_URL=target.command_url,
+               QIBU_JOBS_SYNC="1",
                QIBU_SECRET_KEY=target.secret_key, QIBU_DATA_KEY=target.data_key,
                QIBU_CACHE_DIR=str(tmp_path / "cache"),
                QIBU_IMPORT_DIR=str(tmp_path / "imports"))

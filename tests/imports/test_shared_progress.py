@@ -52,9 +52,10 @@ def test_the_import_pages_keep_progress_in_redis_when_it_is_configured(
     import io
 
     from models import Role, db
+    from tests.app.test_jobs_queue import work_burst
     from tests.imports.test_survey_import import row, workbook
 
-    app.config.update(REDIS_URL=REDIS_URL, JOBS_QUEUE="qibu-test-progress",
+    app.config.update(REDIS_URL=REDIS_URL, JOBS_QUEUE="qibu-test-progress", JOBS_SYNC=False,
                       IMPORT_DIR=str(tmp_path / "imports"))
     facility = make.facility(code="SH-RP")
     make.user(Role.BUREAU, username="rp-clerk", facility_id=facility.id)
@@ -64,7 +65,13 @@ def test_the_import_pages_keep_progress_in_redis_when_it_is_configured(
     uploaded = client.post("/bureau/import/", data={"file": (
         io.BytesIO(workbook([row("RP0001", "任进度")])), "surveys.xlsx")},
         content_type="multipart/form-data")
-    token = uploaded.headers["Location"].rsplit("/", 1)[1]
+    # the check is a job on the queue: the page goes to it, a worker takes it
+    assert uploaded.headers["Location"].startswith("/jobs/")
+    assert "Waiting to start" in client.get(uploaded.headers["Location"]).get_data(as_text=True)
+    work_burst(app)
+    job = client.get(uploaded.headers["Location"] + ".json").get_json()
+    assert job["state"] == "done" and job["follow"]
+    token = job["url"].rsplit("/", 1)[1]
     stored = progress_redis.get(f"qibu-test-progress:import:{token}:progress")
     assert stored is not None and b'"stage": "done"' in stored
     assert not (tmp_path / "imports" / token / "progress.json").exists()
