@@ -409,7 +409,7 @@ class ImportPages:
             error = meta["check_error"]
             mapping_error = ImportFileError(error["key"], **error["params"]).message()
         return self.render_preview(token, meta, result, mapping_error,
-                                   422 if mapping_error or result.needs_mapping else 200,
+                                   422 if mapping_error else 200,
                                    confirming=self.confirming(uploads, token, meta))
 
     def confirming(self, uploads: UploadStore, token: str, meta: dict) -> bool:
