@@ -1,7 +1,17 @@
 """Fair day: the recording desk for tablets, check-in, undo, and the live dashboard."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -80,13 +90,64 @@ def _refusal(fair: Fair, action: str) -> str | None:
     return f"{CLOSED[action]} {where}"
 
 
+def _wants_row() -> bool:
+    """A tap sent by the desk page's script (static/js/qibu.js), which takes the opening's
+    row back and puts it in place instead of loading the whole desk again."""
+    return request.headers.get("X-Qibu-Desk") == "row"
+
+
+def _to_desk(fair: Fair):
+    """Back to the whole desk, where the flashed message is shown; a script's tap is told
+    where to go (it loads that page itself)."""
+    url = url_for("fairday.desk", fair_id=fair.id)
+    if _wants_row():
+        return Response(status=204, headers={"X-Qibu-Go": url, "Cache-Control": "no-store"})
+    return redirect(url)
+
+
 def _back_to_desk(fair: Fair, opening_id: int | None = None):
     """Back to the desk, at the opening's row when there is one: the page stays where the
-    finger was instead of jumping to the top."""
+    finger was instead of jumping to the top (a script's tap gets the row alone)."""
     if opening_id is None:
-        return redirect(url_for("fairday.desk", fair_id=fair.id))
+        return _to_desk(fair)
+    if _wants_row():
+        answer = _row_answer(fair, opening_id)
+        if answer is not None:
+            return answer
+        return _to_desk(fair)
     _save_desk(fair, at=opening_id)
     return redirect(url_for("fairday.desk", fair_id=fair.id, _anchor=f"opening-{opening_id}"))
+
+
+def _row_answer(fair: Fair, opening_id: int) -> Response | None:
+    """The opening's row of the desk as the page shows it after a tap (its stage, the
+    tap's message and undo), or None when the desk has no such row for the person."""
+    state = _desk(fair)
+    participant = (db.session.get(FairParticipant, state["participant"])
+                   if state.get("participant") else None)
+    offered = db.session.scalar(
+        sa.select(FairOpening)
+        .where(FairOpening.fair_id == fair.id, FairOpening.opening_id == opening_id)
+        .options(selectinload(FairOpening.opening)))
+    if participant is None or offered is None:
+        return None
+    stage = db.session.scalar(sa.select(Interest.stage).where(
+        Interest.fair_id == fair.id, Interest.seeker_id == participant.seeker_id,
+        Interest.opening_id == opening_id))
+    planned = set(db.session.scalars(sa.select(FairRecommendation.opening_id).where(
+        FairRecommendation.participant_id == participant.id,
+        FairRecommendation.opening_id == opening_id)))
+    last = state.get("last") or {}
+    html = render_template(
+        "fairs/_desk_row.html", fair=fair, fo=offered,
+        stages={opening_id: stage} if stage is not None else {}, planned=planned,
+        labels=STAGE_LABELS, recordable=recording.RECORDABLE, can_undo=bool(last),
+        undo_row=last.get("opening"), notice_row=opening_id,
+        can_correct=_is_organizer() and fair.status is not FairStatus.PLANNING,
+        action=ActionForm())
+    return Response(html, mimetype="text/html", headers={
+        "X-Qibu-Row": f"opening-{opening_id}", "X-Qibu-Undo": "1" if last else "0",
+        "Cache-Control": "no-store"})
 
 
 def _desk_key(fair: Fair) -> str:
@@ -216,7 +277,7 @@ def desk_record(fair_id):
                    if state.get("participant") else None)
     if participant is None or participant.fair_id != fair.id:
         flash(_("Scan or type a badge first."), "error")
-        return redirect(url_for("fairday.desk", fair_id=fair_id))
+        return _to_desk(fair)
     try:
         stage = InterestStage(request.form.get("stage", ""))
         opening_id = int(request.form.get("opening_id", ""))
@@ -252,7 +313,7 @@ def desk_correct(fair_id):
                    if state.get("participant") else None)
     if participant is None or participant.fair_id != fair.id:
         flash(_("Scan or type a badge first."), "error")
-        return redirect(url_for("fairday.desk", fair_id=fair_id))
+        return _to_desk(fair)
     try:
         stage = InterestStage(request.form.get("stage", ""))
         opening_id = int(request.form.get("opening_id", ""))

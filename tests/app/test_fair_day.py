@@ -60,6 +60,46 @@ def test_check_in_record_and_undo_at_the_desk(client, auth, day):
     assert "0 of 1 registered participants have at least one intent" in dashboard
 
 
+def test_a_tap_from_the_desk_script_is_answered_with_the_row_alone(client, auth, day):
+    """The desk page's script sends taps in the background: the answer is the opening's
+    row (stage, message, undo), not the whole desk; where there is no row to give, where
+    to go instead."""
+    _login(client, auth)
+    fair, opening = day["fair"], day["opening"]
+    row = {"X-Qibu-Desk": "row"}
+    # no person chosen yet: told to go to the desk, whose page says why
+    answer = client.post(f"/fairs/{fair.id}/desk/record", headers=row,
+                         data={"opening_id": opening.id, "stage": "interested"})
+    assert answer.status_code == 204
+    assert answer.headers["X-Qibu-Go"] == f"/fairs/{fair.id}/desk"
+    assert "Scan or type a badge first." in client.get(answer.headers["X-Qibu-Go"]).get_data(
+        as_text=True)
+
+    client.post(f"/fairs/{fair.id}/desk/badge", data={"badge": "K7M9XQ2PB", "check_in": "1"})
+    client.get(f"/fairs/{fair.id}/desk")
+    answer = client.post(f"/fairs/{fair.id}/desk/record", headers=row,
+                         data={"opening_id": opening.id, "stage": "interviewed"})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and answer.headers["X-Qibu-Row"] == f"opening-{opening.id}"
+    assert answer.headers["X-Qibu-Undo"] == "1"
+    assert html.lstrip().startswith(f'<div class="desk-row" id="opening-{opening.id}"')
+    assert '<span class="stage stage-interviewed">interviewed</span>' in html
+    assert "Recorded: interviewed." in html and "↶ Undo" in html
+    assert "Badge code" not in html  # the row alone
+    # the message was shown with the row: the next whole desk does not say it again
+    assert "Recorded: interviewed." not in client.get(f"/fairs/{fair.id}/desk").get_data(
+        as_text=True)
+    # a refused tap is said on the row too, and nothing changed
+    answer = client.post(f"/fairs/{fair.id}/desk/record", headers=row,
+                         data={"opening_id": opening.id, "stage": "interested"})
+    assert "Already recorded as a later stage" in answer.get_data(as_text=True)
+    answer = client.post(f"/fairs/{fair.id}/desk/undo", headers=row)
+    html = answer.get_data(as_text=True)
+    assert "The last record was undone." in html and answer.headers["X-Qibu-Undo"] == "0"
+    assert 'class="stage stage-' not in html and "↶ Undo" not in html
+    assert db.session.scalar(sa.select(sa.func.count(Interest.id))) == 0
+
+
 def test_unknown_badge_gets_a_message(client, auth, day):
     _login(client, auth)
     page = client.post(f"/fairs/{day['fair'].id}/desk/badge", data={"badge": "AAAAAAAAA"},

@@ -11,7 +11,9 @@ recording desk: two tablets at each of 8 booths, each tablet set to its booth. B
 tablets of a booth go through the same participants, the second one person behind the
 first, so they record the same people a moment apart and often at the same time: type
 the badge and check in, then tap interested, interviewed and preliminary intent for the
-booth's opening, each tap a POST and the desk page it redirects to. The recording is bounded by
+booth's opening. The badge is a POST and the desk page it redirects to; each tap is
+one POST as the desk page's script sends it, answered with the opening's row (no page
+load). The recording is bounded by
 a number of requests (BENCH_FAIR_REQUESTS, 2,400 by default) and 60 s. Then every tablet
 records hires for its people's intents on the placements page (a few each, more than the
 booth's opening has places), so hires for the same opening race.
@@ -152,9 +154,10 @@ class Tablet:
         self.fair_id, self.booth, self.tally = fair_id, booth, tally
         self.token = ""
 
-    def _timed(self, kind: str, method: str, path: str, form: dict | None = None):
+    def _timed(self, kind: str, method: str, path: str, form: dict | None = None,
+               extra_headers: dict | None = None):
         started = time.perf_counter()
-        status, headers, body = self.http.request(method, path, form)
+        status, headers, body = self.http.request(method, path, form, extra_headers)
         elapsed = time.perf_counter() - started
         with self.tally.lock:
             self.tally.latencies[kind].append(elapsed)
@@ -173,6 +176,19 @@ class Tablet:
             return [("error", f"HTTP {status}")]
         _, _, page = self._timed(kind, "GET", urlsplit(headers["Location"]).path)
         return [(c, html.unescape(m).strip()) for c, m in FLASH.findall(page)]
+
+    def _tap(self, path: str, form: dict) -> list[tuple[str, str]]:
+        """A tap on an opening's row as the desk page's script sends it: the answer is the
+        row with the tap's message (static/js/qibu.js), or where to go instead."""
+        status, headers, body = self._timed("recording", "POST", path,
+                                            {"csrf_token": self.token, **form},
+                                            {"X-Qibu-Desk": "row"})
+        if status == 200 and headers.get("X-Qibu-Row"):
+            return [(c, html.unescape(m).strip()) for c, m in FLASH.findall(body)]
+        if status == 204 and headers.get("X-Qibu-Go"):
+            _, _, page = self._timed("recording", "GET", headers["X-Qibu-Go"])
+            return [(c, html.unescape(m).strip()) for c, m in FLASH.findall(page)]
+        return [("error", f"HTTP {status}")]
 
     def log_in(self) -> None:
         status, _, body = self.http.request("GET", "/login")
@@ -195,8 +211,8 @@ class Tablet:
                 "recording", f"{desk}/badge", {"badge": badge, "check_in": "1"}):
             self._count(message, code)
         for stage in STAGES:
-            for _category, message in self._post_and_follow(
-                    "recording", f"{desk}/record",
+            for _category, message in self._tap(
+                    f"{desk}/record",
                     {"opening_id": str(self.booth.opening_id), "stage": stage.value,
                      "note": ""}):
                 self._count(message, code)
@@ -265,7 +281,7 @@ def _record(tablets: list[Tablet], budget: int) -> float:
     lock = threading.Lock()
     spent = 0
     deadline = time.monotonic() + DEADLINE_SECONDS
-    per_visit = 2 * (1 + len(STAGES))
+    per_visit = 2 + len(STAGES)  # the badge and its page, then one request a tap
 
     def work(tablet: Tablet, people: list[tuple[str, str]]) -> None:
         nonlocal spent

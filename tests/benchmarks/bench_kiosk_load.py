@@ -187,8 +187,9 @@ class HttpClient:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, form: dict | None = None):
-        headers = {"Accept": "text/html"}
+    def request(self, method: str, path: str, form: dict | None = None,
+                extra_headers: dict | None = None):
+        headers = {"Accept": "text/html", **(extra_headers or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
