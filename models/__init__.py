@@ -5,7 +5,7 @@ This package imports nothing else of Qibu's.
 
 from models.api import ApiToken
 from models.audit import AuditEvent
-from models.bulletins import Bulletin, iso_week_of, week_monday
+from models.bulletins import Bulletin, BulletinPdf, iso_week_of, week_monday
 from models.categories import CategoryCorrection
 from models.courses import (
     Course,
@@ -32,7 +32,7 @@ from models.fairs import (
 )
 from models.handovers import AFTERCARE_MONTHS, AftercareCheck, Handover
 from models.imports import ImportMapping, ImportUpload
-from models.jobs import FINISHED_STATES, Job, JobState
+from models.jobs import FINISHED_STATES, Job, JobFile, JobState
 from models.matchers import MatcherModel
 from models.placements import (
     FollowUp,
@@ -74,6 +74,7 @@ __all__ = [
     "Base",
     "BookingStatus",
     "Bulletin",
+    "BulletinPdf",
     "CategoryCorrection",
     "Certificate",
     "Course",
@@ -103,6 +104,7 @@ __all__ = [
     "Interest",
     "InterestStage",
     "Job",
+    "JobFile",
     "JobCategory",
     "JobState",
     "KioskEnrolment",

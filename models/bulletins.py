@@ -71,3 +71,26 @@ class Bulletin(Base):
 
     def __repr__(self) -> str:
         return f"<Bulletin {self.facility_id} {self.week} no. {self.number}>"
+
+
+class BulletinPdf(Base):
+    """An issue's PDF, made once by the `bulletin_pdf` job and kept for every download.
+
+    The printed issue is always in Chinese (whoever asks), so one PDF per issue.
+    ``contents_digest`` fingerprints the words it printed: the issue's openings are fixed
+    but an opening leaves it at once when its employer is suspended, and its wording or
+    fair may change, so a PDF whose digest no longer matches is made again. It holds no
+    personal data (openings and employers only).
+    """
+
+    __tablename__ = "bulletin_pdfs"
+
+    bulletin_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("bulletins.id", ondelete="CASCADE"), primary_key=True)
+    contents_digest: Mapped[str] = mapped_column(sa.String(64))
+    # loaded when served: the link checks the digest first
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<BulletinPdf {self.bulletin_id}>"

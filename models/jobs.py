@@ -104,3 +104,29 @@ class Job(Base):
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.kind} {self.state.value}>"
+
+
+class JobFile(Base):
+    """A file a job made for the account that started it (a fair's sheets or shortlists).
+
+    ``data`` holds personal data and is stored encrypted (bytes given by the app; models
+    import nothing of ours). Only the job's starter may download it, until ``expires_at``
+    (QIBU_JOB_FILE_HOURS after it was made); ``qibu purge`` deletes expired files.
+    """
+
+    __tablename__ = "job_files"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id", ondelete="CASCADE"),
+                                        unique=True)
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    mimetype: Mapped[str] = mapped_column(sa.String(100))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at <= now
+
+    def __repr__(self) -> str:
+        return f"<JobFile {self.job_id} {self.filename}>"
