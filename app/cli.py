@@ -29,8 +29,8 @@ COMMAND_SUMMARIES = {
     "purge": (
         "Anonymise people released longer ago than QIBU_RETENTION_DAYS, forget client "
         "addresses older than QIBU_IP_RETENTION_DAYS, spent form keys older than "
-        "QIBU_SUBMISSION_KEY_DAYS and unconfirmed import uploads older than "
-        "QIBU_IMPORT_KEEP_HOURS."),
+        "QIBU_SUBMISSION_KEY_DAYS, unconfirmed import uploads older than "
+        "QIBU_IMPORT_KEEP_HOURS and export jobs' files older than QIBU_JOB_FILE_HOURS."),
     "restore": "Replace the database's contents with the backup in FILE (stop the app first).",
     "routes": "Show the routes for the app.",
     "run": "Run a development server.",

@@ -87,6 +87,9 @@ class Config:
     # seconds after which an import's confirm lock held from another host counts as left
     # by a dead worker (gunicorn's 30 s request timeout × 4); app/imports/store.py
     IMPORT_CONFIRM_TIMEOUT = _env_int("IMPORT_CONFIRM_TIMEOUT", 120)
+    # hours a file an export job made (a fair's sheets, shortlists) can be downloaded by
+    # its starter; `qibu purge` deletes it after (app/jobs/files.py)
+    JOB_FILE_HOURS = _env_int("JOB_FILE_HOURS", 24)
     SEED_DIR = _env("SEED_DIR", str(BASE_DIR / "seed_data"))
     # the job-title classifier's training file; empty: SEED_DIR/category_training.csv
     CATEGORY_TRAINING_FILE = _env("CATEGORY_TRAINING_FILE", "")

@@ -13,7 +13,8 @@ Client addresses (login sessions, login throttles, the audit trail's "from where
 kept for QIBU_IP_RETENTION_DAYS: older login sessions and expired throttles are deleted,
 and older audit events lose their address but stay. Forms' spent one-time keys
 (app/submissions.py) are deleted after QIBU_SUBMISSION_KEY_DAYS, when a form that old is
-refused anyway.
+refused anyway. Files export jobs made (a fair's sheets and shortlists, app/jobs/files.py)
+are deleted once QIBU_JOB_FILE_HOURS have passed.
 """
 
 from dataclasses import asdict, dataclass
@@ -28,6 +29,7 @@ from sqlalchemy.orm import selectinload
 from app.audit import log_event
 from app.clock import local_today
 from app.imports.store import purge_uploads
+from app.jobs.files import purge_job_files
 from app.services.rankings import delete_rankings
 from app.submissions import forget_submission_keys
 from models import (
@@ -55,6 +57,7 @@ class PurgeReport:
     audit_addresses: int = 0
     submission_keys: int = 0
     uploads: int = 0
+    job_files: int = 0
 
 
 def seekers_past_retention(today: date | None = None) -> list[Seeker]:
@@ -146,10 +149,10 @@ def forget_client_addresses(now: datetime | None = None, *, dry_run: bool = Fals
 
 
 def purge(today: date | None = None, dry_run: bool = False,
-          now: datetime | None = None) -> PurgeReport:
+          now: datetime | None = None, by=None) -> PurgeReport:
     """Anonymise everyone past retention and forget old addresses (flush and audit, no commit).
 
-    With `dry_run` only count what would change.
+    With `dry_run` only count what would change; `by`: who asked (the audit trail's actor).
     """
     people = seekers_past_retention(today)
     report = PurgeReport(people=len(people))
@@ -163,8 +166,9 @@ def purge(today: date | None = None, dry_run: bool = False,
     report.submission_keys = forget_submission_keys(now, dry_run=dry_run)
     # unconfirmed imports hold personal data; an upload also purges them, on any host
     report.uploads = purge_uploads(current_app.config["IMPORT_KEEP_HOURS"], dry_run=dry_run)
+    report.job_files = purge_job_files(now, dry_run=dry_run)
     if not dry_run:
-        log_event("retention_purge", **asdict(report),
+        log_event("retention_purge", **asdict(report), actor=by,
                   retention_days=current_app.config["RETENTION_DAYS"],
                   ip_retention_days=current_app.config["IP_RETENTION_DAYS"])
     return report
@@ -176,7 +180,9 @@ def _describe(report: PurgeReport) -> str:
             f"{report.audit_addresses} audit client addresses older than the address "
             f"retention period; {report.submission_keys} spent form keys older than "
             f"{current_app.config['SUBMISSION_KEY_DAYS']} days; {report.uploads} unconfirmed "
-            f"import uploads older than {current_app.config['IMPORT_KEEP_HOURS']} hours")
+            f"import uploads older than {current_app.config['IMPORT_KEEP_HOURS']} hours; "
+            f"{report.job_files} export files past their "
+            f"{current_app.config['JOB_FILE_HOURS']} hours")
 
 
 @click.command("purge")
@@ -185,8 +191,8 @@ def _describe(report: PurgeReport) -> str:
 def purge_command(dry_run):
     """Anonymise people released longer ago than QIBU_RETENTION_DAYS, forget client
     addresses older than QIBU_IP_RETENTION_DAYS, spent form keys older than
-    QIBU_SUBMISSION_KEY_DAYS and unconfirmed import uploads older than
-    QIBU_IMPORT_KEEP_HOURS."""
+    QIBU_SUBMISSION_KEY_DAYS, unconfirmed import uploads older than
+    QIBU_IMPORT_KEEP_HOURS and export jobs' files older than QIBU_JOB_FILE_HOURS."""
     report = purge(dry_run=dry_run)
     if dry_run:
         click.echo(f"{report.people} people are past the retention period; nothing was "

@@ -8,8 +8,10 @@ taxonomy's order, so the printed order never tells anyone what one or two people
 for. No count is printed.
 """
 
+import hashlib
+import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -235,6 +237,22 @@ def issue_contents(bulletin: Bulletin, limit: int | None = None) -> Issue:
                    key=lambda fair: fair.held_on)
     return Issue(bulletin=bulletin, sections=sections, fairs=fairs,
                  not_shown=len(listed) - len(ids))
+
+
+def issue_digest(issue: Issue) -> str:
+    """A fingerprint of the words an issue prints, in the language it was worded in: a
+    kept PDF whose digest differs (an opening left the issue, its wording or its fair
+    changed) is out of date."""
+    bulletin = issue.bulletin
+    printed = [
+        bulletin.number, bulletin.week, bulletin.facility.name("zh_CN"), issue.not_shown,
+        [(fair.id, fair.name("zh_CN"), fair.held_on, fair.venue) for fair in issue.fairs],
+        [(code, [(item.number, item.new, astuple(item.facts), item.opening.employer.name,
+                  item.housing, item.places, item.how_to_apply, item.contact)
+                 for item in items]) for code, items in issue.sections],
+    ]
+    text = json.dumps(printed, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def latest_issue(facility_id: int) -> Bulletin | None:

@@ -24,9 +24,7 @@ def bulletin_group():
 @with_appcontext
 def make_command(facility_code, week, pdf_path):
     """Make the facility's issue for a week; an issue already made is kept as printed."""
-    from app.corner.bulletin import issue_contents
-    from app.corner.documents import bulletin_pdf
-    from app.corner.operations import make_bulletin
+    from app.corner.operations import keep_bulletin_pdf, kept_bulletin_pdf, make_bulletin
 
     facility = db.session.scalar(sa.select(Facility).where(Facility.code == facility_code))
     if facility is None:
@@ -37,7 +35,9 @@ def make_command(facility_code, week, pdf_path):
     except StateError as error:
         raise click.ClickException(error.user_message()) from None
     if pdf_path is not None:
-        pdf_path.write_bytes(bulletin_pdf(issue_contents(bulletin)))
+        # the kept PDF the pages serve (made now if none is kept, or it is out of date)
+        kept = kept_bulletin_pdf(bulletin) or keep_bulletin_pdf(bulletin)
+        pdf_path.write_bytes(kept.data)
         log_event("bulletin_exported", bulletin, format="pdf", via="cli",
                   facility=facility.code, week=bulletin.week, number=bulletin.number)
     db.session.commit()

@@ -1,15 +1,38 @@
-"""Make bulletin issues and keep the course registry (flush and audit; never commit)."""
+"""Make bulletin issues and keep their PDFs, and keep the course registry (flush and
+audit; never commit)."""
 
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from app.audit import log_event
 from app.clock import local_today
-from app.corner.bulletin import latest_issue, select_openings
-from models import Bulletin, Course, Facility, StateError, db, iso_week_of, week_monday
+from app.corner.bulletin import (
+    Issue,
+    issue_contents,
+    issue_digest,
+    latest_issue,
+    select_openings,
+)
+from app.corner.documents import bulletin_pdf
+from models import (
+    Bulletin,
+    BulletinPdf,
+    Course,
+    Facility,
+    StateError,
+    db,
+    iso_week_of,
+    utcnow,
+    week_monday,
+)
+
+# The printed issue is in Chinese for the people in the facility, whoever makes or
+# downloads it (the pages follow the reader's language): one kept PDF per issue.
+PRINTED_LOCALE = "zh_CN"
 
 # How far ahead an issue may be made: the coming week, for printing on Friday.
 WEEKS_AHEAD = 1
@@ -55,6 +78,40 @@ def make_bulletin(facility: Facility, week: str, by=None,
     log_event("bulletin_made", bulletin, actor=by, facility=facility.code, week=week,
               number=bulletin.number, openings=len(ids), new=len(new_ids))
     return bulletin, True
+
+
+def printed_issue(bulletin: Bulletin) -> Issue:
+    """The issue as its PDF prints it: worded in the printed language."""
+    with force_locale(PRINTED_LOCALE):
+        return issue_contents(bulletin)
+
+
+def kept_bulletin_pdf(bulletin: Bulletin) -> BulletinPdf | None:
+    """The issue's kept PDF if it still prints what the issue holds now; else None."""
+    kept = db.session.get(BulletinPdf, bulletin.id)
+    if kept is None or kept.contents_digest != issue_digest(printed_issue(bulletin)):
+        return None
+    return kept
+
+
+def keep_bulletin_pdf(bulletin: Bulletin) -> BulletinPdf:
+    """Render the issue's PDF and keep it (in place of an out-of-date one). Flushes."""
+    issue = printed_issue(bulletin)
+    data, digest = bulletin_pdf(issue), issue_digest(issue)
+    kept = db.session.get(BulletinPdf, bulletin.id)
+    if kept is None:
+        try:
+            with db.session.begin_nested():
+                kept = BulletinPdf(bulletin_id=bulletin.id, contents_digest=digest, data=data)
+                db.session.add(kept)
+                db.session.flush()
+            return kept
+        except IntegrityError:
+            # another job kept this issue's PDF at the same moment: write over it
+            kept = db.session.get(BulletinPdf, bulletin.id)
+    kept.contents_digest, kept.data, kept.made_at = digest, data, utcnow()
+    db.session.flush()
+    return kept
 
 
 def _issue_of_week(facility_id: int, week: str) -> Bulletin | None:

@@ -25,6 +25,8 @@ from app.corner.forms import ActionForm, BulletinForm, CourseForm
 from app.corner.handbook import handbook_page, handbook_pages, markdown_html
 from app.corner.training import course_gap, course_reach, facility_courses
 from app.i18n import locale_code
+from app.jobs import enqueue_job
+from app.jobs.files import active_job
 from app.kiosk import operations as kiosk_operations
 from app.kiosk.routes import _kiosk_visit
 from app.kiosk.routes import frame as kiosk_frame
@@ -115,6 +117,8 @@ def make_issue(facility):
         return back
     db.session.commit()
     if created:
+        # its PDF is made once, now, and kept for every download
+        enqueue_job("bulletin_pdf", current_user, subject=bulletin, bulletin_id=bulletin.id)
         flash(_("Issue %(number)s is made, with %(n)s openings.", number=bulletin.number,
                 n=len(bulletin.opening_ids)), "success")
     else:
@@ -139,12 +143,21 @@ def bulletin_issue(facility, week):
 @bp.get("/bulletins/<facility>/<week>/bulletin.pdf")
 @allow(*BULLETIN_ROLES)
 def bulletin_pdf(facility, week):
+    """The issue's kept PDF. While none is kept (an issue made before PDFs were kept, its
+    job not done yet, or an opening left the issue since), a job makes it: this follows
+    the user's own job of it if one is under way, else starts one, and shows its page,
+    whose download button comes back here."""
     bulletin = _issue(facility, week)
-    data = documents.bulletin_pdf(issue_contents(bulletin))
+    kept = operations.kept_bulletin_pdf(bulletin)
+    if kept is None:
+        job = (active_job("bulletin_pdf", bulletin, current_user)
+               or enqueue_job("bulletin_pdf", current_user, subject=bulletin,
+                              bulletin_id=bulletin.id))
+        return redirect(url_for("jobs.job", job_id=job.id))
     log_event("bulletin_exported", bulletin, format="pdf", facility=bulletin.facility.code,
               week=bulletin.week, number=bulletin.number)
     db.session.commit()
-    return _pdf(data, f"bulletin-{bulletin.facility.code}-{bulletin.week}")
+    return _pdf(kept.data, f"bulletin-{bulletin.facility.code}-{bulletin.week}")
 
 
 # --------------------------------------------------------------------------- handbook

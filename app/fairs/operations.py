@@ -44,6 +44,14 @@ def new_badge_code() -> str:
             return code
 
 
+def given_name(name: str) -> str:
+    """The given name of a Chinese name (without the surname), as badges show it."""
+    name = (name or "").strip()
+    if len(name) >= 4:
+        return name[2:]
+    return name[1:] if len(name) >= 2 else name
+
+
 def format_badge_code(code: str) -> str:
     """Group a badge code in threes for reading aloud: K7M-9XQ-2PB."""
     return "-".join(code[i:i + 3] for i in range(0, len(code), 3))

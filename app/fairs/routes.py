@@ -30,7 +30,10 @@ from app.fairs.forms import (
     ParticipantsForm,
     PlanForm,
 )
+from app.fairs.operations import given_name
+from app.i18n import locale_code
 from app.jobs import enqueue_job
+from app.jobs.files import active_job
 from app.labels import category_name
 from app.opening_labels import opening_label
 from app.qr import qr_svg
@@ -329,12 +332,9 @@ def _facility_fair(fair_id: int) -> Fair:
 @allow(Role.BUREAU, Role.ADMIN)
 @reauthentication_required
 def sheets_pdf(fair_id):
-    fair = _facility_fair(fair_id)
-    plans = fair_plan.participant_plans(fair)
-    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
-    log_event("sheets_exported", fair, count=len(plans))
-    db.session.commit()
-    return _pdf(documents.sheets_pdf(fair, plans, booths, given_name), f"sheets-{fair.code}")
+    """The sheets' PDF, made by a job for this user alone; its page offers the download
+    (audited then, as `sheets_exported`)."""
+    return _export_job("sheets_pdf", _facility_fair(fair_id))
 
 
 @bp.get("/<int:fair_id>/booths.pdf")
@@ -348,11 +348,16 @@ def booth_list_pdf(fair_id):
 @allow(*PLANNERS)
 @reauthentication_required
 def shortlists_pdf(fair_id):
-    fair = _fair(fair_id)
-    log_event("shortlists_exported", fair)
-    db.session.commit()
-    return _pdf(documents.shortlists_pdf(fair, fair_plan.employer_shortlists(fair)),
-                f"shortlists-{fair.code}")
+    """The shortlists' PDF in the user's language, made by a job for this user alone; its
+    page offers the download (audited then, as `shortlists_exported`)."""
+    return _export_job("shortlists_pdf", _fair(fair_id), locale=locale_code())
+
+
+def _export_job(kind: str, fair: Fair, **arguments):
+    """Follow this user's job of `kind` for the fair if one is under way, else start one."""
+    job = (active_job(kind, fair, current_user)
+           or enqueue_job(kind, current_user, subject=fair, fair_id=fair.id, **arguments))
+    return redirect(url_for("jobs.job", job_id=job.id))
 
 
 def _pdf(data: bytes, name: str) -> Response:
@@ -377,14 +382,6 @@ def badges(fair_id):
     return render_template("fairs/badges.html", fair=fair, participants=participants,
                            qr=qr_svg, given_name=given_name,
                            badge=operations.format_badge_code)
-
-
-def given_name(name: str) -> str:
-    """The given name of a Chinese name (without the surname), as badges show it."""
-    name = (name or "").strip()
-    if len(name) >= 4:
-        return name[2:]
-    return name[1:] if len(name) >= 2 else name
 
 
 @bp.post("/<int:fair_id>/organizers")

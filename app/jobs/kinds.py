@@ -1,13 +1,21 @@
 """Qibu's job kinds: the long operations pages start and follow with a progress bar."""
 
-import sqlalchemy as sa
+from dataclasses import asdict
 
+import sqlalchemy as sa
+from flask_babel import force_locale
+
+from app import retention
 from app.audit import log_event
 from app.clock import local_today
+from app.corner.operations import keep_bulletin_pdf
+from app.fairs import documents as fair_documents
+from app.fairs.operations import given_name
 from app.jobs import JobFailed, enqueue_jobs, job_kind, report_progress
+from app.jobs.files import file_download, keep_job_file
 from app.services import fair_plan, rankings
 from app.services import matching as services
-from models import Fair, Interest, RankingRun, db
+from models import Bulletin, Fair, Interest, RankingRun, db
 from models.jobs import N_
 
 
@@ -77,3 +85,69 @@ def queue_city_ranking(horizon_months: int, by=None, block_seekers: int | None =
                         [{"run_id": run.id, "seeker_ids": block} for block in blocks],
                         subject=run)
     return run, jobs
+
+
+@job_kind("bulletin_pdf", N_("Bulletin issue (PDF)"))
+def make_bulletin_pdf(job, bulletin_id: int) -> dict:
+    """Render an issue's PDF once and keep it for every download (it holds no personal
+    data: anyone who may see the issue downloads the kept file)."""
+    bulletin = db.session.get(Bulletin, bulletin_id)
+    if bulletin is None:
+        raise JobFailed(N_("This bulletin issue no longer exists."))
+    report_progress(job, 10, N_("Laying out the issue"))
+    keep_bulletin_pdf(bulletin)
+    values = {"facility": bulletin.facility.code, "week": bulletin.week}
+    return {"url": {"endpoint": "corner.bulletin_issue", "values": values},
+            "notice": [N_("Issue %(number)s is ready to print."), {"number": bulletin.number}],
+            "download": {"endpoint": "corner.bulletin_pdf", "values": values,
+                         "label": N_("Download the PDF")}}
+
+
+def _export_fair(fair_id: int) -> Fair:
+    fair = db.session.get(Fair, fair_id)
+    if fair is None:
+        raise JobFailed(N_("This fair no longer exists."))
+    return fair
+
+
+@job_kind("sheets_pdf", N_("Recommendation sheets (PDF)"))
+def make_sheets_pdf(job, fair_id: int) -> dict:
+    """A fair's recommendation sheets as a PDF for the one who asked (given names: the
+    file is theirs alone, encrypted, until it expires)."""
+    fair = _export_fair(fair_id)
+    report_progress(job, 10, N_("Laying out the sheets"))
+    plans = fair_plan.participant_plans(fair)
+    booths = {fo.opening_id: b.booth for b in fair.booths for fo in b.openings}
+    data = fair_documents.sheets_pdf(fair, plans, booths, given_name)
+    keep_job_file(job, f"sheets-{fair.code}.pdf", data)
+    return {"url": {"endpoint": "fairs.sheets", "values": {"fair_id": fair.id}},
+            "notice": [N_("The recommendation sheets of %(n)s people are ready to print."),
+                       {"n": len(plans)}],
+            "download": file_download(job), "audit": {"count": len(plans)}}
+
+
+@job_kind("shortlists_pdf", N_("Employer shortlists (PDF)"))
+def make_shortlists_pdf(job, fair_id: int, locale: str = "zh_CN") -> dict:
+    """A fair's employer shortlists as a PDF for the one who asked, in their language
+    (pseudonymous codes: still theirs alone, encrypted, until it expires)."""
+    fair = _export_fair(fair_id)
+    report_progress(job, 10, N_("Laying out the shortlists"))
+    with force_locale(locale):
+        data = fair_documents.shortlists_pdf(fair, fair_plan.employer_shortlists(fair))
+    keep_job_file(job, f"shortlists-{fair.code}.pdf", data)
+    return {"url": {"endpoint": "fairs.shortlists", "values": {"fair_id": fair.id}},
+            "notice": [N_("The employer shortlists are ready to print."), {}],
+            "download": file_download(job), "audit": {}}
+
+
+@job_kind("retention_purge", N_("Retention purge"))
+def retention_purge(job) -> dict:
+    """Anonymise everyone past retention and delete what has expired, as `qibu purge`."""
+    report_progress(job, 10, N_("Purging"))
+    report = retention.purge(by=job.started_by)
+    return {"url": {"endpoint": "admin.dashboard", "values": {}},
+            "notice": [N_("Purged: %(people)s people anonymised, %(notes)s staff notes "
+                          "blanked, %(sessions)s login sessions, %(throttles)s login "
+                          "throttles, %(audit_addresses)s audit addresses, "
+                          "%(submission_keys)s spent form keys, %(uploads)s import uploads "
+                          "and %(job_files)s export files removed."), asdict(report)]}

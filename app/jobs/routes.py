@@ -1,16 +1,32 @@
-"""A job's page with its progress bar, cancel and retry; the admin's list of jobs."""
+"""A job's page with its progress bar, cancel and retry; the file it made; the admin's
+list of jobs and the buttons that start the admin's jobs."""
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from app.audit import log_event
 from app.auth.access import STAFF_ROLES, allow
+from app.auth.second_factor import recently_authenticated
 from app.jobs import KINDS, cancel_job, enqueue_job, is_stale, retry_job, shown_progress
+from app.jobs.files import FILE_RULES, file_data, job_file
 from app.jobs.forms import CityRankingForm, JobActionForm
 from app.jobs.kinds import queue_city_ranking
 from app.main.queries import Page
-from models import Job, JobState, RankingRun, Role, StateError, db
+from models import Fair, Job, JobState, RankingRun, Role, StateError, db
 
 bp = Blueprint("jobs", __name__)
 ADMIN_PAGE_SIZE = 50
@@ -72,7 +88,10 @@ STATE_LABELS = {
 def job(job_id):
     """A job's progress bar (refreshed by static/js/job.js, or by the page itself)."""
     job = _job(job_id)
-    return render_template("jobs/job.html", job=job, view=job_view(job), form=JobActionForm())
+    view = job_view(job)
+    if view["follow"] and view["url"]:  # done: its page is where the work goes on
+        return redirect(view["url"])
+    return render_template("jobs/job.html", job=job, view=view, form=JobActionForm())
 
 
 @bp.get("/jobs/<int:job_id>.json")
@@ -112,6 +131,36 @@ def retry(job_id):
     return redirect(url_for("jobs.job", job_id=job.id))
 
 
+@bp.get("/jobs/<int:job_id>/file")
+@allow(*STAFF_ROLES)
+def file(job_id):
+    """The file a job made, for the account that started it only: not even an
+    administrator downloads another's (it holds personal data asked for by that person).
+    The password is asked again as the page that started the job asked it; the download
+    is audited as the export it is."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.kind not in FILE_RULES:
+        abort(404)
+    if job.started_by_id != current_user.id:
+        abort(403)
+    rule = FILE_RULES[job.kind]
+    if rule.reauthenticate and not recently_authenticated():
+        return redirect(url_for("auth.confirm", next=request.full_path.rstrip("?")))
+    g.personal_data = True
+    if job.state is not JobState.DONE:
+        return redirect(url_for("jobs.job", job_id=job.id))
+    kept = job_file(job)
+    if kept is None:
+        return render_template("jobs/file_gone.html", view=job_view(job),
+                               hours=current_app.config["JOB_FILE_HOURS"]), 410
+    fair = db.session.get(Fair, job.subject_id) if job.subject_type == "Fair" else None
+    log_event(rule.audit, fair, job=job.id, **(job.result or {}).get("audit", {}))
+    db.session.commit()
+    return Response(file_data(kept), mimetype=kept.mimetype, headers={
+        "Content-Disposition": f"attachment; filename={kept.filename}",
+        "Cache-Control": "no-store"})
+
+
 @bp.get("/admin/jobs")
 @allow(Role.ADMIN)
 def admin_list():
@@ -139,6 +188,16 @@ def retrain_matcher():
     if not JobActionForm().validate_on_submit():
         abort(400)
     job = enqueue_job("match_train", current_user)
+    return redirect(url_for("jobs.job", job_id=job.id))
+
+
+@bp.post("/admin/purge")
+@allow(Role.ADMIN)
+def retention_purge():
+    """Run the retention purge now (`qibu purge`, which the scheduler runs), as a job."""
+    if not JobActionForm().validate_on_submit():
+        abort(400)
+    job = enqueue_job("retention_purge", current_user)
     return redirect(url_for("jobs.job", job_id=job.id))
 
 

@@ -32,6 +32,7 @@ from models import (
     week_monday,
 )
 from tests.app.test_fair_documents import embedded_fonts, text_of
+from tests.app.test_jobs import downloaded
 
 THIS_WEEK = iso_week_of(local_today())
 
@@ -120,7 +121,7 @@ def test_bulletin_from_demo_data_ranks_demand_and_lists_every_open_opening(clien
     assert f'id="opening-{last_shown.id}"' in page
     assert f'id="opening-{first_hidden.id}"' not in page
 
-    response = client.get(f"/corner/bulletins/SH-QP/{THIS_WEEK}/bulletin.pdf")
+    response = downloaded(client, f"/corner/bulletins/SH-QP/{THIS_WEEK}/bulletin.pdf")
     assert response.mimetype == "application/pdf"
     fonts = embedded_fonts(response.data)
     assert fonts and all(fonts.values()), fonts
@@ -236,7 +237,7 @@ def test_issue_says_how_to_apply_and_shares_contacts_only_with_consent(client, a
     assert f'opening no. <span class="mono">{opening_code(elsewhere.id)}</span>' in centre_item
     assert "13812345678" in page and "王经理" in page
     assert "13987654321" not in page and "李经理" not in page
-    text = text_of(client.get(f"/corner/bulletins/SH-T1/{THIS_WEEK}/bulletin.pdf").data)
+    text = text_of(downloaded(client, f"/corner/bulletins/SH-T1/{THIS_WEEK}/bulletin.pdf").data)
     assert "13812345678" in text and "13987654321" not in text
     assert "C03" in text
 

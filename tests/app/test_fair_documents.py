@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 
 from models import Fair, FairStatus, Seeker, db
+from tests.app.test_jobs import downloaded
 
 
 def embedded_fonts(data: bytes) -> dict[str, bool]:
@@ -52,7 +53,7 @@ def test_booth_list_pdf_embeds_its_chinese_font_and_lists_booths(client, planned
 def test_participant_sheets_pdf_is_chinese_with_reasons(client, auth, planned_fair):
     auth.logout()
     auth.login("bureau", "qibu-bureau-demo")
-    response = client.get(f"/fairs/{planned_fair.id}/sheets.pdf")
+    response = downloaded(client, f"/fairs/{planned_fair.id}/sheets.pdf")
     assert response.status_code == 200
     fonts = embedded_fonts(response.data)
     assert fonts and all(fonts.values()), fonts
@@ -63,7 +64,7 @@ def test_participant_sheets_pdf_is_chinese_with_reasons(client, auth, planned_fa
 
 
 def test_employer_shortlists_pdf_has_no_name_facility_or_id(client, planned_fair):
-    response = client.get(f"/fairs/{planned_fair.id}/shortlists.pdf")
+    response = downloaded(client, f"/fairs/{planned_fair.id}/shortlists.pdf")
     assert all(embedded_fonts(response.data).values())
     text = text_of(response.data)
     names = set(db.session.scalars(sa.select(Seeker.name)))

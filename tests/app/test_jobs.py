@@ -32,6 +32,19 @@ def job_id_of(response) -> int:
     return int(re.search(r"/jobs/(\d+)$", response.location).group(1))
 
 
+def downloaded(client, url: str):
+    """What a user gets from a PDF link: a job's page (the job made the file) and, once
+    the job is done, what its download button fetches; or the file itself when kept."""
+    response = client.get(url)
+    if response.status_code != 302 or not re.search(r"/jobs/\d+$", response.location):
+        return response
+    page = client.get(response.location).get_data(as_text=True)
+    button = re.search(r'<p id="job-download">\s*<a class="button primary" href="([^"]+)"',
+                       page)
+    assert button, "the job's page offers no download"
+    return client.get(button.group(1))
+
+
 def recommendations(fair) -> int:
     return db.session.scalar(sa.select(sa.func.count(FairRecommendation.id))
                              .where(FairRecommendation.fair_id == fair.id))

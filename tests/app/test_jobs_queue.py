@@ -16,6 +16,7 @@ import tests.app.job_kinds  # noqa: F401 (registers the test kinds)
 from app.jobs import enqueue_job
 from app.jobs.live import live
 from models import FairRecommendation, Job, JobState, StaffUser, db
+from tests.app.test_fair_documents import text_of
 from tests.app.test_jobs import job_id_of, make_fair
 from tests.conftest import REDIS_URL
 
@@ -217,3 +218,22 @@ def test_an_idle_worker_stops_at_once_on_sigterm_after_running_jobs(
             os.killpg(worker.pid, signal.SIGKILL)
             worker.wait()
         worker.stdout.close()
+
+
+def test_the_shortlists_pdf_is_made_by_a_worker_and_downloaded_by_its_starter(
+        queue_app, client, make, auth):
+    fair = make_fair(make)
+    auth.login("org")
+    client.get("/lang/en")
+    job_id = job_id_of(client.get(f"/fairs/{fair.id}/shortlists.pdf"))
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Waiting to start" in page and 'id="job-download"' not in page
+    assert client.get(f"/jobs/{job_id}/file").location == f"/jobs/{job_id}"  # not yet
+    assert job_id_of(client.get(f"/fairs/{fair.id}/shortlists.pdf")) == job_id  # waits
+    work_burst(queue_app)
+    page = client.get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Done" in page and "The employer shortlists are ready to print." in page
+    response = client.get(f"/jobs/{job_id}/file")
+    assert response.mimetype == "application/pdf"
+    text = text_of(response.data)
+    assert fair.name_en in text and "Never add names." in text  # the starter's language

@@ -10,6 +10,7 @@ from app.corner import operations as corner
 from app.opening_labels import CODE_ALPHABET, opening_code, opening_id_from_code
 from models import FairRecommendation, Role, Shift, db, iso_week_of
 from tests.app.test_fair_documents import text_of
+from tests.app.test_jobs import downloaded
 
 TITLE = "呼叫中心话务员"
 
@@ -156,7 +157,7 @@ def test_the_shortlists_tell_the_two_apart(client, auth, twins):
     fair = twins["fair"]
     page = visible_text(client.get(f"/fairs/{fair.id}/shortlists").get_data(as_text=True))
     assert_both_labels(page, twins)
-    text = squeezed(text_of(client.get(f"/fairs/{fair.id}/shortlists.pdf").data))
+    text = squeezed(text_of(downloaded(client, f"/fairs/{fair.id}/shortlists.pdf").data))
     assert all(squeezed(details) in text for details in twins["details"])
     assert text.count(f"{TITLE}（1）") == 2
 
@@ -166,7 +167,7 @@ def test_the_recommendation_sheets_tell_the_two_apart(client, auth, twins):
     fair = twins["fair"]
     page = visible_text(client.get(f"/fairs/{fair.id}/sheets").get_data(as_text=True))
     assert_both_labels(page, twins)
-    text = squeezed(text_of(client.get(f"/fairs/{fair.id}/sheets.pdf").data))
+    text = squeezed(text_of(downloaded(client, f"/fairs/{fair.id}/sheets.pdf").data))
     assert f"1.{TITLE}" in text and f"2.{TITLE}" in text
     first, second = (squeezed(details) for details in twins["details"])
     assert first in text and second in text
@@ -204,7 +205,7 @@ def test_the_bulletin_tells_the_two_apart(client, auth, twins):
     page = client.get(f"/corner/bulletins/{facility.code}/{week}").get_data(as_text=True)
     assert_both_labels(visible_text(page), twins)
     text = squeezed(text_of(
-        client.get(f"/corner/bulletins/{facility.code}/{week}/bulletin.pdf").data))
+        downloaded(client, f"/corner/bulletins/{facility.code}/{week}/bulletin.pdf").data))
     assert all(squeezed(details) in text for details in twins["details"])
 
 

@@ -11,11 +11,11 @@ import pytest
 from flask_babel import force_locale
 from pypdf import PdfReader
 
-from app.fairs.operations import format_badge_code
-from app.fairs.routes import given_name
+from app.fairs.operations import format_badge_code, given_name
 from app.labels import experience_label
 from models import Role, db
 from tests.app.test_fair_documents import planned_fair  # noqa: F401 (a fixture)
+from tests.app.test_jobs import downloaded
 
 PAGE_OF = re.compile(r"第 (\d+) 页，共 (\d+) 页")
 
@@ -34,7 +34,7 @@ def test_demo_fair_sheets_give_every_person_their_own_sheets_of_paper(client, au
                                                                      planned_fair):  # noqa: F811
     auth.logout()
     auth.login("bureau", "qibu-bureau-demo")
-    response = client.get(f"/fairs/{planned_fair.id}/sheets.pdf")
+    response = downloaded(client, f"/fairs/{planned_fair.id}/sheets.pdf")
     assert response.status_code == 200
     pages = pages_of(response.data)
     people = {format_badge_code(participant.badge_code): given_name(participant.seeker.name)
@@ -73,7 +73,7 @@ def test_a_one_side_sheet_gets_a_back_that_names_the_person_and_says_it_is_blank
     make.user(Role.BUREAU, username="own", facility_id=fair.facility_id)
     db.session.commit()
     auth.login("own")
-    pages = pages_of(client.get(f"/fairs/{fair.id}/sheets.pdf").data)
+    pages = pages_of(downloaded(client, f"/fairs/{fair.id}/sheets.pdf").data)
     assert len(pages) == 4
     assert ["小明" in text and "K7M-9XQ-2PB" in text for text in pages] == [1, 1, 0, 0]
     assert ["建国" in text and "P3Q-4R5-S6T" in text for text in pages] == [0, 0, 1, 1]
@@ -88,7 +88,7 @@ def test_an_empty_fair_gives_one_page_that_says_there_is_nothing_to_print(client
     make.user(Role.ORGANIZER, username="org")
     db.session.commit()
     auth.login("own")
-    response = client.get(f"/fairs/{fair.id}/sheets.pdf")
+    response = downloaded(client, f"/fairs/{fair.id}/sheets.pdf")
     assert response.status_code == 200
     (page,) = pages_of(response.data)
     assert "暂时没有可打印的内容" in page and fair.name_zh in page
@@ -96,14 +96,14 @@ def test_an_empty_fair_gives_one_page_that_says_there_is_nothing_to_print(client
     assert "暂时没有可打印的内容" in page and "双面打印" in page
     auth.logout()
     auth.login("org")
-    (page,) = pages_of(client.get(f"/fairs/{fair.id}/shortlists.pdf").data)
+    (page,) = pages_of(downloaded(client, f"/fairs/{fair.id}/shortlists.pdf").data)
     assert "暂时没有可打印的内容" in page.replace("\n", "") and fair.name_zh in page
     assert "切勿添加姓名" in page and PAGE_OF.search(page).groups() == ("1", "1")
 
 
 def test_shortlists_name_the_fair_and_its_date_and_say_codes_only_on_every_page(
         client, planned_fair):  # noqa: F811
-    pages = pages_of(client.get(f"/fairs/{planned_fair.id}/shortlists.pdf").data)
+    pages = pages_of(downloaded(client, f"/fairs/{planned_fair.id}/shortlists.pdf").data)
     assert len(pages) > 1
     for number, text in enumerate(pages, start=1):
         assert planned_fair.name_zh in text and str(planned_fair.held_on) in text

@@ -15,13 +15,13 @@ from datetime import date
 import pytest
 
 from app.clock import local_today
-from app.corner.operations import make_bulletin
+from app.corner.operations import keep_bulletin_pdf, make_bulletin
 from app.employment import operations
 from app.fairs.documents import sheets_pdf, shortlists_pdf
-from app.fairs.operations import add_participants
-from app.fairs.routes import given_name
+from app.fairs.operations import add_participants, given_name
 from app.services import fair_plan
 from models import ApiToken, Role, db, iso_week_of
+from tests.app.test_jobs import downloaded
 
 HIDDEN_UNVERIFIED = "核实测试货车司机甲"
 HIDDEN_SUSPENDED = "核实测试叉车司机乙"
@@ -64,7 +64,8 @@ def world(app, make):
         make.survey(seeker, categories=["logistics"], salary_min=5000)
     add_participants(fair, seekers)
     fair_plan.plan_fair_recommendations(fair)  # planned while all three were verified
-    make_bulletin(facility, iso_week_of(local_today()))
+    bulletin, _created = make_bulletin(facility, iso_week_of(local_today()))
+    keep_bulletin_pdf(bulletin)  # its PDF kept while all three were verified
     fair.open()
     users = {
         "bureau": make.user(Role.BUREAU, username="v-bureau", facility_id=facility.id),
@@ -122,7 +123,8 @@ def _crawl(app, world, roles) -> dict[str, str]:
     for role in roles:
         client = _login(app, world["users"][role], world)
         for url in urls:
-            response = client.get(url)
+            # a PDF made by a job: what its page's download button fetches
+            response = downloaded(client, url) if url.endswith(".pdf") else client.get(url)
             if response.status_code == 200:
                 seen[f"{role} {url}"] = _text_of(response)
     headers = {"Authorization": f"Bearer {world['token']}"}
@@ -153,12 +155,14 @@ SEEKER_FACING = ("bureau", "organizer", "kiosk")
 def test_unverified_and_suspended_openings_reach_no_seeker_facing_output(app, world):
     seen = _crawl(app, world, SEEKER_FACING)
     seen.update(_documents(world))
+    week = iso_week_of(local_today())
     # the crawl reaches the outputs that list the verified employer's opening
     reached = {where for where, text in seen.items() if SHOWN in text}
     for expected in ("bureau /bureau/seekers/", "kiosk /kiosk/options", "kiosk /kiosk/openings",
                      "/corner/bulletins/VET/", "/fairs/{}/sheets".format(world["fair"].id),
                      "/fairs/{}/shortlists".format(world["fair"].id), "/booths/print",
-                     "api /api/v1/openings?per_page", "sheets.pdf", "shortlists.pdf"):
+                     "api /api/v1/openings?per_page", "sheets.pdf", "shortlists.pdf",
+                     f"bureau /corner/bulletins/VET/{week}/bulletin.pdf"):
         assert any(expected in where for where in reached), expected
     leaks = [(where, title) for where, text in seen.items() for title in HIDDEN
              if title in text]

@@ -3,12 +3,14 @@ it out (issue 16, deliverable 8): every page names its person and no sheet of pa
 two people. It is the same reading as tests/app/test_sheet_printing.py, done here on the
 bytes the signed-in browser fetched (its cookies, its session)."""
 
+import re
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
 from app.fairs import operations
-from app.fairs.operations import format_badge_code
-from app.fairs.routes import given_name
+from app.fairs.operations import format_badge_code, given_name
 from app.services.fair_plan import plan_fair_recommendations
 from models import Fair, FairParticipant, FairStatus, db
 from tests.app.test_sheet_printing import owners, pages_of
@@ -32,10 +34,15 @@ def test_the_downloaded_sheets_print_double_sided_one_person_per_sheet(page, pla
     page.locator("input[name=password]").fill("qibu-bureau-demo")
     with page.expect_navigation():
         page.locator("input[name=password]").press("Enter")
-    # the sheets page's PDF button is a plain link to this address
-    response = page.request.get(f"/fairs/{planned_fair.id}/sheets.pdf", timeout=60_000)
-    assert response.ok and response.headers["content-type"] == "application/pdf"
-    pages = pages_of(response.body())
+    # the sheets page's PDF button starts a job and shows its page; its download button
+    # fetches the file the job made
+    page.goto(f"/fairs/{planned_fair.id}/sheets", timeout=60_000)
+    with page.expect_navigation(timeout=60_000):
+        page.get_by_role("link", name="PDF").click()
+    assert re.search(r"/jobs/\d+$", page.url), page.url
+    with page.expect_download(timeout=60_000) as download:
+        page.locator("#job-download a").click()
+    pages = pages_of(Path(download.value.path()).read_bytes())
     participants = db.session.scalars(sa.select(FairParticipant).where(
         FairParticipant.fair_id == planned_fair.id)).all()
     people = {format_badge_code(p.badge_code): given_name(p.seeker.name) for p in participants}
