@@ -15,7 +15,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.access import allow
 from app.fairs import recording
@@ -119,6 +119,13 @@ def _back_to_desk(fair: Fair, opening_id: int | None = None):
     return redirect(url_for("fairday.desk", fair_id=fair.id, _anchor=f"opening-{opening_id}"))
 
 
+def _committed(answer: Response) -> Response:
+    """Commit the tap, then give its answer: the row was drawn from the tap's own
+    transaction (what it wrote, flushed), so nothing is loaded again after the commit."""
+    db.session.commit()
+    return answer
+
+
 def _row_answer(fair: Fair, opening_id: int) -> Response | None:
     """The opening's row of the desk as the page shows it after a tap (its stage, the
     tap's message and undo), or None when the desk has no such row for the person."""
@@ -128,7 +135,7 @@ def _row_answer(fair: Fair, opening_id: int) -> Response | None:
     offered = db.session.scalar(
         sa.select(FairOpening)
         .where(FairOpening.fair_id == fair.id, FairOpening.opening_id == opening_id)
-        .options(selectinload(FairOpening.opening)))
+        .options(joinedload(FairOpening.opening)))
     if participant is None or offered is None:
         return None
     stage = db.session.scalar(sa.select(Interest.stage).where(
@@ -294,9 +301,9 @@ def desk_record(fair_id):
         db.session.rollback()
         flash(error.user_message(), "error")
     else:
-        db.session.commit()
         _save_desk(fair, last=done.__dict__ | {"opening": opening_id})
         flash(_("Recorded: %(stage)s.", stage=STAGE_LABELS[stage]), "success")
+        return _committed(_back_to_desk(fair, opening_id))
     return _back_to_desk(fair, opening_id)
 
 
@@ -326,7 +333,6 @@ def desk_correct(fair_id):
         db.session.rollback()
         flash(error.user_message(), "error")
     else:
-        db.session.commit()
         _save_desk(fair, last=done.__dict__ | {"opening": opening_id})
         if done.previous is None:
             flash(_("Corrected: recorded as %(stage)s.", stage=STAGE_LABELS[stage]), "success")
@@ -336,6 +342,7 @@ def desk_correct(fair_id):
             flash(_("Corrected: %(old)s → %(new)s.",
                     old=STAGE_LABELS[InterestStage(done.previous)], new=STAGE_LABELS[stage]),
                   "success")
+        return _committed(_back_to_desk(fair, opening_id))
     return _back_to_desk(fair, opening_id)
 
 
@@ -360,8 +367,9 @@ def desk_undo(fair_id):
         db.session.rollback()
         flash(error.user_message(), "error")
     else:
-        db.session.commit()
         flash(_("The last record was undone."), "success")
+        _save_desk(fair, last=None)
+        return _committed(_back_to_desk(fair, last.get("opening")))
     _save_desk(fair, last=None)
     return _back_to_desk(fair, last.get("opening"))
 

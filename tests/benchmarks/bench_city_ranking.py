@@ -27,11 +27,11 @@ import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import numpy as np
 import pytest
 import sqlalchemy as sa
+from databases import scratch_database
 from register import load_open_register
 from synthetic import make_seekers
 
@@ -52,29 +52,11 @@ from models import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_URL = os.environ.get("BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 OPENINGS = int(os.environ.get("BENCH_RANK_OPENINGS", 20_000))
 PEOPLE = int(os.environ.get("BENCH_RANK_PEOPLE", 50_000))
 TARGET_SECONDS, TARGET_MIB = 30.0, 1024.0
 CHUNK = 5_000
-
-
-def _scratch_database():
-    """A new database on BENCH_PG_URL's server; yields its URL, drops it after."""
-    psycopg = pytest.importorskip("psycopg")
-    parts = urlsplit(PG_URL.replace("postgresql+psycopg", "postgresql"))
-    name = f"qibu_bench_rank_{uuid.uuid4().hex[:8]}"
-    try:
-        admin = psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True)
-    except psycopg.OperationalError as error:
-        pytest.skip(f"no PostgreSQL at {parts.hostname}:{parts.port} ({error})")
-    admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def _load(seed_dir) -> None:
@@ -180,8 +162,11 @@ def test_city_ranking_with_one_and_two_workers(tmp_path):
         connection.ping()
     except redis.exceptions.ConnectionError as error:
         pytest.skip(f"no Redis at {REDIS_URL} ({error})")
-    databases = _scratch_database()
-    url = next(databases)
+    with scratch_database("qibu_bench_rank") as url:
+        _rank_on(url, connection, tmp_path)
+
+
+def _rank_on(url: str, connection, tmp_path) -> None:
     queue = f"qibu-bench-{uuid.uuid4().hex[:8]}"
     settings = {"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": REDIS_URL, "JOBS_QUEUE": queue,
                 "JOBS_SYNC": False, "CACHE_DIR": str(tmp_path / "cache")}
@@ -214,4 +199,3 @@ def test_city_ranking_with_one_and_two_workers(tmp_path):
             connection.delete(key)
         with app.app_context():
             db.engine.dispose()
-        next(databases, None)

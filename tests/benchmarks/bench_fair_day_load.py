@@ -1,9 +1,11 @@
 """Load on fair-day recording under gunicorn (``make bench``; never in the default run).
 
 The real app runs under gunicorn with 2 sync workers on a free 127.0.0.1 port, on a
-temporary SQLite file built as a deployment builds it (``qibu db upgrade`` and ``qibu
-seed-demo`` in subprocesses). Before gunicorn starts, the demo fair in planning is opened
-and every person of its facility due for release within a year is registered.
+temporary SQLite file (`make run`'s database), then on a scratch PostgreSQL database (a
+deployment's; BENCH_PG_URL's server, skipped without one), built as a deployment builds
+it (``qibu db upgrade`` and ``qibu seed-demo`` in subprocesses). Before gunicorn starts,
+the demo fair in planning is opened and every person of its facility due for release
+within a year is registered.
 
 Then 16 organizer clients (threads, http.client, one cookie jar each) log in as the demo
 organizer through the real login form (with its CSRF token) and work as tablets at the
@@ -39,8 +41,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
 import sqlalchemy as sa
 from bench_kiosk_load import Gunicorn, HttpClient, app_for, run_qibu, server_environment
+from databases import scratch_database
 
 from app.clock import local_today
 from app.fairs.operations import add_participants, open_fair, seekers_due
@@ -366,8 +370,17 @@ def _database_counts(env, fair_id: int, booths: list[Booth]) -> dict:
     return counts
 
 
-def test_fair_day_recording_under_load(tmp_path):
-    env = server_environment(tmp_path)
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_fair_day_recording_under_load(tmp_path, database):
+    """On a SQLite file (`make run`'s database) and on PostgreSQL (a deployment's)."""
+    if database == "sqlite":
+        _fair_day(tmp_path, server_environment(tmp_path), "SQLite")
+        return
+    with scratch_database("qibu_bench_fair") as url:
+        _fair_day(tmp_path, server_environment(tmp_path, url), "PostgreSQL")
+
+
+def _fair_day(tmp_path, env: dict[str, str], database: str) -> None:
     started = time.perf_counter()
     run_qibu(env, "db", "upgrade")
     run_qibu(env, "seed-demo")
@@ -403,7 +416,7 @@ def test_fair_day_recording_under_load(tmp_path):
     load = os.getloadavg()[0]
     print(f"\nfair-day recording: gunicorn 2 sync workers, {CLIENTS} organizer tablets at "
           f"{BOOTHS} booths (2 each), {sum(len(b.people) for b in booths)} participants, "
-          f"SQLite demo data (prepared in {prepared:.1f} s, load average {load:.1f})")
+          f"{database} demo data (prepared in {prepared:.1f} s, load average {load:.1f})")
     for name, row in rows.items():
         print(f"  {name:<10} {row['n']:>6,} requests  {row['rps']:8,.0f} req/s  "
               f"p50 {row['p50']:7.1f} ms  p99 {row['p99']:7.1f} ms")

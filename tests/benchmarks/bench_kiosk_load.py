@@ -56,14 +56,15 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 # --- the server -----------------------------------------------------------------------
 
 
-def server_environment(folder: Path) -> dict[str, str]:
-    """Production settings on a throwaway database and cache; nothing from the caller's."""
+def server_environment(folder: Path, database_url: str | None = None) -> dict[str, str]:
+    """Production settings on a throwaway database (a SQLite file in `folder` unless
+    `database_url` is given) and cache; nothing from the caller's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("QIBU_")}
     env.update(
         QIBU_ENV="production",
         QIBU_SECRET_KEY=secrets.token_urlsafe(48),
         QIBU_DATA_KEY=secrets.token_urlsafe(32),
-        QIBU_DATABASE_URL=f"sqlite:///{folder / 'qibu.sqlite3'}",
+        QIBU_DATABASE_URL=database_url or f"sqlite:///{folder / 'qibu.sqlite3'}",
         QIBU_CACHE_DIR=str(folder / "instance" / "cache"),
         QIBU_IMPORT_DIR=str(folder / "instance" / "imports"),
         QIBU_SECURE_COOKIES="0",  # plain HTTP on loopback
