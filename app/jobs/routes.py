@@ -55,6 +55,8 @@ def job_view(job: Job) -> dict:
     url = result.get("url")
     notice = result.get("notice")
     download = result.get("download")  # a file the job made: {endpoint, values, label}
+    if download and job.started_by_id != current_user.id:
+        download = None  # its file is for the account that asked for it alone
     return {
         "id": job.id,
         "kind": _translated(KINDS[job.kind].label) if job.kind in KINDS else job.kind,

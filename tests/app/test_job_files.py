@@ -174,6 +174,10 @@ def test_the_sheets_file_is_its_starters_alone_and_stored_encrypted(client, auth
         auth.login(other)
         response = client.get(file_url)
         assert response.status_code == 403 and "小明" not in response.get_data(as_text=True)
+    # the administrator sees the job, but no button to a file that is not theirs
+    page = client.get(file_url.removesuffix("/file")).get_data(as_text=True)
+    assert 'id="job-state"' in page and file_url not in page
+    assert client.get(file_url.removesuffix("/file") + ".json").get_json()["download"] is None
     assert _audited("sheets_exported") == []
 
     auth.logout()
