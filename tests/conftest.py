@@ -25,6 +25,7 @@ SEED_DIR = ROOT / "seed_data"
 SHARED_DATA = ROOT.parent / "shared" / "data"
 # the Redis of the queue tests; each pass of .ci/run gives its own database number
 REDIS_URL = os.environ.get("QIBU_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_LOCK_TIMEOUT = "60s"  # PostgreSQL: the longest a test's statement waits for a lock
 REFERENCE_TABLES = {"districts", "job_categories", "certificates", "environments",
                     "startup_services"}
 
@@ -107,7 +108,14 @@ def cache_dir(tmp_path_factory):
 
 @pytest.fixture
 def app(_schema, database_url, cache_dir):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, CACHE_DIR=cache_dir)
+    settings = {}
+    if database_url.startswith("postgresql"):
+        # a test that waits for a row lock nobody will release fails, and says which
+        # statement waited, instead of hanging the run
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "connect_args": {"options": f"-c lock_timeout={TEST_LOCK_TIMEOUT}"}}
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=database_url, CACHE_DIR=cache_dir,
+                     **settings)
     app.test_client_class = IsolatedClient
     with app.app_context():
         yield app

@@ -417,6 +417,17 @@ class ImportPages:
         worker lives), or a confirm on this host holds the upload's lock."""
         return uploads.confirming(token) is not None or _under_way(meta, "confirm_job")
 
+    def held_elsewhere(self, uploads: UploadStore, token: str) -> bool:
+        """Hold the upload's row for this request's transaction; True (and nothing held)
+        when a save running elsewhere holds it (PostgreSQL: its row lock), so the page says
+        so at once instead of waiting for that save to end."""
+        try:
+            uploads.claim(token)
+        except ImportBusy:
+            db.session.rollback()
+            return True
+        return False
+
     def checking(self, meta: dict) -> Job | None:
         """The job checking the upload (again), while it waits or runs."""
         return _under_way(meta, "check_job")
@@ -453,7 +464,7 @@ class ImportPages:
         running = self.checking(meta)
         if running is not None:
             return redirect(url_for("jobs.job", job_id=running.id))
-        if self.confirming(uploads, token, meta):
+        if self.confirming(uploads, token, meta) or self.held_elsewhere(uploads, token):
             flash(_(BUSY), "info")
             return redirect(url_for(".preview", token=token))
         mapping = mapping_from_form(request.form, previous)
@@ -481,7 +492,7 @@ class ImportPages:
         choose = getattr(self.kind, "choose", None)
         if choose is None or result.needs_mapping:
             abort(404)
-        if self.confirming(uploads, token, meta):
+        if self.confirming(uploads, token, meta) or self.held_elsewhere(uploads, token):
             flash(_(BUSY), "info")
             return redirect(url_for(".preview", token=token))
         done, message = choose(result, request.form)
@@ -518,7 +529,7 @@ class ImportPages:
         running = _under_way(meta, "confirm_job") or self.checking(meta)
         if running is not None and running.started_by_id == current_user.id:
             return redirect(url_for("jobs.job", job_id=running.id))  # a double click
-        if self.confirming(uploads, token, meta):
+        if self.confirming(uploads, token, meta) or self.held_elsewhere(uploads, token):
             flash(_(BUSY), "info")
             return redirect(url_for(".preview", token=token))
         job = enqueue_job(
