@@ -152,8 +152,11 @@ def _row_answer(fair: Fair, opening_id: int) -> Response | None:
         undo_row=last.get("opening"), notice_row=opening_id,
         can_correct=_is_organizer() and fair.status is not FairStatus.PLANNING,
         action=ActionForm())
+    # a stage recorded marks the person as come (recording.mark_attended): the page's
+    # "checked in" follows
     return Response(html, mimetype="text/html", headers={
         "X-Qibu-Row": f"opening-{opening_id}", "X-Qibu-Undo": "1" if last else "0",
+        "X-Qibu-Checked-In": "1" if participant.checked_in_at else "0",
         "Cache-Control": "no-store"})
 
 

@@ -75,13 +75,16 @@ def test_a_tap_from_the_desk_script_is_answered_with_the_row_alone(client, auth,
     assert "Scan or type a badge first." in client.get(answer.headers["X-Qibu-Go"]).get_data(
         as_text=True)
 
-    client.post(f"/fairs/{fair.id}/desk/badge", data={"badge": "K7M9XQ2PB", "check_in": "1"})
-    client.get(f"/fairs/{fair.id}/desk")
+    client.post(f"/fairs/{fair.id}/desk/badge", data={"badge": "K7M9XQ2PB"})  # found only
+    page = client.get(f"/fairs/{fair.id}/desk").get_data(as_text=True)
+    assert '<span class="badge ok" id="checked-in" hidden>' in page
     answer = client.post(f"/fairs/{fair.id}/desk/record", headers=row,
                          data={"opening_id": opening.id, "stage": "interviewed"})
     html = answer.get_data(as_text=True)
     assert answer.status_code == 200 and answer.headers["X-Qibu-Row"] == f"opening-{opening.id}"
     assert answer.headers["X-Qibu-Undo"] == "1"
+    # a stage recorded marks the person as come: the page is told, to show it at the top
+    assert answer.headers["X-Qibu-Checked-In"] == "1"
     assert html.lstrip().startswith(f'<div class="desk-row" id="opening-{opening.id}"')
     assert '<span class="stage stage-interviewed">interviewed</span>' in html
     assert "Recorded: interviewed." in html and "↶ Undo" in html

@@ -140,9 +140,14 @@ def test_recording_stays_where_the_finger_is_and_a_mistaken_declined_is_correcte
         page.get_by_role("button", name="Find").tap()
     row = page.locator(f"#opening-{opening.id}")
 
+    expect(page.locator("#not-checked-in")).to_have_text("not checked in")
+    expect(page.locator("#checked-in")).to_be_hidden()
     # a tap on a row half-way down the screen: the page comes back with the row there
     _put_row_under_finger(page, row)
     _tap_and_wait(page, row.locator(".record-form button[value=interviewed]"), opening.id)
+    # recording a stage marks the person as come, and the top of the desk says so
+    expect(page.locator("#checked-in")).to_have_text("checked in")
+    expect(page.locator("#not-checked-in")).to_be_hidden()
     assert page.evaluate("window.scrollY") > 500  # not back at the top
     assert abs(_row_top(row) - FINGER_Y) < MAX_DRIFT_PX
     expect(row.locator(".flash-success")).to_have_text("Recorded: interviewed.")

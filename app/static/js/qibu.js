@@ -97,6 +97,10 @@
           }, 6000);
           var undo = document.querySelector("form.undo-last");
           if (undo) { undo.hidden = response.headers.get("X-Qibu-Undo") !== "1"; }
+          var came = response.headers.get("X-Qibu-Checked-In") === "1";
+          var yes = document.getElementById("checked-in");
+          var no = document.getElementById("not-checked-in");
+          if (yes && no) { yes.hidden = !came; no.hidden = came; }
         });
       })
       .catch(function () {
