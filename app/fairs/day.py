@@ -130,32 +130,21 @@ def _row_answer(fair: Fair, opening_id: int) -> Response | None:
     """The opening's row of the desk as the page shows it after a tap (its stage, the
     tap's message and undo), or None when the desk has no such row for the person."""
     state = _desk(fair)
-    participant = (db.session.get(FairParticipant, state["participant"])
-                   if state.get("participant") else None)
+    participant = _desk_participant(state)
     offered = db.session.scalar(
         sa.select(FairOpening)
         .where(FairOpening.fair_id == fair.id, FairOpening.opening_id == opening_id)
         .options(joinedload(FairOpening.opening)))
     if participant is None or offered is None:
         return None
-    stage = db.session.scalar(sa.select(Interest.stage).where(
-        Interest.fair_id == fair.id, Interest.seeker_id == participant.seeker_id,
-        Interest.opening_id == opening_id))
-    planned = set(db.session.scalars(sa.select(FairRecommendation.opening_id).where(
-        FairRecommendation.participant_id == participant.id,
-        FairRecommendation.opening_id == opening_id)))
-    last = state.get("last") or {}
-    html = render_template(
-        "fairs/_desk_row.html", fair=fair, fo=offered,
-        stages={opening_id: stage} if stage is not None else {}, planned=planned,
-        labels=STAGE_LABELS, recordable=recording.RECORDABLE, can_undo=bool(last),
-        undo_row=last.get("opening"), notice_row=opening_id,
-        can_correct=_is_organizer() and fair.status is not FairStatus.PLANNING,
-        action=ActionForm())
+    stages, planned = _marks(fair, participant, opening_id)
+    html = render_template("fairs/_desk_row.html", fo=offered, stages=stages, planned=planned,
+                           notice_row=opening_id, **_row_settings(fair, state))
     # a stage recorded marks the person as come (recording.mark_attended): the page's
     # "checked in" follows
     return Response(html, mimetype="text/html", headers={
-        "X-Qibu-Row": f"opening-{opening_id}", "X-Qibu-Undo": "1" if last else "0",
+        "X-Qibu-Row": f"opening-{opening_id}",
+        "X-Qibu-Undo": "1" if state.get("last") else "0",
         "X-Qibu-Checked-In": "1" if participant.checked_in_at else "0",
         "Cache-Control": "no-store"})
 
@@ -174,6 +163,36 @@ def _save_desk(fair: Fair, **changes) -> None:
     session[_desk_key(fair)] = desk
 
 
+def _desk_participant(state: dict) -> FairParticipant | None:
+    """The participant this tablet has chosen (by badge), if any."""
+    return (db.session.get(FairParticipant, state["participant"])
+            if state.get("participant") else None)
+
+
+def _marks(fair: Fair, participant: FairParticipant, opening_id: int | None = None
+           ) -> tuple[dict, set]:
+    """The person's recorded stage per opening and the openings in their plan (of one
+    opening only, when given)."""
+    stages_query = sa.select(Interest.opening_id, Interest.stage).where(
+        Interest.fair_id == fair.id, Interest.seeker_id == participant.seeker_id)
+    planned_query = sa.select(FairRecommendation.opening_id).where(
+        FairRecommendation.participant_id == participant.id)
+    if opening_id is not None:
+        stages_query = stages_query.where(Interest.opening_id == opening_id)
+        planned_query = planned_query.where(FairRecommendation.opening_id == opening_id)
+    return (dict(db.session.execute(stages_query).all()),
+            set(db.session.scalars(planned_query)))
+
+
+def _row_settings(fair: Fair, state: dict) -> dict:
+    """What every opening's row is drawn with, on the whole desk and alone."""
+    last = state.get("last") or {}
+    return {"fair": fair, "labels": STAGE_LABELS, "recordable": recording.RECORDABLE,
+            "can_undo": bool(last), "undo_row": last.get("opening"),
+            "can_correct": _is_organizer() and fair.status is not FairStatus.PLANNING,
+            "action": ActionForm()}
+
+
 @bp.get("/<int:fair_id>/desk")
 @allow(*STAFF)
 def desk(fair_id):
@@ -183,8 +202,7 @@ def desk(fair_id):
     at = state.get("at")
     if at is not None:
         _save_desk(fair, at=None)
-    participant = (db.session.get(FairParticipant, state["participant"])
-                   if state.get("participant") else None)
+    participant = _desk_participant(state)
     booths = db.session.scalars(
         sa.select(FairEmployer).where(FairEmployer.fair_id == fair.id)
         .options(selectinload(FairEmployer.employer)).order_by(FairEmployer.booth)
@@ -197,25 +215,14 @@ def desk(fair_id):
             sa.select(FairEmployer).where(FairEmployer.id.in_([b.id for b in shown]))
             .options(selectinload(FairEmployer.openings).selectinload(FairOpening.opening))
         ).all()
-    stages, planned = {}, set()
-    if participant is not None:
-        stages = dict(db.session.execute(
-            sa.select(Interest.opening_id, Interest.stage).where(
-                Interest.fair_id == fair.id, Interest.seeker_id == participant.seeker_id)
-        ).all())
-        planned = set(db.session.scalars(sa.select(FairRecommendation.opening_id).where(
-            FairRecommendation.participant_id == participant.id)))
+    stages, planned = _marks(fair, participant) if participant is not None else ({}, set())
     shown_openings = {fo.opening_id for b in shown for fo in b.openings}
     notice_row = at if participant is not None and at in shown_openings else None
-    last = state.get("last") or {}
     return render_template(
-        "fairs/desk.html", fair=fair, participant=participant, booths=booths, shown=shown,
-        booth_filter=booth_filter, stages=stages, planned=planned, labels=STAGE_LABELS,
-        recordable=recording.RECORDABLE, can_undo=bool(last),
-        undo_row=last.get("opening"), notice_row=notice_row,
-        can_correct=_is_organizer() and fair.status is not FairStatus.PLANNING,
-        action=ActionForm(), badge=format_badge_code,
-        kiosk_delays=throttle.delayed_devices(fair.id),
+        "fairs/desk.html", participant=participant, booths=booths, shown=shown,
+        booth_filter=booth_filter, stages=stages, planned=planned, notice_row=notice_row,
+        badge=format_badge_code, kiosk_delays=throttle.delayed_devices(fair.id),
+        **_row_settings(fair, state),
     )
 
 
@@ -283,8 +290,7 @@ def desk_record(fair_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     state = _desk(fair)
-    participant = (db.session.get(FairParticipant, state["participant"])
-                   if state.get("participant") else None)
+    participant = _desk_participant(state)
     if participant is None or participant.fair_id != fair.id:
         flash(_("Scan or type a badge first."), "error")
         return _to_desk(fair)
@@ -319,8 +325,7 @@ def desk_correct(fair_id):
     if not ActionForm().validate_on_submit():
         abort(400)
     state = _desk(fair)
-    participant = (db.session.get(FairParticipant, state["participant"])
-                   if state.get("participant") else None)
+    participant = _desk_participant(state)
     if participant is None or participant.fair_id != fair.id:
         flash(_("Scan or type a badge first."), "error")
         return _to_desk(fair)

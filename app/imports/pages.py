@@ -61,7 +61,7 @@ from app.imports.headers import COLUMN_MESSAGES
 from app.imports.mappings import recall_mapping, remember_mapping
 from app.imports.store import ImportBusy, SharedProgress, UploadStore
 from app.imports.workbooks import rejected_rows_workbook, template_workbook
-from app.jobs import JobFailed, enqueue_job, is_stale, report_progress
+from app.jobs import JobFailed, enqueue_job, is_under_way, report_progress
 from models import Job, JobState, Role, StaffUser, db
 from models.jobs import N_
 
@@ -235,16 +235,13 @@ class ImportPages:
               job: Job | None = None) -> ImportResult:
         """Check the upload and keep the result; a file whose required columns were
         not found keeps a result that asks the user for them (`needs_mapping`)."""
-        def progress(stage, done, total):
-            uploads.write_progress(token, stage, done, total)
-            report_stage(job, stage, done, total)
-
         fmt = meta.get("format") or detect_format(data, meta["filename"])
         uploads.update_meta(token, format=fmt)
         try:
             result = preview_import(
                 data, fmt, self.kind, self.scope(user, meta),
-                max_rows=current_app.config["IMPORT_MAX_ROWS"], progress=progress,
+                max_rows=current_app.config["IMPORT_MAX_ROWS"],
+                progress=_progress(uploads, token, job),
                 name=meta["filename"], mapping=mapping,
                 recall=lambda layout: recall_mapping(user, self.kind.name, layout))
         except MappingNeeded as error:
@@ -312,15 +309,11 @@ class ImportPages:
         if preview_result is None:
             raise JobFailed(GONE)
         scope = self.scope(job.started_by, meta)
-
-        def progress(stage, done, total):
-            uploads.write_progress(token, stage, done, total)
-            report_stage(job, stage, done, total)
-
         try:
             with uploads.lock(token):
                 uploads.claim(token)
-                result = confirm_import(preview_result, self.kind, scope, progress=progress)
+                result = confirm_import(preview_result, self.kind, scope,
+                                        progress=_progress(uploads, token, job))
                 self.record_saved(result, scope)
                 uploads.forget(token)  # saved once: a confirm on another host finds none
                 db.session.flush()
@@ -357,19 +350,22 @@ class ImportPages:
                 return redirect(url_for("jobs.job", job_id=job.id))
             refused = (uploads.meta(token) or {}).get("refused")
             if refused:  # checked here and then (JOBS_SYNC): say why on the upload page
-                uploads.delete(token)
-                db.session.commit()
-                return self.refused_page(form, refused)
-            return self.after_job(job, token)
+                return self.refused_page(uploads, token, refused, form)
+            return self.after_job(uploads, job, token)
         return render_template(self.templates["upload"], form=form, limits=upload_limits())
 
-    def refused_page(self, form: SpreadsheetImportForm, refused: dict):
-        """The upload page saying why the file cannot be imported at all."""
+    def refused_page(self, uploads: UploadStore, token: str, refused: dict,
+                     form: SpreadsheetImportForm | None = None):
+        """The upload page saying why the file cannot be imported at all; the upload (its
+        reason only, by now) is done with once said."""
+        uploads.delete(token)
+        db.session.commit()
+        form = form or SpreadsheetImportForm()
         form.file.errors = [ImportFileError(refused["key"], **refused["params"]).message()]
         return render_template(self.templates["upload"], form=form,
                                limits=upload_limits()), 422
 
-    def after_job(self, job: Job, token: str):
+    def after_job(self, uploads: UploadStore, job: Job, token: str):
         """Where a page goes once the job it started has finished right away (JOBS_SYNC):
         on, as the job's result says, or back to the preview with what went wrong."""
         if job.state is JobState.DONE:
@@ -380,7 +376,7 @@ class ImportPages:
             return redirect(url_for(url["endpoint"], **url["values"]))
         if job.state is JobState.FAILED:
             flash(_(job.error, **(job.error_params or {})), "error")
-        if store().meta(token) is None:
+        if uploads.meta(token) is None:
             return redirect(url_for(".upload"))
         return redirect(url_for(".preview", token=token))
 
@@ -392,9 +388,7 @@ class ImportPages:
     def preview(self, token):
         uploads, meta = self.own_upload(token)
         if meta.get("refused"):  # the check found the file cannot be imported at all
-            uploads.delete(token)
-            db.session.commit()
-            return self.refused_page(SpreadsheetImportForm(), meta["refused"])
+            return self.refused_page(uploads, token, meta["refused"])
         result = uploads.load_result(token)
         if result is None:  # still being checked: the job's page shows how far
             job = db.session.get(Job, meta["check_job"]) if meta.get("check_job") else None
@@ -481,7 +475,7 @@ class ImportPages:
             return self.render_preview(token, meta, result, status=422)
         if job.state is JobState.DONE:
             flash(_("The file was checked again with the columns as you set them."), "info")
-        return self.after_job(job, token)
+        return self.after_job(uploads, job, token)
 
     def choose(self, token):
         """Keep what the user chose on the preview for some rows (a posting's category,
@@ -537,7 +531,7 @@ class ImportPages:
             recorded=lambda job: uploads.update_meta(token, confirm_job=job.id))
         if not job.finished:
             return redirect(url_for("jobs.job", job_id=job.id))
-        return self.after_job(job, token)
+        return self.after_job(uploads, job, token)
 
     def cancel(self, token):
         uploads, meta = self.own_upload(token)
@@ -567,13 +561,17 @@ class ImportPages:
 def _under_way(meta: dict, name: str) -> Job | None:
     """The job `meta[name]` while it waits or runs and its worker lives."""
     job = db.session.get(Job, meta[name]) if meta.get(name) else None
-    return job if job is not None and not job.finished and not is_stale(job) else None
+    return job if is_under_way(job) else None
 
 
-def report_stage(job: Job | None, stage: str, done: int, total: int) -> None:
-    """Show a check's or save's stage on its job's page (and stop there if cancelled)."""
-    if job is None or stage not in JOB_STAGES:
-        return
-    low, high, words = JOB_STAGES[stage]
-    share = done / total if total else 0
-    report_progress(job, low + int((high - low) * share), words)
+def _progress(uploads: UploadStore, token: str, job: Job | None):
+    """The progress callback of a check or save: the import page's bar (by stage and rows)
+    and its job's page (a percentage and the stage's words; stops there if cancelled)."""
+    def progress(stage: str, done: int, total: int) -> None:
+        uploads.write_progress(token, stage, done, total)
+        if job is not None and stage in JOB_STAGES:
+            low, high, words = JOB_STAGES[stage]
+            share = done / total if total else 0
+            report_progress(job, low + int((high - low) * share), words)
+
+    return progress

@@ -72,6 +72,11 @@ def is_stale(job: Job) -> bool:
     return job.state is JobState.RUNNING and live().progress(job.id) is None
 
 
+def is_under_way(job: Job | None) -> bool:
+    """Whether the job still waits or runs, with a worker that lives."""
+    return job is not None and not job.finished and not is_stale(job)
+
+
 def shown_progress(job: Job) -> tuple[int, str]:
     """The job's progress and message (msgid) as a page shows them: live while it runs."""
     if job.state is JobState.RUNNING:

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from app.crypto import decrypt_bytes, encrypt_bytes
-from app.jobs import is_stale
+from app.jobs import is_under_way
 from models import Job, JobFile, JobState, db, utcnow
 from models.jobs import N_
 
@@ -72,7 +72,7 @@ def active_job(kind: str, subject, by) -> Job | None:
                              Job.subject_id == subject.id, Job.started_by_id == by.id,
                              Job.state.in_((JobState.QUEUED, JobState.RUNNING)))
         .order_by(Job.id.desc()))
-    return next((job for job in jobs if not is_stale(job)), None)
+    return next((job for job in jobs if is_under_way(job)), None)
 
 
 def purge_job_files(now: datetime | None = None, *, dry_run: bool = False) -> int:

@@ -151,6 +151,13 @@ def log_in(host: Host, username: str) -> requests.Session:
     return web
 
 
+def upload_survey(host: Host, web: requests.Session, *rows) -> requests.Response:
+    """Upload a survey workbook of `rows` on `host`, as the import page's form sends it."""
+    return web.post(f"{host.base}/bureau/import/",
+                    files={"file": ("surveys.xlsx", workbook(list(rows)))},
+                    allow_redirects=False, timeout=60)
+
+
 def recommended(page: str) -> str:
     return page.split("Recommended openings")[1].split("Job-intention surveys")[0]
 
@@ -160,9 +167,7 @@ def test_an_upload_on_one_host_is_previewed_and_confirmed_on_the_other(scene, ho
     a, b = hosts
     # the login session lives in the database: the same browser is known to both hosts
     clerk = log_in(a, "sn-clerk")
-    uploaded = clerk.post(f"{a.base}/bureau/import/", files={"file": (
-        "surveys.xlsx", workbook([row("SN0001", "沈分享", salary_min="5500")]))},
-        allow_redirects=False, timeout=60)
+    uploaded = upload_survey(a, clerk, row("SN0001", "沈分享", salary_min="5500"))
     assert uploaded.status_code == 302, uploaded.text[:2000]
     preview = uploaded.headers["Location"].removeprefix(a.base)
     token = preview.rsplit("/", 1)[1]
@@ -207,9 +212,7 @@ def test_with_a_queue_an_import_checked_and_saved_by_a_worker_moves_between_host
         scene, queued_hosts):
     a, b = queued_hosts
     clerk = log_in(a, "sn-clerk")
-    uploaded = clerk.post(f"{a.base}/bureau/import/", files={"file": (
-        "surveys.xlsx", workbook([row("SN0003", "沈队列", salary_min="5800")]))},
-        allow_redirects=False, timeout=60)
+    uploaded = upload_survey(a, clerk, row("SN0003", "沈队列", salary_min="5800"))
     # the check is a job: the upload page goes to its page, which goes on to the preview
     assert uploaded.status_code == 302, uploaded.text[:2000]
     check_page = uploaded.headers["Location"].removeprefix(a.base)

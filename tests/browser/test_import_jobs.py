@@ -21,19 +21,21 @@ def jobs_in_threads(app, tmp_path):
     app.config.update(JOBS_SYNC=False, IMPORT_DIR=str(tmp_path / "imports"))
 
 
-def _in_english(page):
-    page.goto("/lang/en")
-    expect(page.locator("html")).to_have_attribute("lang", "en")
-
-
-def test_an_import_is_checked_and_saved_by_jobs_the_pages_follow(
-        page, page_watch, make, jobs_in_threads):
+@pytest.fixture
+def upload_page(page, make, jobs_in_threads):
+    """A bureau clerk's survey import page, in English."""
     facility = make.facility(code="SH-JB")
     make.user(Role.BUREAU, username="job-clerk", facility_id=facility.id)
     db.session.commit()
     _log_in(page, "job-clerk", "/bureau")
-    _in_english(page)
+    page.goto("/lang/en")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
     page.goto("/bureau/import/")
+    return page
+
+
+def test_an_import_is_checked_and_saved_by_jobs_the_pages_follow(upload_page, page_watch):
+    page = upload_page
 
     visited = []
     page.on("framenavigated", lambda frame: visited.append(frame.url))
@@ -64,14 +66,9 @@ def test_an_import_is_checked_and_saved_by_jobs_the_pages_follow(
 
 
 def test_a_file_that_cannot_be_imported_comes_back_to_the_upload_page_with_why(
-        page, page_watch, make, jobs_in_threads):
+        upload_page, page_watch):
     page_watch.allow_console_error(r"status of 422")
-    facility = make.facility(code="SH-JB")
-    make.user(Role.BUREAU, username="job-clerk", facility_id=facility.id)
-    db.session.commit()
-    _log_in(page, "job-clerk", "/bureau")
-    _in_english(page)
-    page.goto("/bureau/import/")
+    page = upload_page
     _upload(page, "names.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600,
             "application/vnd.ms-excel")
     error = page.locator("form.import-form .error, form.import-form [role=alert]").first
