@@ -89,6 +89,19 @@ class _QuietHandler(WSGIRequestHandler):
         log.log(level, "%s %s", self.address_string(), message % args)
 
 
+def _closed_after(body):
+    """The response body, closed however its sending ends. werkzeug's server does not
+    close it when the browser drops the connection half-way (a page left while one of its
+    scripts was still being sent), which left a static file open: a ResourceWarning that
+    failed an unrelated test at random."""
+    try:
+        yield from body
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+
+
 class LiveServer:
     """The app served by werkzeug in a daemon thread; `url` is its base address."""
 
@@ -111,13 +124,14 @@ class LiveServer:
         # Each request runs in an empty context, as in production: never the test's app
         # context (and database session), even where threads inherit context variables.
         try:
-            return contextvars.Context().run(self.app, environ, start_response)
+            body = contextvars.Context().run(self.app, environ, start_response)
         except Exception as exc:
             self.errors.append(
                 f"{environ.get('REQUEST_METHOD')} {environ.get('PATH_INFO')}: "
                 f"{type(exc).__name__}: {exc}"
             )
             raise
+        return _closed_after(body)
 
     def start(self):
         self._thread.start()
